@@ -1,0 +1,248 @@
+"""REST API of the workflow: the actions every exportable resource has, the approver's queue, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from erp_integrations import permissions, selectors, services
+from erp_integrations.exportables import EXPORTABLE_TYPES
+from erp_integrations.models import ErpItem, ErpSettings, ErpState
+from erp_integrations.permissions import Action
+from erp_integrations.workflow import allowed_steps
+
+
+class ErpFieldsMixin(serializers.Serializer):
+    """Adds erp_status, erp_error, qb_ref, erp_allowed_actions and erp_history to a record's JSON."""
+
+    erp_status = serializers.SerializerMethodField()
+    erp_error = serializers.SerializerMethodField()
+    qb_ref = serializers.SerializerMethodField()
+    erp_allowed_actions = serializers.SerializerMethodField()
+    erp_history = serializers.SerializerMethodField()
+
+    def _summary(self, record: Any) -> dict[str, Any]:
+        cache = self.context.setdefault("_erp_summaries", {})
+        key = (type(record), record.pk)
+        if key not in cache:
+            cache[key] = selectors.erp_summary(record)
+        return cache[key]
+
+    def get_erp_status(self, record: Any) -> str:
+        return self._summary(record)["erp_status"]
+
+    def get_erp_error(self, record: Any) -> str:
+        return self._summary(record)["erp_error"]
+
+    def get_qb_ref(self, record: Any) -> str:
+        return self._summary(record)["qb_ref"]
+
+    def get_erp_allowed_actions(self, record: Any) -> list[str]:
+        return self._summary(record)["erp_allowed_actions"]
+
+    def get_erp_history(self, record: Any) -> list[dict[str, Any]]:
+        return self._summary(record)["erp_history"]
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AcceptSerializer(serializers.Serializer):
+    parent_customer = serializers.CharField(required=False, allow_blank=True, max_length=209)
+
+
+def _run(step: str, record: Any, user: Any, data: dict[str, Any]) -> None:
+    if step == "send":
+        services.item_send(record, user)
+    elif step == "retrieve":
+        services.item_retrieve(record, user)
+    elif step == "accept":
+        options = AcceptSerializer(data=data)
+        options.is_valid(raise_exception=True)
+        services.item_accept(record, user, options.validated_data)
+    elif step == "reject":
+        body = RejectSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        services.item_reject(record, user, body.validated_data.get("reason", ""))
+    elif step == "resend":
+        services.item_resend(record, user)
+    elif step == "retry":
+        services.item_retry(record, user)
+    elif step == "unlink":
+        body = RejectSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        services.item_unlink(record, user, body.validated_data.get("reason", ""))
+    else:  # pragma: no cover - the routes below name every step
+        raise ValueError(step)
+
+
+def _workflow_action(step: str, request_serializer: type[serializers.Serializer] | None = None) -> Any:
+    @extend_schema(request=request_serializer, summary=f"{step.capitalize()} (ERP workflow)")
+    def handler(self: Any, request: Request, pk: str | None = None) -> Response:
+        record = self.get_object()
+        _run(step, record, request.user, request.data if isinstance(request.data, dict) else {})
+        return self.workflow_response(record)
+
+    handler.__name__ = f"erp_{step}"
+    return action(detail=True, methods=["post"], url_path=step, url_name=f"erp-{step}")(handler)
+
+
+class ErpActionsMixin:
+    """send/, retrieve/, accept/, reject/, resend/, retry/, unlink/ on every exportable resource."""
+
+    erp_send = _workflow_action("send")
+    erp_retrieve = _workflow_action("retrieve")
+    erp_accept = _workflow_action("accept", AcceptSerializer)
+    erp_reject = _workflow_action("reject", RejectSerializer)
+    erp_resend = _workflow_action("resend")
+    erp_retry = _workflow_action("retry")
+    erp_unlink = _workflow_action("unlink", RejectSerializer)
+
+    def workflow_response(self, record: Any) -> Response:
+        fresh = self.get_queryset().get(pk=record.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(fresh).data)  # type: ignore[attr-defined]
+
+
+class ErpItemSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="object_type")
+    erp_status = serializers.CharField(source="state")
+    project = serializers.SerializerMethodField()
+    sent_by = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ErpItem
+        fields = [
+            "id", "type", "object_id", "label", "project", "erp_status", "erp_error", "qb_ref",
+            "sent_by", "sent_at", "updated_at", "allowed_actions",
+        ]
+
+    def get_project(self, item: ErpItem) -> dict[str, Any] | None:
+        if item.project is None:
+            return None
+        return {"id": item.project.pk, "number": item.project.number, "name": item.project.name}
+
+    def get_sent_by(self, item: ErpItem) -> str | None:
+        return item.sent_by.get_username() if item.sent_by else None
+
+    def get_allowed_actions(self, item: ErpItem) -> list[str]:
+        return [step.value for step in allowed_steps(item.state)]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("erp_status", str, enum=[s.value for s in ErpState]),
+        OpenApiParameter("type", str, enum=list(EXPORTABLE_TYPES)),
+        OpenApiParameter("tab", str, enum=list(selectors.TABS)),
+        OpenApiParameter("project", int),
+        OpenApiParameter("search", str),
+    ]
+)
+class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The approver's queue across every type, and the workflow actions by item id."""
+
+    serializer_class = ErpItemSerializer
+    queryset = ErpItem.objects.none()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        object_type = params.get("type") or None
+        tab = params.get("tab") or None
+        erp_status = params.get("erp_status") or None
+        if object_type and object_type not in EXPORTABLE_TYPES:
+            raise serializers.ValidationError({"type": f"Unknown type; use one of {', '.join(EXPORTABLE_TYPES)}."})
+        if tab and tab not in selectors.TABS:
+            raise serializers.ValidationError({"tab": f"Unknown tab; use one of {', '.join(selectors.TABS)}."})
+        if erp_status and erp_status not in ErpState.values:
+            raise serializers.ValidationError({"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."})
+        project = params.get("project")
+        return selectors.erp_queue(
+            erp_status=erp_status,
+            object_type=object_type,
+            tab=tab,
+            project=int(project) if project and project.isdigit() else None,
+            search=params.get("search") or None,
+        )
+
+    @extend_schema(responses=inline_serializer("TabCounts", {tab: serializers.IntegerField() for tab in selectors.TABS}))
+    @action(detail=False, methods=["get"], url_path="counts")
+    def counts(self, request: Request) -> Response:
+        return Response(selectors.tab_counts(request.query_params.get("type") or None))
+
+    def _step(self, request: Request, pk: str | None, step: str) -> Response:
+        item = get_object_or_404(ErpItem, pk=pk)
+        try:
+            record = selectors.record_of(item)
+        except EXPORTABLE_TYPES[item.object_type].model.DoesNotExist:
+            return Response({"detail": "The record of this item was deleted."}, status=status.HTTP_410_GONE)
+        _run(step, record, request.user, request.data if isinstance(request.data, dict) else {})
+        item.refresh_from_db()
+        return Response(self.get_serializer(item).data)
+
+    @extend_schema(request=AcceptSerializer)
+    @action(detail=True, methods=["post"], url_path="accept")
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, pk, "accept")
+
+    @extend_schema(request=RejectSerializer)
+    @action(detail=True, methods=["post"], url_path="reject")
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, pk, "reject")
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="retry")
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, pk, "retry")
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST {"username", "password"} → {"token"}; repeated attempts are throttled."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+class ErpSettingsSerializer(serializers.ModelSerializer):
+    direct_export_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(EXPORTABLE_TYPES)), required=False
+    )
+
+    class Meta:
+        model = ErpSettings
+        fields = [
+            "direct_export_types", "retainage_item_name", "expense_account_name", "income_account_name",
+            "sync_every_minutes", "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+
+class ErpSettingsView(APIView):
+    """The company's ERP settings: readable by ERP Integrations readers, changed by its Admins."""
+
+    serializer_class = ErpSettingsSerializer
+
+    def get(self, request: Request) -> Response:
+        permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+        return Response(ErpSettingsSerializer(ErpSettings.load()).data)
+
+    @extend_schema(request=ErpSettingsSerializer, responses=ErpSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        permissions.require(request.user, Action.CONFIGURE_SETTINGS)
+        serializer = ErpSettingsSerializer(ErpSettings.load(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        row = services.update_settings(request.user, **serializer.validated_data)
+        return Response(ErpSettingsSerializer(row).data)

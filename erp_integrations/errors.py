@@ -1,0 +1,84 @@
+"""Domain errors of the workflow, each with a message a project manager or an accountant can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WorkflowError(Exception):
+    """Base of every refusal the workflow gives. `status` is the HTTP status the API answers with."""
+
+    status = 409
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"detail": self.message, **self.details}
+
+
+class StepNotAllowed(WorkflowError):
+    """The step does not start from the item's current state (or someone else moved it first)."""
+
+    def __init__(self, step: str, label: str, current_state: str, allowed_actions: list[str]) -> None:
+        allowed = ", ".join(allowed_actions) if allowed_actions else "none"
+        super().__init__(
+            f"{label} cannot be {_past(step)}: it is {current_state} now. Allowed now: {allowed}.",
+            current_state=current_state,
+            allowed_actions=allowed_actions,
+        )
+
+
+class RecordLocked(WorkflowError):
+    def __init__(self, label: str, current_state: str, fields: list[str], allowed_actions: list[str]) -> None:
+        super().__init__(
+            f"{label} is {current_state} for accounting: {', '.join(fields)} cannot be changed until it is "
+            "retrieved or rejected.",
+            current_state=current_state,
+            locked_fields=fields,
+            allowed_actions=allowed_actions,
+        )
+
+
+class DependencyNotReady(WorkflowError):
+    def __init__(self, label: str, waiting_on: list[str]) -> None:
+        super().__init__(
+            f"{label} cannot be accepted yet: " + "; ".join(waiting_on) + ".",
+            waiting_on=waiting_on,
+        )
+
+
+class SendRefused(WorkflowError):
+    """Send-time validation found problems: all of them are reported at once."""
+
+    status = 400
+
+    def __init__(self, label: str, problems: list[dict[str, str]]) -> None:
+        super().__init__(
+            f"{label} cannot be sent to accounting yet: {len(problems)} problem(s) to fix.",
+            problems=problems,
+        )
+
+
+class AcceptOptionsInvalid(WorkflowError):
+    status = 400
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, problems=[{"field": field, "message": message}])
+
+
+def _past(step: str) -> str:
+    return {
+        "send": "sent",
+        "retrieve": "retrieved",
+        "accept": "accepted",
+        "reject": "rejected",
+        "resend": "resent",
+        "retry": "retried",
+        "unlink": "unlinked",
+        "delete": "deleted",
+        "sync_succeeded": "marked synced",
+        "sync_failed": "marked failed",
+    }.get(step, step)

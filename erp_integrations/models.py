@@ -1,0 +1,140 @@
+"""The acceptance workflow's one table, its append-only history, and the company's ERP settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from procore_sync.tools import erp_permissions
+
+
+class ErpState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending acceptance"
+    QUEUED = "queued", "Queued for QuickBooks"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed to export"
+    REJECTED = "rejected", "Rejected"
+
+
+class ErpItem(models.Model):
+    """The workflow state of one exportable record, whatever its type.
+
+    `state` is written only by `erp_integrations.services` through the transition table of
+    `erp_integrations.workflow`.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    object_type = models.CharField(max_length=40, db_index=True)
+    project = models.ForeignKey(
+        "procore_sync.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(max_length=255, help_text="What a person calls the record, kept for the queue.")
+    state = models.CharField(max_length=20, choices=ErpState.choices, default=ErpState.DRAFT)
+    erp_error = models.TextField(blank=True)
+    qb_ref = models.CharField(max_length=40, blank=True, help_text="ListID or TxnID once synced.")
+    qb_edit_sequence = models.CharField(max_length=20, blank=True)
+    accept_options = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    sent_payload = models.JSONField(
+        null=True, blank=True, encoder=DjangoJSONEncoder, help_text="What QuickBooks will receive, as sent."
+    )
+    synced_payload = models.JSONField(
+        null=True, blank=True, encoder=DjangoJSONEncoder, help_text="What QuickBooks received last."
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    record_deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="erp_item_one_per_record"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "object_type", "-updated_at", "-id"], name="erp_item_queue"),
+            models.Index(fields=["object_type", "state"], name="erp_item_type_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} #{self.object_id} ({self.state})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The ERP history is append-only: rows are never updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+        raise TypeError("The ERP history is append-only: rows are never deleted.")
+
+
+class ErpEvent(models.Model):
+    """One transition of one item: who, when, from, to, why, and what was sent. Never edited or deleted."""
+
+    item = models.ForeignKey(ErpItem, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when QuickBooks or the system made the change.",
+    )
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=20, choices=ErpState.choices)
+    to_state = models.CharField(max_length=20, choices=ErpState.choices)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The ERP history is append-only: rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The ERP history is append-only: rows are never deleted.")
+
+
+class ErpSettings(models.Model):
+    """The company's integration settings: one row. Also carries the company-level ERP permissions."""
+
+    direct_export_types = models.JSONField(
+        default=list, blank=True, help_text="Object types whose sending accepts at once."
+    )
+    retainage_item_name = models.CharField(max_length=31, default="Retainage")
+    expense_account_name = models.CharField(max_length=31, default="Job Expenses")
+    income_account_name = models.CharField(max_length=31, default="Construction Income")
+    sync_every_minutes = models.PositiveIntegerField(default=60)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ERP settings"
+        verbose_name_plural = "ERP settings"
+        permissions = erp_permissions()
+
+    def __str__(self) -> str:
+        return "ERP settings"
+
+    @classmethod
+    def load(cls) -> ErpSettings:
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row

@@ -1,0 +1,297 @@
+"""Who may do what: PRODUCT.md section 3 as one table, and the one gate that reads it.
+
+The API, the pages and the admin all call `check` / `require`. A rule is a requirement on the user's tool
+levels (None < Read Only < Standard < Admin), optionally with the company-level Can Push to Accounting
+privilege. `ITEM_TOOL` means "the tool where the record lives" (Commitments for a commitment, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
+
+from procore_sync.models import Project
+from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING, GRANTABLE_LEVELS, Level, Tool, level_codename
+
+
+class Action(StrEnum):
+    # On one record of a project tool (or a company list).
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    SEND = "send"
+    RETRIEVE = "retrieve"
+    RESEND = "resend"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    RETRY = "retry"
+    UNLINK = "unlink"
+    # Company-level ERP Integrations actions.
+    VIEW_ERP_QUEUE = "view_erp_queue"
+    VIEW_QBXML = "view_qbxml"
+    VIEW_ARCHIVED_COMPANIES = "view_archived_companies"
+    ARCHIVE_COMPANY = "archive_company"
+    ADD_PROJECT_TO_QUICKBOOKS = "add_project_to_quickbooks"
+    ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY = "add_quickbooks_company_to_directory"
+    ASSIGN_DEFAULT_COST_TYPES = "assign_default_cost_types"
+    IMPORT_BUDGET = "import_budget"
+    ADD_QUICKBOOKS_JOB_AS_PROJECT = "add_quickbooks_job_as_project"
+    CONFIGURE_SETTINGS = "configure_settings"
+    ENABLE_DIRECT_EXPORT = "enable_direct_export"
+    LINK_QUICKBOOKS_COMPANIES = "link_quickbooks_companies"
+    REFRESH_COMPANIES = "refresh_companies"
+    REFRESH_COST_CODES = "refresh_cost_codes"
+    SYNC_JOB_COSTS = "sync_job_costs"
+    VIEW_ACCOUNTANT_REPORT = "view_accountant_report"
+    MANAGE_CONNECTIONS = "manage_connections"
+    VIEW_JOB_COSTS_REPORT = "view_job_costs_report"
+    VIEW_UNSYNCABLE_COSTS_REPORT = "view_unsyncable_costs_report"
+
+
+ITEM_TOOL = "item_tool"
+
+
+@dataclass(frozen=True)
+class Needs:
+    """At least `level` on `tool` (for project tools: on the record's project, or company-wide)."""
+
+    tool: Tool | str
+    level: Level
+
+    def missing(self, access: Access, tool_of_item: Tool | None, project: Project | None) -> str | None:
+        tool = tool_of_item if self.tool == ITEM_TOOL else Tool(self.tool)
+        assert tool is not None, "ITEM_TOOL needs a record"
+        if access.level(tool, project) >= self.level:
+            return None
+        where = f" on project {project.number}" if project is not None and tool.is_project_tool else ""
+        return f"{self.level.label} on {tool.label}{where}"
+
+
+@dataclass(frozen=True)
+class Privilege:
+    codename: str = CAN_PUSH_TO_ACCOUNTING
+
+    def missing(self, access: Access, tool_of_item: Tool | None, project: Project | None) -> str | None:
+        return None if access.has_push_privilege() else "the Can Push to Accounting privilege"
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Any, ...]
+
+    def missing(self, access: Access, tool_of_item: Tool | None, project: Project | None) -> str | None:
+        gaps = [gap for part in self.parts if (gap := part.missing(access, tool_of_item, project))]
+        return " and ".join(gaps) or None
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple[Any, ...]
+
+    def missing(self, access: Access, tool_of_item: Tool | None, project: Project | None) -> str | None:
+        gaps = []
+        for part in self.parts:
+            gap = part.missing(access, tool_of_item, project)
+            if gap is None:
+                return None
+            gaps.append(gap)
+        return "either " + ", or ".join(gaps)
+
+
+ERP = Tool.ERP_INTEGRATIONS
+ACCOUNTING_APPROVER = AllOf((Needs(ERP, Level.STANDARD), Privilege()))
+REPORTS_WITH_BUDGET_OR_PRIME = AllOf(
+    (
+        Needs(Tool.REPORTS, Level.READ_ONLY),
+        AnyOf((Needs(Tool.BUDGET, Level.ADMIN), Needs(Tool.PRIME_CONTRACT, Level.ADMIN))),
+    )
+)
+
+# The matrix. Reading a record is open to its tool's readers and to everyone who reads ERP Integrations
+# (approvers must see what they accept).
+RULES: dict[Action, Any] = {
+    Action.VIEW: AnyOf((Needs(ITEM_TOOL, Level.READ_ONLY), Needs(ERP, Level.READ_ONLY))),
+    Action.CREATE: Needs(ITEM_TOOL, Level.STANDARD),
+    Action.EDIT: Needs(ITEM_TOOL, Level.STANDARD),
+    Action.DELETE: Needs(ITEM_TOOL, Level.ADMIN),
+    Action.SEND: Needs(ITEM_TOOL, Level.ADMIN),
+    Action.RETRIEVE: Needs(ITEM_TOOL, Level.ADMIN),
+    Action.RESEND: Needs(ITEM_TOOL, Level.ADMIN),
+    Action.ACCEPT: ACCOUNTING_APPROVER,
+    Action.REJECT: ACCOUNTING_APPROVER,
+    Action.RETRY: ACCOUNTING_APPROVER,
+    Action.UNLINK: Needs(ERP, Level.STANDARD),
+    Action.VIEW_ERP_QUEUE: Needs(ERP, Level.READ_ONLY),
+    Action.VIEW_QBXML: Needs(ERP, Level.ADMIN),
+    Action.VIEW_ARCHIVED_COMPANIES: Needs(ERP, Level.STANDARD),
+    Action.ARCHIVE_COMPANY: Needs(ERP, Level.STANDARD),
+    Action.ADD_PROJECT_TO_QUICKBOOKS: Needs(ERP, Level.STANDARD),
+    Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY: Needs(ERP, Level.STANDARD),
+    Action.ASSIGN_DEFAULT_COST_TYPES: Needs(ERP, Level.STANDARD),
+    Action.IMPORT_BUDGET: Needs(ERP, Level.STANDARD),
+    Action.ADD_QUICKBOOKS_JOB_AS_PROJECT: Needs(ERP, Level.ADMIN),
+    Action.CONFIGURE_SETTINGS: Needs(ERP, Level.ADMIN),
+    Action.ENABLE_DIRECT_EXPORT: Needs(ERP, Level.ADMIN),
+    Action.LINK_QUICKBOOKS_COMPANIES: Needs(ERP, Level.ADMIN),
+    Action.REFRESH_COMPANIES: Needs(ERP, Level.ADMIN),
+    Action.REFRESH_COST_CODES: Needs(ERP, Level.ADMIN),
+    Action.SYNC_JOB_COSTS: Needs(ERP, Level.ADMIN),
+    Action.VIEW_ACCOUNTANT_REPORT: Needs(ERP, Level.ADMIN),
+    Action.MANAGE_CONNECTIONS: Needs(ERP, Level.ADMIN),
+    Action.VIEW_JOB_COSTS_REPORT: AnyOf((Needs(ERP, Level.ADMIN), REPORTS_WITH_BUDGET_OR_PRIME)),
+    Action.VIEW_UNSYNCABLE_COSTS_REPORT: REPORTS_WITH_BUDGET_OR_PRIME,
+}
+
+# Records that are company lists rather than project records: who administers them.
+COMPANY_LIST_TOOLS = {"company": Tool.DIRECTORY, "cost_code": Tool.ADMIN, "cost_type": Tool.ADMIN}
+
+
+class Access:
+    """A user's levels, read once per request: global grants and per-project grants (django-guardian)."""
+
+    def __init__(self, user: AbstractBaseUser | AnonymousUser) -> None:
+        self.user = user
+        self._global: set[str] | None = None
+        self._checker: ObjectPermissionChecker | None = None
+
+    @property
+    def is_superuser(self) -> bool:
+        return bool(getattr(self.user, "is_superuser", False)) and bool(self.user.is_active)
+
+    def _global_codenames(self) -> set[str]:
+        if self._global is None:
+            if not self.user.is_authenticated or not self.user.is_active:
+                self._global = set()
+            else:
+                self._global = {perm.split(".", 1)[1] for perm in self.user.get_all_permissions()}
+        return self._global
+
+    def _object_codenames(self, project: Project) -> set[str]:
+        if not self.user.is_authenticated or not self.user.is_active:
+            return set()
+        if self._checker is None:
+            self._checker = ObjectPermissionChecker(self.user)
+        return set(self._checker.get_perms(project))
+
+    def prefetch(self, projects: Iterable[Project]) -> None:
+        """Read the per-project grants of many projects in one query (for lists)."""
+        projects = list(projects)
+        if projects and self.user.is_authenticated:
+            if self._checker is None:
+                self._checker = ObjectPermissionChecker(self.user)
+            self._checker.prefetch_perms(projects)
+
+    def level(self, tool: Tool, project: Project | None = None) -> Level:
+        if self.is_superuser:
+            return Level.ADMIN
+        granted = self._global_codenames()
+        if tool.is_project_tool and project is not None:
+            granted = granted | self._object_codenames(project)
+        for level in reversed(GRANTABLE_LEVELS):
+            if level_codename(tool, level) in granted:
+                return level
+        return Level.NONE
+
+    def has_push_privilege(self) -> bool:
+        return self.is_superuser or CAN_PUSH_TO_ACCOUNTING in self._global_codenames()
+
+    def has_any_project_level(self, tool: Tool, level: Level) -> bool:
+        """Whether the user holds `level` on `tool` company-wide or on at least one project."""
+        if self.level(tool) >= level:
+            return True
+        return visible_projects(self.user, tool, level).exists()
+
+
+def access_for(user: Any) -> Access:
+    """The user's `Access`, cached on the user object for the length of a request."""
+    cached = getattr(user, "_erp_access", None)
+    if cached is None:
+        cached = Access(user)
+        try:
+            user._erp_access = cached
+        except AttributeError:  # pragma: no cover - AnonymousUser allows attributes, this is a guard
+            pass
+    return cached
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    missing: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _tool_and_project(record: Model | None, object_type: str | None, project: Project | None) -> tuple[Tool | None, Project | None]:
+    from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable
+
+    if record is not None and is_exportable(record):
+        spec = EXPORTABLE_TYPES[_slug_of(record)]
+        return spec.tool, spec.project_of(record) if project is None else project
+    if object_type is not None:
+        if object_type in COMPANY_LIST_TOOLS:
+            return COMPANY_LIST_TOOLS[object_type], None
+        return EXPORTABLE_TYPES[object_type].tool, project
+    if record is not None:
+        owned = getattr(record, "project", None)
+        return None, owned if project is None else project
+    return None, project
+
+
+def _slug_of(record: Model) -> str:
+    from erp_integrations.exportables import exportable_type_of
+
+    return exportable_type_of(record).slug
+
+
+def check(
+    user: Any,
+    action: Action | str,
+    record: Model | None = None,
+    *,
+    object_type: str | None = None,
+    project: Project | None = None,
+) -> Decision:
+    """May `user` take `action` on `record` (or on a new record of `object_type` in `project`)?"""
+    rule = RULES[Action(action)]
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Decision(False, "signing in")
+    tool, scope = _tool_and_project(record, object_type, project)
+    gap = rule.missing(access_for(user), tool, scope)
+    return Decision(gap is None, gap or "")
+
+
+def require(user: Any, action: Action | str, record: Model | None = None, **kwargs: Any) -> None:
+    decision = check(user, action, record, **kwargs)
+    if not decision:
+        raise PermissionDenied(f"This needs {decision.missing}.")
+
+
+def visible_projects(user: Any, tool: Tool, level: Level = Level.READ_ONLY) -> QuerySet[Project]:
+    """The projects on which `user` holds at least `level` on `tool` (company-wide grants count for all)."""
+    access = access_for(user)
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    if access.level(tool) >= level:
+        return Project.objects.all()
+    codenames = [level_codename(tool, lvl) for lvl in GRANTABLE_LEVELS if lvl >= level]
+    return get_objects_for_user(
+        user, [f"procore_sync.{c}" for c in codenames], klass=Project, any_perm=True, accept_global_perms=False
+    )
+
+
+def readable_projects(user: Any, tool: Tool) -> QuerySet[Project]:
+    """Projects whose `tool` records the user may read: ERP Integrations readers read every project."""
+    if access_for(user).level(ERP) >= Level.READ_ONLY:
+        return Project.objects.all()
+    return visible_projects(user, tool)

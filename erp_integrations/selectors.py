@@ -1,0 +1,106 @@
+"""Reads of the workflow: the approver's queue, an item's history, a record's item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, Q, QuerySet
+
+from erp_integrations.exportables import EXPORTABLE_TYPES
+from erp_integrations.models import ErpEvent, ErpItem, ErpState
+from erp_integrations.workflow import allowed_steps
+
+# The approver's tabs (PRODUCT.md section 2). Ready to Import fills from QuickBooks' own lists.
+TABS: dict[str, Q] = {
+    "ready_to_import": Q(pk__in=[]),
+    "ready_to_export": Q(state=ErpState.PENDING, qb_ref=""),
+    "ready_to_update": Q(state=ErpState.PENDING) & ~Q(qb_ref=""),
+    "failed_to_export": Q(state=ErpState.FAILED),
+    "synced": Q(state=ErpState.SYNCED),
+    "archived": Q(record_deleted_at__isnull=False),
+}
+
+
+def erp_queue(
+    *,
+    erp_status: str | None = None,
+    object_type: str | None = None,
+    tab: str | None = None,
+    project: int | None = None,
+    search: str | None = None,
+) -> QuerySet[ErpItem]:
+    """Items across every type, newest change first: one indexed query, whatever the number of types."""
+    queryset = ErpItem.objects.select_related("sent_by", "project")
+    if tab:
+        queryset = queryset.filter(TABS[tab])
+        if tab != "archived":
+            queryset = queryset.filter(record_deleted_at__isnull=True)
+    if erp_status:
+        queryset = queryset.filter(state=erp_status)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    if project:
+        queryset = queryset.filter(project_id=project)
+    if search:
+        queryset = queryset.filter(label__icontains=search)
+    return queryset.order_by("-updated_at", "-id")
+
+
+def tab_counts(object_type: str | None = None) -> dict[str, int]:
+    """How many items each tab holds, in one query."""
+    queryset = ErpItem.objects.all()
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    live = Q(record_deleted_at__isnull=True)
+    aggregates = {
+        name: Count("pk", filter=condition & live if name != "archived" else condition)
+        for name, condition in TABS.items()
+        if name != "ready_to_import"
+    }
+    counts = queryset.aggregate(**aggregates)
+    return {"ready_to_import": 0, **counts}
+
+
+def item_of(record: Model) -> ErpItem | None:
+    """The record's workflow item from the prefetched relation (no query when prefetched)."""
+    items = list(record.erp_items.all()) if hasattr(record, "erp_items") else []
+    return items[0] if items else None
+
+
+def erp_summary(record: Model) -> dict[str, Any]:
+    """The workflow fields every exportable record carries in the API."""
+    item = item_of(record)
+    state = item.state if item else ErpState.DRAFT
+    return {
+        "erp_status": state,
+        "erp_error": item.erp_error if item else "",
+        "qb_ref": item.qb_ref if item else "",
+        "erp_allowed_actions": [step.value for step in allowed_steps(state)],
+        "erp_history": [event_as_dict(event) for event in item.events.all()] if item else [],
+    }
+
+
+def event_as_dict(event: ErpEvent) -> dict[str, Any]:
+    return {
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "by": event.actor.get_username() if event.actor else "QuickBooks",
+        "at": event.created_at,
+        "reason": event.reason,
+    }
+
+
+def record_of(item: ErpItem) -> Model:
+    """The record behind an item (raises the model's DoesNotExist when it was deleted)."""
+    model = EXPORTABLE_TYPES[item.object_type].model
+    return model._default_manager.get(pk=item.object_id)
+
+
+def latest_rejection(item: ErpItem) -> ErpEvent | None:
+    return item.events.filter(to_state=ErpState.REJECTED).order_by("-created_at", "-id").first()
+
+
+def content_type_of(model: type[Model]) -> ContentType:
+    return ContentType.objects.get_for_model(model)

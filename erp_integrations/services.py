@@ -1,0 +1,347 @@
+"""Every write of the acceptance workflow. One function per step, for every exportable type.
+
+Each step: checks the permission gate, runs in one transaction, locks the item's row, checks the current
+state against the transition table, saves with `update_fields`, appends a history row, and queues its
+side effects to run after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from erp_integrations import permissions, tasks
+from erp_integrations.errors import (
+    AcceptOptionsInvalid,
+    DependencyNotReady,
+    RecordLocked,
+    SendRefused,
+    StepNotAllowed,
+)
+from erp_integrations.exportables import ExportableType, exportable_type_of, is_exportable
+from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
+from erp_integrations.permissions import Action
+from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked
+from procore_sync import models as ps
+from qbxml.lib import limits
+from qbxml.lib.text import text_problems
+
+_STATE_LABELS = dict(ErpState.choices)
+
+
+def _state_label(state: str) -> str:
+    return _STATE_LABELS.get(state, state).lower()
+
+
+def _item_identity(record: Model) -> dict[str, Any]:
+    return {"content_type": ContentType.objects.get_for_model(type(record)), "object_id": record.pk}
+
+
+def item_for(record: Model) -> ErpItem:
+    """The workflow item of `record`, created in draft the first time it is needed."""
+    spec = exportable_type_of(record)
+    project = spec.project_of(record)
+    item, _ = ErpItem.objects.get_or_create(
+        **_item_identity(record),
+        defaults={"object_type": spec.slug, "label": spec.describe(record)[:255], "project": project},
+    )
+    return item
+
+
+def _locked_item(record: Model) -> ErpItem:
+    item = item_for(record)
+    return ErpItem.objects.select_for_update().get(pk=item.pk)
+
+
+def _apply(
+    item: ErpItem,
+    step: Step,
+    actor: Any,
+    *,
+    reason: str = "",
+    payload: Any = None,
+    fields: dict[str, Any] | None = None,
+) -> ErpEvent:
+    """Move a locked item along `step` of the transition table and record it. The only writer of `state`."""
+    transition = TRANSITIONS[step]
+    if item.state not in transition.sources:
+        raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
+    from_state = item.state
+    item.state = transition.target
+    changed = {"state", "updated_at", *(fields or {})}
+    for name, value in (fields or {}).items():
+        setattr(item, name, value)
+    item.save(update_fields=sorted(changed))
+    return ErpEvent.objects.create(
+        item=item,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=step.value,
+        from_state=from_state,
+        to_state=item.state,
+        reason=reason,
+        payload=payload,
+    )
+
+
+def _refresh_identity(spec: ExportableType, record: Model) -> dict[str, Any]:
+    return {"label": spec.describe(record)[:255], "project": spec.project_of(record)}
+
+
+def _check_sendable(spec: ExportableType, record: Model, label: str) -> dict[str, Any]:
+    problems = spec.problems(record)
+    if problems:
+        raise SendRefused(label, [problem.as_dict() for problem in problems])
+    return spec.payload(record)
+
+
+def item_send(record: Model, actor: Any) -> ErpItem:
+    """Send a draft record for accounting acceptance (and accept it at once under direct export)."""
+    return _send_step(record, actor, Step.SEND, Action.SEND)
+
+
+def item_resend(record: Model, actor: Any) -> ErpItem:
+    """Send again after a rejection, or push an update of a synced record."""
+    return _send_step(record, actor, Step.RESEND, Action.RESEND)
+
+
+def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem:
+    permissions.require(actor, action, record)
+    spec = exportable_type_of(record)
+    with transaction.atomic():
+        item = _locked_item(record)
+        if item.state not in TRANSITIONS[step].sources:
+            raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
+        # Validation runs after the state check: an item already sent is a conflict, not a form to fix.
+        payload = _check_sendable(spec, record, spec.describe(record))
+        _apply(
+            item,
+            step,
+            actor,
+            payload=payload,
+            fields={
+                **_refresh_identity(spec, record),
+                "sent_payload": payload,
+                "sent_by": actor,
+                "sent_at": timezone.now(),
+                "erp_error": "",
+            },
+        )
+        _direct_export(item, spec, record, actor)
+    return item
+
+
+def _direct_export(item: ErpItem, spec: ExportableType, record: Model, actor: Any) -> None:
+    """Under direct export the approver's step is taken at send, when what the item needs is ready."""
+    if spec.slug not in ErpSettings.load().direct_export_types:
+        return
+    try:
+        options = _accept_options(spec, record, {})
+        _check_dependencies(spec, record, item.label)
+    except (DependencyNotReady, AcceptOptionsInvalid) as exc:
+        item.erp_error = f"Not exported directly: {exc.message}"
+        item.save(update_fields=["erp_error", "updated_at"])
+        return
+    _apply(item, Step.ACCEPT, actor, reason="Direct export", fields={"accept_options": options})
+
+
+def item_retrieve(record: Model, actor: Any) -> ErpItem:
+    """The sender pulls back an item nobody has accepted or rejected yet."""
+    return _simple_step(record, actor, Step.RETRIEVE, Action.RETRIEVE)
+
+
+def _simple_step(
+    record: Model,
+    actor: Any,
+    step: Step,
+    action: Action,
+    *,
+    reason: str = "",
+    fields: Callable[[ErpItem], dict[str, Any]] | None = None,
+    after: Callable[[ErpEvent], None] | None = None,
+) -> ErpItem:
+    permissions.require(actor, action, record)
+    with transaction.atomic():
+        item = _locked_item(record)
+        event = _apply(item, step, actor, reason=reason, fields=fields(item) if fields else None)
+        if after is not None:
+            after(event)
+    return item
+
+
+def _check_dependencies(spec: ExportableType, record: Model, label: str) -> None:
+    dependencies = [dep for dep in spec.dependencies(record) if is_exportable(dep)]
+    if not dependencies:
+        return
+    states = _states_of(dependencies)
+    waiting = []
+    for dependency in dependencies:
+        dep_spec = exportable_type_of(dependency)
+        state = states.get((dep_spec.model, dependency.pk), ErpState.DRAFT)
+        if state not in DEPENDENCY_READY_STATES:
+            waiting.append(
+                f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {_state_label(state)}, "
+                "not yet accepted or synced"
+            )
+    if waiting:
+        raise DependencyNotReady(label, waiting)
+
+
+def _states_of(records: list[Model]) -> dict[tuple[type[Model], int], str]:
+    """The workflow states of many records in one query per type."""
+    by_model: dict[type[Model], list[int]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    states: dict[tuple[type[Model], int], str] = {}
+    for model, ids in by_model.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for object_id, state in ErpItem.objects.filter(content_type=content_type, object_id__in=ids).values_list(
+            "object_id", "state"
+        ):
+            states[(model, object_id)] = state
+    return states
+
+
+def _accept_options(spec: ExportableType, record: Model, options: dict[str, Any]) -> dict[str, Any]:
+    """What QuickBooks needs beyond the record, as the approver gave it (or its default)."""
+    if spec.slug != "project":
+        return {}
+    assert isinstance(record, ps.Project)
+    parent = str(options.get("parent_customer") or "").strip()
+    if not parent and record.owner_id:
+        parent = record.owner.name
+    if not parent:
+        raise AcceptOptionsInvalid(
+            "Choose the QuickBooks customer this job belongs to (parent_customer): the project has no owner.",
+            "parent_customer",
+        )
+    problems = text_problems("The parent customer", parent, limits.CUSTOMER_NAME, list_name=True)
+    if problems:
+        raise AcceptOptionsInvalid(" ".join(problems), "parent_customer")
+    return {"parent_customer": parent}
+
+
+def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None) -> ErpItem:
+    """The accounting approver accepts: the item is queued for QuickBooks."""
+    permissions.require(actor, Action.ACCEPT, record)
+    spec = exportable_type_of(record)
+    with transaction.atomic():
+        item = _locked_item(record)
+        if item.state not in TRANSITIONS[Step.ACCEPT].sources:
+            raise StepNotAllowed(Step.ACCEPT, item.label, _state_label(item.state), allowed_steps(item.state))
+        accept_options = _accept_options(spec, record, options or {})
+        _check_dependencies(spec, record, item.label)
+        _apply(item, Step.ACCEPT, actor, payload=accept_options or None,
+               fields={"accept_options": accept_options, "erp_error": ""})
+    return item
+
+
+def item_reject(record: Model, actor: Any, reason: str = "") -> ErpItem:
+    """The approver rejects, with an optional reason; the sender is told by email."""
+    reason = (reason or "").strip()
+
+    def notify(event: ErpEvent) -> None:
+        transaction.on_commit(lambda: tasks.notify_rejection.delay(event.pk))
+
+    return _simple_step(record, actor, Step.REJECT, Action.REJECT, reason=reason, after=notify)
+
+
+def item_retry(record: Model, actor: Any) -> ErpItem:
+    """Queue a failed item again."""
+    return _simple_step(record, actor, Step.RETRY, Action.RETRY, fields=lambda item: {"erp_error": ""})
+
+
+def item_unlink(record: Model, actor: Any, reason: str = "") -> ErpItem:
+    """Forget the link to the QuickBooks record (which must have been deleted in QuickBooks first)."""
+
+    def cleared(item: ErpItem) -> dict[str, Any]:
+        return {"qb_ref": "", "qb_edit_sequence": "", "synced_payload": None, "erp_error": ""}
+
+    return _simple_step(record, actor, Step.UNLINK, Action.UNLINK, reason=reason, fields=cleared)
+
+
+def item_synced(item_id: int, *, qb_ref: str, edit_sequence: str = "") -> ErpItem:
+    """QuickBooks accepted the item (called by the connector)."""
+    with transaction.atomic():
+        item = ErpItem.objects.select_for_update().get(pk=item_id)
+        _apply(
+            item,
+            Step.SYNC_SUCCEEDED,
+            None,
+            payload={"qb_ref": qb_ref, "edit_sequence": edit_sequence},
+            fields={
+                "qb_ref": qb_ref,
+                "qb_edit_sequence": edit_sequence,
+                "synced_payload": item.sent_payload,
+                "erp_error": "",
+            },
+        )
+    return item
+
+
+def item_sync_failed(item_id: int, *, error: str) -> ErpItem:
+    """QuickBooks refused the item (called by the connector)."""
+    with transaction.atomic():
+        item = ErpItem.objects.select_for_update().get(pk=item_id)
+        _apply(item, Step.SYNC_FAILED, None, reason=error, fields={"erp_error": error})
+    return item
+
+
+def ensure_editable(record: Model, changed_fields: set[str], *, lines_changed: bool = False) -> None:
+    """Refuse an edit of the fields QuickBooks will receive while the item is in accounting's hands.
+
+    Call inside the edit's transaction: the item's row is locked so a send cannot slip in between.
+    """
+    if not is_exportable(record) or record.pk is None:
+        return
+    spec = exportable_type_of(record)
+    try:
+        item = ErpItem.objects.select_for_update().get(**_item_identity(record))
+    except ErpItem.DoesNotExist:
+        return
+    if not is_locked(item.state):
+        return
+    touched = sorted(changed_fields & set(spec.locked_fields))
+    if lines_changed and spec.has_lines:
+        touched.append("lines")
+    if touched:
+        raise RecordLocked(item.label, _state_label(item.state), touched, allowed_steps(item.state))
+
+
+def ensure_deletable(record: Model) -> None:
+    """A record may be deleted only while nothing of it is in accounting's hands or in QuickBooks."""
+    if not is_exportable(record) or record.pk is None:
+        return
+    item = ErpItem.objects.select_for_update().filter(**_item_identity(record)).first()
+    if item is None:
+        return
+    if item.state != ErpState.DRAFT or item.qb_ref:
+        raise StepNotAllowed("delete", item.label, _state_label(item.state), allowed_steps(item.state))
+
+
+def record_deleted(record: Model) -> None:
+    """Keep the item and its history after the record is gone: the audit trail outlives the record."""
+    ErpItem.objects.filter(**_item_identity(record)).update(record_deleted_at=timezone.now())
+
+
+def update_settings(actor: Any, **changes: Any) -> ErpSettings:
+    permissions.require(actor, Action.CONFIGURE_SETTINGS)
+    if "direct_export_types" in changes:
+        permissions.require(actor, Action.ENABLE_DIRECT_EXPORT)
+    with transaction.atomic():
+        row = ErpSettings.objects.select_for_update().get(pk=ErpSettings.load().pk)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save(update_fields=[*changes, "updated_at"])
+    return row
+
+
+def refresh_item_label(record: Model) -> None:
+    """Keep the queue's label and project in step with an edited record."""
+    spec = exportable_type_of(record)
+    ErpItem.objects.filter(**_item_identity(record)).update(**_refresh_identity(spec, record))

@@ -1,0 +1,283 @@
+"""REST API of the project-side records. Thin: selectors read, services write, the gate decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from erp_integrations.api import ErpActionsMixin, ErpFieldsMixin
+from erp_integrations.models import ErpState
+from erp_integrations.permissions import Tool, readable_projects, visible_projects
+from procore_sync import models as ps
+from procore_sync import selectors, services
+from procore_sync.money import ZERO
+from procore_sync.tools import Level
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A parent the user may write under; anything else reads as "does not exist" (no guessing ids)."""
+
+    def __init__(self, *, scope: Any, **kwargs: Any) -> None:
+        self.scope = scope
+        kwargs.setdefault("queryset", ps.Project.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return self.scope(self.context["request"].user)
+
+
+def _projects_for(tool: Tool):  # type: ignore[no-untyped-def]
+    return lambda user: visible_projects(user, tool, Level.STANDARD)
+
+
+def _parents_for(model: type[Model], tool: Tool, path: str):  # type: ignore[no-untyped-def]
+    return lambda user: model.objects.filter(**{f"{path}__in": readable_projects(user, tool)})
+
+
+# --- lines -----------------------------------------------------------------------------------------
+
+
+class LineSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+
+class BudgetLineSerializer(LineSerializer):
+    class Meta:
+        model = ps.BudgetLineItem
+        fields = ["id", "cost_code", "cost_type", "description", "original_amount"]
+
+
+class BudgetModificationLineSerializer(LineSerializer):
+    class Meta:
+        model = ps.BudgetModificationLine
+        fields = ["id", "budget_line", "amount"]
+
+
+class CommitmentLineSerializer(LineSerializer):
+    class Meta:
+        model = ps.CommitmentLine
+        fields = ["id", "line_number", "cost_code", "cost_type", "description", "amount"]
+
+
+class ChangeOrderLineSerializer(LineSerializer):
+    class Meta:
+        model = ps.CommitmentChangeOrderLine
+        fields = ["id", "commitment_line", "cost_code", "cost_type", "description", "amount"]
+
+
+class InvoiceLineSerializer(LineSerializer):
+    completed_and_stored = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    amount_due = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = ps.SubcontractorInvoiceLine
+        fields = [
+            "id", "commitment_line", "change_order_line", "work_completed_this_period", "materials_stored",
+            "retainage_held", "retainage_released", "completed_and_stored", "amount_due",
+        ]
+
+
+# --- records ---------------------------------------------------------------------------------------
+
+
+class CompanySerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ps.Company
+        fields = [
+            "id", "name", "vendor_type", "contact_name", "phone", "email", "address_line1", "address_line2",
+            "city", "state", "postal_code", "country", "is_archived", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ProjectSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ps.Project
+        fields = [
+            "id", "name", "number", "status", "owner", "description", "start_date", "address_line1",
+            "address_line2", "city", "state", "postal_code", "country", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class CostCodeSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ps.CostCode
+        fields = [
+            "id", "code", "description", "division", "default_cost_type", "is_active",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+
+
+class CostTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ps.CostType
+        fields = ["id", "code", "name", "is_active", "sort_order"]
+
+
+class BudgetSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    project = VisibleRelatedField(scope=_projects_for(Tool.BUDGET))
+    lines = BudgetLineSerializer(many=True, required=False)
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ps.Budget
+        fields = [
+            "id", "project", "is_locked", "locked_at", "lines", "total", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["locked_at", "created_at", "updated_at"]
+
+    def get_total(self, budget: ps.Budget) -> str:
+        return f"{sum((line.original_amount for line in budget.lines.all()), ZERO):.2f}"
+
+
+class BudgetModificationSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    budget = VisibleRelatedField(scope=_parents_for(ps.Budget, Tool.BUDGET, "project"))
+    lines = BudgetModificationLineSerializer(many=True, required=False)
+
+    class Meta:
+        model = ps.BudgetModification
+        fields = [
+            "id", "budget", "number", "reason", "date", "lines", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class CommitmentSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    project = VisibleRelatedField(scope=_projects_for(Tool.COMMITMENTS))
+    vendor = serializers.PrimaryKeyRelatedField(queryset=ps.Company.objects.filter(is_archived=False))
+    lines = CommitmentLineSerializer(many=True, required=False)
+    original_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ps.Commitment
+        fields = [
+            "id", "project", "kind", "number", "title", "vendor", "status", "default_retainage_percent",
+            "contract_date", "description", "lines", "original_value", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_original_value(self, commitment: ps.Commitment) -> str:
+        return f"{sum((line.amount for line in commitment.lines.all()), ZERO):.2f}"
+
+
+class ChangeOrderSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    commitment = VisibleRelatedField(scope=_parents_for(ps.Commitment, Tool.CHANGE_ORDERS, "project"))
+    lines = ChangeOrderLineSerializer(many=True, required=False)
+
+    class Meta:
+        model = ps.CommitmentChangeOrder
+        fields = [
+            "id", "commitment", "number", "title", "date", "status", "description", "lines", "created_at",
+            "updated_at", "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class SubcontractorInvoiceSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+    commitment = VisibleRelatedField(scope=_parents_for(ps.Commitment, Tool.INVOICING, "project"))
+    lines = InvoiceLineSerializer(many=True, required=False)
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ps.SubcontractorInvoice
+        fields = [
+            "id", "commitment", "number", "billing_period_start", "billing_period_end", "invoice_date",
+            "status", "lines", "totals", "created_at", "updated_at",
+            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_totals(self, invoice: ps.SubcontractorInvoice) -> dict[str, str]:
+        lines = list(invoice.lines.all())
+        work = sum((line.work_completed_this_period for line in lines), ZERO)
+        materials = sum((line.materials_stored for line in lines), ZERO)
+        held = sum((line.retainage_held for line in lines), ZERO)
+        released = sum((line.retainage_released for line in lines), ZERO)
+        return {
+            "work_completed_this_period": f"{work:.2f}",
+            "materials_stored": f"{materials:.2f}",
+            "completed_and_stored": f"{work + materials:.2f}",
+            "retainage_held": f"{held:.2f}",
+            "retainage_released": f"{released:.2f}",
+            "amount_due": f"{work + materials - held + released:.2f}",
+        }
+
+
+# --- view sets -------------------------------------------------------------------------------------
+
+_LIST_FILTERS = [
+    OpenApiParameter("project", int, description="Only records of this project (id)."),
+    OpenApiParameter("erp_status", str, enum=[state.value for state in ErpState]),
+]
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """List (paginated, filterable by project and erp_status), create, retrieve, update and delete."""
+
+    model: type[Model]
+    # Fields that say where a record lives: set at creation, never moved.
+    parent_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        erp_status = params.get("erp_status") or None
+        if erp_status and erp_status not in ErpState.values:
+            raise serializers.ValidationError(
+                {"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."}
+            )
+        return selectors.records_for(
+            self.request.user, self.model, project=params.get("project"), erp_status=erp_status
+        )
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        fields = dict(serializer.validated_data)
+        lines = fields.pop("lines", None)
+        serializer.instance = services.save_record(self.request.user, self.model, fields, lines)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        fields = dict(serializer.validated_data)
+        lines = fields.pop("lines", None)
+        for name in self.parent_fields:
+            if name in fields and getattr(serializer.instance, f"{name}_id") != fields[name].pk:
+                raise serializers.ValidationError({name: "A record cannot be moved to another parent."})
+        services.save_record(self.request.user, self.model, fields, lines, instance=serializer.instance)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance: Model) -> None:
+        services.delete_record(self.request.user, instance)
+
+
+def _record_viewset(model: type[Model], serializer: type[serializers.Serializer], *, exportable: bool = True,
+                    parent_fields: tuple[str, ...] = ()) -> type[RecordViewSet]:
+    bases: tuple[type, ...] = (ErpActionsMixin, RecordViewSet) if exportable else (RecordViewSet,)
+    viewset = type(
+        f"{model.__name__}ViewSet",
+        bases,
+        {"model": model, "serializer_class": serializer, "queryset": model.objects.none(),
+         "parent_fields": parent_fields, "__doc__": f"{model._meta.verbose_name_plural.capitalize()}."},
+    )
+    return extend_schema_view(list=extend_schema(parameters=_LIST_FILTERS))(viewset)
+
+
+CompanyViewSet = _record_viewset(ps.Company, CompanySerializer)
+ProjectViewSet = _record_viewset(ps.Project, ProjectSerializer)
+CostCodeViewSet = _record_viewset(ps.CostCode, CostCodeSerializer)
+CostTypeViewSet = _record_viewset(ps.CostType, CostTypeSerializer, exportable=False)
+BudgetViewSet = _record_viewset(ps.Budget, BudgetSerializer, parent_fields=("project",))
+BudgetModificationViewSet = _record_viewset(
+    ps.BudgetModification, BudgetModificationSerializer, parent_fields=("budget",)
+)
+CommitmentViewSet = _record_viewset(ps.Commitment, CommitmentSerializer, parent_fields=("project",))
+ChangeOrderViewSet = _record_viewset(ps.CommitmentChangeOrder, ChangeOrderSerializer, parent_fields=("commitment",))
+SubcontractorInvoiceViewSet = _record_viewset(
+    ps.SubcontractorInvoice, SubcontractorInvoiceSerializer, parent_fields=("commitment",)
+)

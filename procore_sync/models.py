@@ -1,0 +1,561 @@
+"""Project-side records. They know nothing of QuickBooks: the workflow state lives in erp_integrations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Lower
+
+from procore_sync.money import ZERO, MoneyField
+from procore_sync.tools import project_tool_permissions
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AddressFields(models.Model):
+    address_line1 = models.CharField("address line 1", max_length=255, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField("state / province", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _erp_items() -> GenericRelation:
+    # The reverse side of the workflow's one table, so lists can filter and prefetch by ERP status.
+    return GenericRelation("erp_integrations.ErpItem", related_query_name="%(class)s")
+
+
+class Company(TimestampedModel, AddressFields):
+    """A company of the directory: a vendor, a subcontractor, or an owner the company works for."""
+
+    class VendorType(models.TextChoices):
+        SUBCONTRACTOR = "subcontractor", "Subcontractor"
+        SUPPLIER = "supplier", "Supplier"
+        CONSULTANT = "consultant", "Consultant"
+        OWNER = "owner", "Owner / client"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    vendor_type = models.CharField(max_length=20, choices=VendorType.choices, default=VendorType.SUBCONTRACTOR)
+    contact_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    is_archived = models.BooleanField(default=False)
+    erp_items = _erp_items()
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="company_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(TimestampedModel, AddressFields):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=200)
+    number = models.CharField(max_length=50, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    owner = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_projects",
+        help_text="The customer the project is built for.",
+    )
+    description = models.TextField(blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["number"]
+        permissions = project_tool_permissions()
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class CostType(models.Model):
+    """Labor, Material, ...: an editable company list, exported as QuickBooks classes."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Division(models.Model):
+    """A division of the cost code list (CSI MasterFormat: 03 Concrete, ...)."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CostCode(TimestampedModel):
+    """A standard cost code of the company, exported as a QuickBooks service item."""
+
+    code = models.CharField(max_length=50, unique=True)
+    description = models.CharField(max_length=255)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cost_codes")
+    default_cost_type = models.ForeignKey(CostType, on_delete=models.SET_NULL, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class Budget(TimestampedModel):
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="budget")
+    is_locked = models.BooleanField(default=False, help_text="Only a locked budget can go to QuickBooks.")
+    locked_at = models.DateTimeField(null=True, blank=True)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["project__number"]
+
+    def __str__(self) -> str:
+        return f"Budget of {self.project}"
+
+
+class BudgetLineItem(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines")
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=255, blank=True)
+    original_amount = MoneyField()
+
+    class Meta:
+        ordering = ["cost_code__code", "cost_type__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "cost_code", "cost_type"], name="budget_line_unique_code_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cost_code.code}.{self.cost_type.code}"
+
+
+class BudgetModification(TimestampedModel):
+    """A transfer between budget lines. Its lines net to zero: money moves, the total stays."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="modifications")
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=500)
+    date = models.DateField()
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["budget", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "number"], name="budget_modification_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Budget modification #{self.number} ({self.budget.project.number})"
+
+    def check_invariants(self) -> None:
+        lines = list(self.lines.select_related("budget_line"))
+        errors: dict[str, list[str]] = {}
+        if len(lines) < 2:
+            errors.setdefault("lines", []).append("A budget modification moves money between at least two lines.")
+        net = sum((line.amount for line in lines), ZERO)
+        if net != ZERO:
+            errors.setdefault("lines", []).append(
+                f"The lines of a budget modification must net to zero; these net to {net}."
+            )
+        if any(line.budget_line.budget_id != self.budget_id for line in lines):
+            errors.setdefault("lines", []).append("Every line must belong to this project's budget.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class BudgetModificationLine(models.Model):
+    modification = models.ForeignKey(BudgetModification, on_delete=models.CASCADE, related_name="lines")
+    budget_line = models.ForeignKey(BudgetLineItem, on_delete=models.PROTECT, related_name="modification_lines")
+    amount = MoneyField(help_text="Positive adds to the line, negative takes from it.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="budget_modification_line_nonzero")]
+
+
+class Commitment(TimestampedModel):
+    """A subcontract or a purchase order with its schedule of values."""
+
+    class Kind(models.TextChoices):
+        SUBCONTRACT = "subcontract", "Subcontract"
+        PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OUT_FOR_SIGNATURE = "out_for_signature", "Out for signature"
+        APPROVED = "approved", "Approved"
+        COMPLETE = "complete", "Complete"
+        TERMINATED = "terminated", "Terminated"
+        VOID = "void", "Void"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="commitments")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBCONTRACT)
+    number = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="commitments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    default_retainage_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    contract_date = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["project__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="commitment_unique_number_per_project"),
+            models.CheckConstraint(
+                condition=Q(default_retainage_percent__gte=0, default_retainage_percent__lte=100),
+                name="commitment_retainage_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def original_value(self) -> Decimal:
+        return self.lines.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    def approved_change_orders_value(self) -> Decimal:
+        return (
+            CommitmentChangeOrderLine.objects.filter(
+                change_order__commitment=self, change_order__status=CommitmentChangeOrder.Status.APPROVED
+            ).aggregate(total=Sum("amount"))["total"]
+            or ZERO
+        )
+
+    def revised_value(self) -> Decimal:
+        return self.original_value() + self.approved_change_orders_value()
+
+
+class CommitmentLine(models.Model):
+    """A line of the schedule of values."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=255, blank=True)
+    amount = MoneyField()
+
+    class Meta:
+        ordering = ["line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "line_number"], name="commitment_line_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_number}. {self.description or self.cost_code.code}"
+
+
+class CommitmentChangeOrder(TimestampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        VOID = "void", "Void"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="change_orders")
+    number = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPROVED)
+    description = models.TextField(blank=True)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["commitment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "number"], name="change_order_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"CCO {self.number} {self.title}"
+
+    @property
+    def project(self) -> Project:
+        return self.commitment.project
+
+
+class CommitmentChangeOrderLine(models.Model):
+    """Changes an existing schedule-of-values line (`commitment_line` set) or adds a new one."""
+
+    change_order = models.ForeignKey(CommitmentChangeOrder, on_delete=models.CASCADE, related_name="lines")
+    commitment_line = models.ForeignKey(
+        CommitmentLine, on_delete=models.PROTECT, null=True, blank=True, related_name="change_order_lines"
+    )
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    description = models.CharField(max_length=255, blank=True)
+    amount = MoneyField(help_text="The change: negative to reduce.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commitment_line__isnull=False) | Q(cost_code__isnull=False, cost_type__isnull=False),
+                name="change_order_line_target",
+                violation_error_message="A new line needs a cost code and a cost type.",
+            )
+        ]
+
+    def clean(self) -> None:
+        if self.commitment_line_id and self.change_order_id:
+            if self.commitment_line.commitment_id != self.change_order.commitment_id:
+                raise ValidationError({"commitment_line": "The line belongs to another commitment."})
+
+    @property
+    def effective_cost_code(self) -> CostCode:
+        return self.commitment_line.cost_code if self.commitment_line_id else self.cost_code  # type: ignore[return-value]
+
+    @property
+    def effective_cost_type(self) -> CostType:
+        return self.commitment_line.cost_type if self.commitment_line_id else self.cost_type  # type: ignore[return-value]
+
+
+class SubcontractorInvoice(TimestampedModel):
+    """A pay application of a subcontractor against a commitment's schedule of values."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        UNDER_REVIEW = "under_review", "Under review"
+        APPROVED = "approved", "Approved"
+        VOID = "void", "Void"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=50)
+    billing_period_start = models.DateField()
+    billing_period_end = models.DateField()
+    invoice_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDER_REVIEW)
+    erp_items = _erp_items()
+
+    class Meta:
+        ordering = ["commitment", "billing_period_end", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "number"], name="invoice_unique_number"),
+            models.CheckConstraint(
+                condition=Q(billing_period_end__gte=models.F("billing_period_start")),
+                name="invoice_period_ordered",
+                violation_error_message="The billing period ends before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number} ({self.commitment.number})"
+
+    @property
+    def project(self) -> Project:
+        return self.commitment.project
+
+    def totals(self) -> dict[str, Decimal]:
+        sums = self.lines.aggregate(
+            work=Sum("work_completed_this_period"),
+            materials=Sum("materials_stored"),
+            held=Sum("retainage_held"),
+            released=Sum("retainage_released"),
+        )
+        work = sums["work"] or ZERO
+        materials = sums["materials"] or ZERO
+        held = sums["held"] or ZERO
+        released = sums["released"] or ZERO
+        return {
+            "work_completed_this_period": work,
+            "materials_stored": materials,
+            "completed_and_stored": work + materials,
+            "retainage_held": held,
+            "retainage_released": released,
+            "amount_due": work + materials - held + released,
+        }
+
+    def check_invariants(self) -> None:
+        """An invoice never bills a line beyond its scheduled value, nor the commitment beyond its value."""
+        errors: list[str] = []
+        lines = list(self.lines.select_related("commitment_line", "change_order_line__change_order"))
+        for line in lines:
+            if line.commitment_line_id and line.commitment_line.commitment_id != self.commitment_id:
+                errors.append("A line bills a schedule-of-values line of another commitment.")
+            if line.change_order_line_id and line.change_order_line.change_order.commitment_id != self.commitment_id:
+                errors.append("A line bills a change order of another commitment.")
+        billed_before = SubcontractorInvoiceLine.objects.filter(invoice__commitment_id=self.commitment_id).exclude(
+            invoice__status=SubcontractorInvoice.Status.VOID
+        )
+        for line in lines:
+            target = line.commitment_line or line.change_order_line
+            if target is None:
+                continue
+            target_filter = (
+                {"commitment_line_id": line.commitment_line_id}
+                if line.commitment_line_id
+                else {"change_order_line_id": line.change_order_line_id}
+            )
+            billed = billed_before.filter(**target_filter).aggregate(
+                total=Sum(models.F("work_completed_this_period") + models.F("materials_stored"))
+            )["total"] or ZERO
+            scheduled = target.amount + (
+                line.commitment_line.change_order_lines.filter(
+                    change_order__status=CommitmentChangeOrder.Status.APPROVED
+                ).aggregate(total=Sum("amount"))["total"]
+                or ZERO
+                if line.commitment_line_id
+                else ZERO
+            )
+            if billed > scheduled:
+                errors.append(
+                    f"Line “{target.description or target}” would be billed {billed} in all, "
+                    f"more than its scheduled value of {scheduled}."
+                )
+        billed_total = billed_before.aggregate(
+            total=Sum(models.F("work_completed_this_period") + models.F("materials_stored"))
+        )["total"] or ZERO
+        value = self.commitment.revised_value()
+        if billed_total > value:
+            errors.append(
+                f"Invoices would bill {billed_total} in all, more than the commitment's value of {value}."
+            )
+        if errors:
+            raise ValidationError({"lines": errors})
+
+
+class SubcontractorInvoiceLine(models.Model):
+    invoice = models.ForeignKey(SubcontractorInvoice, on_delete=models.CASCADE, related_name="lines")
+    commitment_line = models.ForeignKey(
+        CommitmentLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    change_order_line = models.ForeignKey(
+        CommitmentChangeOrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    work_completed_this_period = MoneyField()
+    materials_stored = MoneyField()
+    retainage_held = MoneyField(help_text="Retainage withheld from this period's work.")
+    retainage_released = MoneyField(help_text="Retainage held earlier and paid out with this invoice.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(commitment_line__isnull=False) & Q(change_order_line__isnull=True))
+                | (Q(commitment_line__isnull=True) & Q(change_order_line__isnull=False)),
+                name="invoice_line_one_target",
+                violation_error_message="A line bills exactly one schedule-of-values or change order line.",
+            ),
+            models.CheckConstraint(
+                condition=Q(retainage_held__gte=0) & Q(retainage_released__gte=0),
+                name="invoice_line_retainage_not_negative",
+                violation_error_message="Retainage held and released cannot be negative.",
+            ),
+        ]
+
+    @property
+    def target(self) -> CommitmentLine | CommitmentChangeOrderLine:
+        return self.commitment_line or self.change_order_line  # type: ignore[return-value]
+
+    @property
+    def completed_and_stored(self) -> Decimal:
+        return self.work_completed_this_period + self.materials_stored
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.completed_and_stored - self.retainage_held + self.retainage_released
+
+
+class BillPayment(models.Model):
+    """A payment QuickBooks recorded against a bill: read-only here, imported from QuickBooks."""
+
+    class Method(models.TextChoices):
+        CHECK = "check", "Check"
+        CREDIT_CARD = "credit_card", "Credit card"
+
+    qb_txn_id = models.CharField(max_length=36, unique=True)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    invoice = models.ForeignKey(
+        SubcontractorInvoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    ref_number = models.CharField(max_length=20, blank=True)
+    txn_date = models.DateField()
+    amount = MoneyField()
+    is_void = models.BooleanField(default=False)
+    memo = models.TextField(blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-txn_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.ref_number} {self.amount}"
+
+
+class JobCostTransaction(models.Model):
+    """A line of a QuickBooks transaction that carries a job and an item: read-only, imported."""
+
+    qb_txn_id = models.CharField(max_length=36)
+    qb_txn_line_id = models.CharField(max_length=36, blank=True)
+    txn_type = models.CharField(max_length=40)
+    txn_date = models.DateField()
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="job_costs")
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    vendor_name = models.CharField(max_length=255, blank=True)
+    amount = MoneyField()
+    memo = models.TextField(blank=True)
+    from_synced_invoice = models.BooleanField(
+        default=False, help_text="A bill that came from one of our own invoices: not counted twice."
+    )
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-txn_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["qb_txn_id", "qb_txn_line_id"], name="job_cost_unique_txn_line")
+        ]

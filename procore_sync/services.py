@@ -1,0 +1,190 @@
+"""Every write of the project-side records.
+
+Creating, editing and deleting go through one function (`save_record` / `delete_record`) so that the
+permission gate, the edit lock of items in accounting's hands, nested lines and the model invariants are
+applied the same way to every type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError
+from django.utils import timezone
+
+from erp_integrations import permissions
+from erp_integrations import services as erp
+from erp_integrations.permissions import Action
+from procore_sync import models as ps
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    model: type[Model]
+    parent_field: str
+    fields: tuple[str, ...]
+
+
+LINES: dict[type[Model], LineSpec] = {
+    ps.Budget: LineSpec(ps.BudgetLineItem, "budget", ("cost_code", "cost_type", "description", "original_amount")),
+    ps.BudgetModification: LineSpec(ps.BudgetModificationLine, "modification", ("budget_line", "amount")),
+    ps.Commitment: LineSpec(
+        ps.CommitmentLine, "commitment", ("line_number", "cost_code", "cost_type", "description", "amount")
+    ),
+    ps.CommitmentChangeOrder: LineSpec(
+        ps.CommitmentChangeOrderLine,
+        "change_order",
+        ("commitment_line", "cost_code", "cost_type", "description", "amount"),
+    ),
+    ps.SubcontractorInvoice: LineSpec(
+        ps.SubcontractorInvoiceLine,
+        "invoice",
+        (
+            "commitment_line",
+            "change_order_line",
+            "work_completed_this_period",
+            "materials_stored",
+            "retainage_held",
+            "retainage_released",
+        ),
+    ),
+}
+
+# The object type the permission gate knows each model by.
+OBJECT_TYPES: dict[type[Model], str] = {
+    ps.Company: "company",
+    ps.Project: "project",
+    ps.CostCode: "cost_code",
+    ps.CostType: "cost_type",
+    ps.Budget: "budget",
+    ps.BudgetModification: "budget_modification",
+    ps.Commitment: "commitment",
+    ps.CommitmentChangeOrder: "change_order",
+    ps.SubcontractorInvoice: "subcontractor_invoice",
+}
+
+
+def project_of_new(model: type[Model], fields: dict[str, Any]) -> ps.Project | None:
+    """The project a record about to be created belongs to, from its parent."""
+    if "project" in fields:
+        return fields["project"]
+    if "budget" in fields:
+        return fields["budget"].project
+    if "commitment" in fields:
+        return fields["commitment"].project
+    return None
+
+
+def _value(value: Any) -> Any:
+    return value.pk if isinstance(value, Model) else value
+
+
+def save_record(
+    actor: Any,
+    model: type[Model],
+    fields: dict[str, Any],
+    lines: list[dict[str, Any]] | None = None,
+    *,
+    instance: Model | None = None,
+) -> Model:
+    """Create `model` (or update `instance`) with `fields` and, for types with lines, its nested lines.
+
+    Lines with an `id` are updated, lines without one are created, and lines left out are deleted.
+    """
+    object_type = OBJECT_TYPES[model]
+    if instance is None:
+        permissions.require(actor, Action.CREATE, object_type=object_type, project=project_of_new(model, fields))
+    else:
+        permissions.require(actor, Action.EDIT, instance, object_type=object_type)
+    with transaction.atomic():
+        if instance is None:
+            record = model(**fields)
+            changed = set(fields)
+        else:
+            record = model.objects.select_for_update().get(pk=instance.pk)
+            changed = {name for name, value in fields.items() if _value(getattr(record, name)) != _value(value)}
+            lines_changed = lines is not None and _lines_differ(record, lines)
+            erp.ensure_editable(record, changed, lines_changed=lines_changed)
+            for name, value in fields.items():
+                setattr(record, name, value)
+        _before_save(record, changed)
+        record.full_clean()
+        try:
+            record.save()
+        except IntegrityError as exc:
+            raise ValidationError(f"This would duplicate an existing record: {exc}") from exc
+        if lines is not None and model in LINES:
+            _save_lines(record, LINES[model], lines)
+        if hasattr(record, "check_invariants"):
+            record.check_invariants()
+        if instance is not None and erp.is_exportable(record):
+            erp.refresh_item_label(record)
+    return record
+
+
+def _before_save(record: Model, changed: set[str]) -> None:
+    if isinstance(record, ps.Budget) and "is_locked" in changed:
+        record.locked_at = timezone.now() if record.is_locked else None
+
+
+def _lines_differ(record: Model, lines: list[dict[str, Any]]) -> bool:
+    spec = LINES[type(record)]
+    existing = {line.pk: line for line in spec.model.objects.filter(**{spec.parent_field: record})}
+    if {data.get("id") for data in lines} != set(existing) or len(lines) != len(existing):
+        return True
+    return any(
+        _value(getattr(existing[data["id"]], name)) != _value(value)
+        for data in lines
+        for name, value in data.items()
+        if name in spec.fields
+    )
+
+
+def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> None:
+    existing = {line.pk: line for line in spec.model.objects.filter(**{spec.parent_field: record})}
+    keep: set[int] = set()
+    errors: list[str] = []
+    for index, data in enumerate(lines, start=1):
+        line_id = data.get("id")
+        if line_id:
+            if line_id not in existing:
+                errors.append(f"Line {index}: line {line_id} does not belong to this record.")
+                continue
+            line = existing[line_id]
+            keep.add(line_id)
+        else:
+            line = spec.model(**{spec.parent_field: record})
+        for name in spec.fields:
+            if name in data:
+                setattr(line, name, data[name])
+        try:
+            line.full_clean()
+        except ValidationError as exc:
+            errors.extend(f"Line {index}: {message}" for message in exc.messages)
+            continue
+        line.save()
+    for line_id, line in existing.items():
+        if line_id not in keep:
+            try:
+                line.delete()
+            except ProtectedError:
+                errors.append(f"Line {line} is billed or changed elsewhere and cannot be removed.")
+    if errors:
+        raise ValidationError({"lines": errors})
+
+
+def delete_record(actor: Any, instance: Model) -> None:
+    """Delete a record that nothing in accounting or QuickBooks holds."""
+    permissions.require(actor, Action.DELETE, instance, object_type=OBJECT_TYPES[type(instance)])
+    with transaction.atomic():
+        erp.ensure_deletable(instance)
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            names = sorted({str(obj) for obj in exc.protected_objects})[:5]
+            raise ValidationError(f"Other records depend on this one: {', '.join(names)}.") from exc
+        if erp.is_exportable(instance):
+            erp.record_deleted(instance)
