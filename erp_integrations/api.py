@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -31,7 +32,7 @@ class ErpFieldsMixin(serializers.Serializer):
     erp_history = serializers.SerializerMethodField()
 
     def _summary(self, record: Any) -> dict[str, Any]:
-        cache = self.context.setdefault("_erp_summaries", {})
+        cache = self.context.setdefault("_erp_summaries", {})  # type: ignore[attr-defined]
         key = (type(record), record.pk)
         if key not in cache:
             cache[key] = selectors.erp_summary(record)
@@ -123,8 +124,18 @@ class ErpItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ErpItem
         fields = [
-            "id", "type", "object_id", "label", "project", "erp_status", "erp_error", "qb_ref",
-            "sent_by", "sent_at", "updated_at", "allowed_actions",
+            "id",
+            "type",
+            "object_id",
+            "label",
+            "project",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "sent_by",
+            "sent_at",
+            "updated_at",
+            "allowed_actions",
         ]
 
     def get_project(self, item: ErpItem) -> dict[str, Any] | None:
@@ -136,7 +147,7 @@ class ErpItemSerializer(serializers.ModelSerializer):
         return item.sent_by.get_username() if item.sent_by else None
 
     def get_allowed_actions(self, item: ErpItem) -> list[str]:
-        return [step.value for step in allowed_steps(item.state)]
+        return allowed_steps(item.state)
 
 
 @extend_schema(
@@ -168,7 +179,9 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if tab and tab not in selectors.TABS:
             raise serializers.ValidationError({"tab": f"Unknown tab; use one of {', '.join(selectors.TABS)}."})
         if erp_status and erp_status not in ErpState.values:
-            raise serializers.ValidationError({"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."})
+            raise serializers.ValidationError(
+                {"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."}
+            )
         project = params.get("project")
         return selectors.erp_queue(
             erp_status=erp_status,
@@ -178,7 +191,9 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             search=params.get("search") or None,
         )
 
-    @extend_schema(responses=inline_serializer("TabCounts", {tab: serializers.IntegerField() for tab in selectors.TABS}))
+    @extend_schema(
+        responses=inline_serializer("TabCounts", {tab: serializers.IntegerField() for tab in selectors.TABS})
+    )
     @action(detail=False, methods=["get"], url_path="counts")
     def counts(self, request: Request) -> Response:
         return Response(selectors.tab_counts(request.query_params.get("type") or None))
@@ -187,7 +202,7 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         item = get_object_or_404(ErpItem, pk=pk)
         try:
             record = selectors.record_of(item)
-        except EXPORTABLE_TYPES[item.object_type].model.DoesNotExist:
+        except ObjectDoesNotExist:
             return Response({"detail": "The record of this item was deleted."}, status=status.HTTP_410_GONE)
         _run(step, record, request.user, request.data if isinstance(request.data, dict) else {})
         item.refresh_from_db()
@@ -224,8 +239,12 @@ class ErpSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = ErpSettings
         fields = [
-            "direct_export_types", "retainage_item_name", "expense_account_name", "income_account_name",
-            "sync_every_minutes", "updated_at",
+            "direct_export_types",
+            "retainage_item_name",
+            "expense_account_name",
+            "income_account_name",
+            "sync_every_minutes",
+            "updated_at",
         ]
         read_only_fields = ["updated_at"]
 

@@ -19,9 +19,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(
-            {"detail": "Some values need fixing.", "errors": errors}, status=status.HTTP_400_BAD_REQUEST
-        )
+        return Response({"detail": "Some values need fixing.", "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
         message = str(exc.detail if isinstance(exc, exceptions.PermissionDenied) else exc) or "Not allowed."
         return Response(

@@ -120,8 +120,14 @@ def job_name(project: ps.Project) -> str:
 
 def _project_problems(project: ps.Project) -> list[Problem]:
     problems: list[Problem] = []
-    _text(problems, "name", "The QuickBooks job name (project number and name)", job_name(project),
-          limits.CUSTOMER_NAME, list_name=True)
+    _text(
+        problems,
+        "name",
+        "The QuickBooks job name (project number and name)",
+        job_name(project),
+        limits.CUSTOMER_NAME,
+        list_name=True,
+    )
     _address(problems, project)
     return problems
 
@@ -231,8 +237,13 @@ def _budget_modification_payload(modification: ps.BudgetModification) -> dict[st
 
 def _commitment_problems(commitment: ps.Commitment) -> list[Problem]:
     problems: list[Problem] = []
-    _text(problems, "number", "The commitment number (the purchase order number in QuickBooks)",
-          commitment.number, limits.REF_NUMBER)
+    _text(
+        problems,
+        "number",
+        "The commitment number (the purchase order number in QuickBooks)",
+        commitment.number,
+        limits.REF_NUMBER,
+    )
     _text(problems, "title", "The title", commitment.title, limits.MEMO)
     if commitment.status == ps.Commitment.Status.VOID:
         problems.append(Problem("status", "A void commitment cannot go to QuickBooks."))
@@ -305,7 +316,7 @@ def _change_order_payload(change_order: ps.CommitmentChangeOrder) -> dict[str, A
         "commitment": change_order.commitment.number,
         "lines": [
             {
-                "changes_line": line.commitment_line.line_number if line.commitment_line_id else None,
+                "changes_line": line.commitment_line.line_number if line.commitment_line else None,
                 "cost_code": line.effective_cost_code.code,
                 "cost_type": line.effective_cost_type.name,
                 "description": line.description,
@@ -326,19 +337,26 @@ def _change_order_dependencies(change_order: ps.CommitmentChangeOrder) -> list[m
 
 def _invoice_problems(invoice: ps.SubcontractorInvoice) -> list[Problem]:
     problems: list[Problem] = []
-    _text(problems, "number", "The invoice number (the bill's reference number in QuickBooks)", invoice.number,
-          limits.BILL_REF_NUMBER)
+    _text(
+        problems,
+        "number",
+        "The invoice number (the bill's reference number in QuickBooks)",
+        invoice.number,
+        limits.BILL_REF_NUMBER,
+    )
     if invoice.status == ps.SubcontractorInvoice.Status.VOID:
         problems.append(Problem("status", "A void invoice cannot go to QuickBooks."))
     if not invoice.lines.exists():
         problems.append(Problem("lines", "The invoice has no lines."))
     totals = invoice.totals()
     if totals["amount_due"] <= ZERO:
-        problems.append(Problem(
-            "lines",
-            f"The amount due is {totals['amount_due']}: QuickBooks takes only invoices for more than zero "
-            "(enter a credit as a change order instead).",
-        ))
+        problems.append(
+            Problem(
+                "lines",
+                f"The amount due is {totals['amount_due']}: QuickBooks takes only invoices for more than zero "
+                "(enter a credit as a change order instead).",
+            )
+        )
     from django.core.exceptions import ValidationError
 
     try:
@@ -457,7 +475,9 @@ EXPORTABLE_TYPES: dict[str, ExportableType] = {
             tool=Tool.BUDGET,
             locked_fields=("budget", "number", "reason", "date"),
             project_of=lambda modification: modification.budget.project,
-            describe=lambda modification: f"Budget modification #{modification.number} of {modification.budget.project}",
+            describe=lambda modification: (
+                f"Budget modification #{modification.number} of {modification.budget.project}"
+            ),
             problems=_budget_modification_problems,
             dependencies=lambda modification: [modification.budget],
             payload=_budget_modification_payload,
@@ -470,7 +490,13 @@ EXPORTABLE_TYPES: dict[str, ExportableType] = {
             model=ps.Commitment,
             tool=Tool.COMMITMENTS,
             locked_fields=(
-                "project", "kind", "number", "title", "vendor", "default_retainage_percent", "contract_date",
+                "project",
+                "kind",
+                "number",
+                "title",
+                "vendor",
+                "default_retainage_percent",
+                "contract_date",
             ),
             project_of=lambda commitment: commitment.project,
             describe=lambda commitment: f"{commitment.number} {commitment.title}",
@@ -500,7 +526,12 @@ EXPORTABLE_TYPES: dict[str, ExportableType] = {
             model=ps.SubcontractorInvoice,
             tool=Tool.INVOICING,
             locked_fields=(
-                "commitment", "number", "invoice_date", "billing_period_start", "billing_period_end", "status",
+                "commitment",
+                "number",
+                "invoice_date",
+                "billing_period_start",
+                "billing_period_end",
+                "status",
             ),
             project_of=lambda invoice: invoice.commitment.project,
             describe=lambda invoice: f"Invoice {invoice.number} on {invoice.commitment.number}",

@@ -172,7 +172,7 @@ class Access:
             if not self.user.is_authenticated or not self.user.is_active:
                 self._global = set()
             else:
-                self._global = {perm.split(".", 1)[1] for perm in self.user.get_all_permissions()}
+                self._global = {perm.split(".", 1)[1] for perm in self.user.get_all_permissions()}  # type: ignore[union-attr,attr-defined]
         return self._global
 
     def _object_codenames(self, project: Project) -> set[str]:
@@ -188,7 +188,7 @@ class Access:
         if projects and self.user.is_authenticated:
             if self._checker is None:
                 self._checker = ObjectPermissionChecker(self.user)
-            self._checker.prefetch_perms(projects)
+            self._checker.prefetch_perms(projects)  # type: ignore[arg-type]
 
     def level(self, tool: Tool, project: Project | None = None) -> Level:
         if self.is_superuser:
@@ -232,7 +232,9 @@ class Decision:
         return self.allowed
 
 
-def _tool_and_project(record: Model | None, object_type: str | None, project: Project | None) -> tuple[Tool | None, Project | None]:
+def _tool_and_project(
+    record: Model | None, object_type: str | None, project: Project | None
+) -> tuple[Tool | None, Project | None]:
     from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable
 
     if record is not None and is_exportable(record):
@@ -286,7 +288,11 @@ def visible_projects(user: Any, tool: Tool, level: Level = Level.READ_ONLY) -> Q
         return Project.objects.all()
     codenames = [level_codename(tool, lvl) for lvl in GRANTABLE_LEVELS if lvl >= level]
     return get_objects_for_user(
-        user, [f"procore_sync.{c}" for c in codenames], klass=Project, any_perm=True, accept_global_perms=False
+        user,
+        [f"procore_sync.{c}" for c in codenames],
+        klass=Project,
+        any_perm=True,
+        accept_global_perms=False,
     )
 
 

@@ -76,7 +76,7 @@ def erp_summary(record: Model) -> dict[str, Any]:
         "erp_status": state,
         "erp_error": item.erp_error if item else "",
         "qb_ref": item.qb_ref if item else "",
-        "erp_allowed_actions": [step.value for step in allowed_steps(state)],
+        "erp_allowed_actions": allowed_steps(state),
         "erp_history": [event_as_dict(event) for event in item.events.all()] if item else [],
     }
 

@@ -213,7 +213,7 @@ def _accept_options(spec: ExportableType, record: Model, options: dict[str, Any]
     assert isinstance(record, ps.Project)
     parent = str(options.get("parent_customer") or "").strip()
     if not parent and record.owner_id:
-        parent = record.owner.name
+        parent = record.owner.name  # type: ignore[union-attr]
     if not parent:
         raise AcceptOptionsInvalid(
             "Choose the QuickBooks customer this job belongs to (parent_customer): the project has no owner.",
@@ -235,8 +235,13 @@ def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None
             raise StepNotAllowed(Step.ACCEPT, item.label, _state_label(item.state), allowed_steps(item.state))
         accept_options = _accept_options(spec, record, options or {})
         _check_dependencies(spec, record, item.label)
-        _apply(item, Step.ACCEPT, actor, payload=accept_options or None,
-               fields={"accept_options": accept_options, "erp_error": ""})
+        _apply(
+            item,
+            Step.ACCEPT,
+            actor,
+            payload=accept_options or None,
+            fields={"accept_options": accept_options, "erp_error": ""},
+        )
     return item
 
 
@@ -345,3 +350,52 @@ def refresh_item_label(record: Model) -> None:
     """Keep the queue's label and project in step with an edited record."""
     spec = exportable_type_of(record)
     ErpItem.objects.filter(**_item_identity(record)).update(**_refresh_identity(spec, record))
+
+
+def access_grant(user: Any, tool: Any, level: Any, project: ps.Project | None = None) -> None:
+    """Give `user` exactly `level` on `tool`, on one project or company-wide (replacing what was there)."""
+    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    from procore_sync.tools import GRANTABLE_LEVELS, Level, Tool, level_codename
+
+    tool, level = Tool(tool), Level(level)
+    if project is not None and not tool.is_project_tool:
+        raise ValueError(f"{tool.label} is a company tool: grant it without a project.")
+    app_label = "procore_sync" if tool.is_project_tool else "erp_integrations"
+    with transaction.atomic():
+        for other in GRANTABLE_LEVELS:
+            codename = level_codename(tool, other)
+            if project is None:
+                user.user_permissions.remove(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            else:
+                remove_perm(f"{app_label}.{codename}", user, project)
+        if level is not Level.NONE:
+            codename = level_codename(tool, level)
+            if project is None:
+                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            else:
+                assign_perm(f"{app_label}.{codename}", user, project)
+    _forget_cached_access(user)
+
+
+def access_set_push_privilege(user: Any, allowed: bool) -> None:
+    """Give or take the company-level Can Push to Accounting privilege."""
+    from django.contrib.auth.models import Permission
+
+    from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING
+
+    permission = Permission.objects.get(content_type__app_label="erp_integrations", codename=CAN_PUSH_TO_ACCOUNTING)
+    if allowed:
+        user.user_permissions.add(permission)
+    else:
+        user.user_permissions.remove(permission)
+    _forget_cached_access(user)
+
+
+def _forget_cached_access(user: Any) -> None:
+    for attribute in ("_erp_access", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attribute):
+            delattr(user, attribute)

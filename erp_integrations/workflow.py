@@ -56,9 +56,9 @@ LOCKED_STATES = frozenset({ErpState.PENDING, ErpState.QUEUED})
 DEPENDENCY_READY_STATES = frozenset({ErpState.QUEUED, ErpState.SYNCED})
 
 
-def allowed_steps(state: str) -> list[Step]:
+def allowed_steps(state: str) -> list[str]:
     """The steps a person may take from `state`, in the table's order."""
-    return [t.step for t in TRANSITIONS.values() if t.by_person and state in t.sources]
+    return [t.step.value for t in TRANSITIONS.values() if t.by_person and state in t.sources]
 
 
 def is_locked(state: str) -> bool:

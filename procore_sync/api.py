@@ -34,7 +34,7 @@ def _projects_for(tool: Tool):  # type: ignore[no-untyped-def]
 
 
 def _parents_for(model: type[Model], tool: Tool, path: str):  # type: ignore[no-untyped-def]
-    return lambda user: model.objects.filter(**{f"{path}__in": readable_projects(user, tool)})
+    return lambda user: model._default_manager.filter(**{f"{path}__in": readable_projects(user, tool)})
 
 
 # --- lines -----------------------------------------------------------------------------------------
@@ -75,8 +75,15 @@ class InvoiceLineSerializer(LineSerializer):
     class Meta:
         model = ps.SubcontractorInvoiceLine
         fields = [
-            "id", "commitment_line", "change_order_line", "work_completed_this_period", "materials_stored",
-            "retainage_held", "retainage_released", "completed_and_stored", "amount_due",
+            "id",
+            "commitment_line",
+            "change_order_line",
+            "work_completed_this_period",
+            "materials_stored",
+            "retainage_held",
+            "retainage_released",
+            "completed_and_stored",
+            "amount_due",
         ]
 
 
@@ -87,9 +94,26 @@ class CompanySerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.Company
         fields = [
-            "id", "name", "vendor_type", "contact_name", "phone", "email", "address_line1", "address_line2",
-            "city", "state", "postal_code", "country", "is_archived", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "name",
+            "vendor_type",
+            "contact_name",
+            "phone",
+            "email",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "is_archived",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -98,9 +122,26 @@ class ProjectSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.Project
         fields = [
-            "id", "name", "number", "status", "owner", "description", "start_date", "address_line1",
-            "address_line2", "city", "state", "postal_code", "country", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "name",
+            "number",
+            "status",
+            "owner",
+            "description",
+            "start_date",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -109,8 +150,17 @@ class CostCodeSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.CostCode
         fields = [
-            "id", "code", "description", "division", "default_cost_type", "is_active",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "code",
+            "description",
+            "division",
+            "default_cost_type",
+            "is_active",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
 
 
@@ -128,8 +178,19 @@ class BudgetSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.Budget
         fields = [
-            "id", "project", "is_locked", "locked_at", "lines", "total", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "project",
+            "is_locked",
+            "locked_at",
+            "lines",
+            "total",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["locked_at", "created_at", "updated_at"]
 
@@ -144,8 +205,19 @@ class BudgetModificationSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.BudgetModification
         fields = [
-            "id", "budget", "number", "reason", "date", "lines", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "budget",
+            "number",
+            "reason",
+            "date",
+            "lines",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -159,9 +231,25 @@ class CommitmentSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.Commitment
         fields = [
-            "id", "project", "kind", "number", "title", "vendor", "status", "default_retainage_percent",
-            "contract_date", "description", "lines", "original_value", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "project",
+            "kind",
+            "number",
+            "title",
+            "vendor",
+            "status",
+            "default_retainage_percent",
+            "contract_date",
+            "description",
+            "lines",
+            "original_value",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -176,8 +264,21 @@ class ChangeOrderSerializer(ErpFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ps.CommitmentChangeOrder
         fields = [
-            "id", "commitment", "number", "title", "date", "status", "description", "lines", "created_at",
-            "updated_at", "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "commitment",
+            "number",
+            "title",
+            "date",
+            "status",
+            "description",
+            "lines",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -190,9 +291,22 @@ class SubcontractorInvoiceSerializer(ErpFieldsMixin, serializers.ModelSerializer
     class Meta:
         model = ps.SubcontractorInvoice
         fields = [
-            "id", "commitment", "number", "billing_period_start", "billing_period_end", "invoice_date",
-            "status", "lines", "totals", "created_at", "updated_at",
-            "erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history",
+            "id",
+            "commitment",
+            "number",
+            "billing_period_start",
+            "billing_period_end",
+            "invoice_date",
+            "status",
+            "lines",
+            "totals",
+            "created_at",
+            "updated_at",
+            "erp_status",
+            "erp_error",
+            "qb_ref",
+            "erp_allowed_actions",
+            "erp_history",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -247,7 +361,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         fields = dict(serializer.validated_data)
         lines = fields.pop("lines", None)
         for name in self.parent_fields:
-            if name in fields and getattr(serializer.instance, f"{name}_id") != fields[name].pk:
+            if name in fields and getattr(serializer.instance, f"{name}_id") != fields[name].pk:  # type: ignore[union-attr]
                 raise serializers.ValidationError({name: "A record cannot be moved to another parent."})
         services.save_record(self.request.user, self.model, fields, lines, instance=serializer.instance)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
@@ -256,14 +370,24 @@ class RecordViewSet(viewsets.ModelViewSet):
         services.delete_record(self.request.user, instance)
 
 
-def _record_viewset(model: type[Model], serializer: type[serializers.Serializer], *, exportable: bool = True,
-                    parent_fields: tuple[str, ...] = ()) -> type[RecordViewSet]:
+def _record_viewset(
+    model: type[Model],
+    serializer: type[serializers.Serializer],
+    *,
+    exportable: bool = True,
+    parent_fields: tuple[str, ...] = (),
+) -> type[RecordViewSet]:
     bases: tuple[type, ...] = (ErpActionsMixin, RecordViewSet) if exportable else (RecordViewSet,)
     viewset = type(
         f"{model.__name__}ViewSet",
         bases,
-        {"model": model, "serializer_class": serializer, "queryset": model.objects.none(),
-         "parent_fields": parent_fields, "__doc__": f"{model._meta.verbose_name_plural.capitalize()}."},
+        {
+            "model": model,
+            "serializer_class": serializer,
+            "queryset": model._default_manager.none(),
+            "parent_fields": parent_fields,
+            "__doc__": f"{str(model._meta.verbose_name_plural).capitalize()}.",
+        },
     )
     return extend_schema_view(list=extend_schema(parameters=_LIST_FILTERS))(viewset)
 

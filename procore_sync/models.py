@@ -37,7 +37,7 @@ class AddressFields(models.Model):
 
 def _erp_items() -> GenericRelation:
     # The reverse side of the workflow's one table, so lists can filter and prefetch by ERP status.
-    return GenericRelation("erp_integrations.ErpItem", related_query_name="%(class)s")
+    return GenericRelation("erp_integrations.ErpItem")
 
 
 class Company(TimestampedModel, AddressFields):
@@ -182,9 +182,7 @@ class BudgetModification(TimestampedModel):
 
     class Meta:
         ordering = ["budget", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["budget", "number"], name="budget_modification_unique_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["budget", "number"], name="budget_modification_unique_number")]
 
     def __str__(self) -> str:
         return f"Budget modification #{self.number} ({self.budget.project.number})"
@@ -209,6 +207,9 @@ class BudgetModificationLine(models.Model):
     modification = models.ForeignKey(BudgetModification, on_delete=models.CASCADE, related_name="lines")
     budget_line = models.ForeignKey(BudgetLineItem, on_delete=models.PROTECT, related_name="modification_lines")
     amount = MoneyField(help_text="Positive adds to the line, negative takes from it.")
+
+    def __str__(self) -> str:
+        return f"{self.budget_line}: {self.amount}"
 
     class Meta:
         ordering = ["id"]
@@ -312,9 +313,7 @@ class CommitmentChangeOrder(TimestampedModel):
 
     class Meta:
         ordering = ["commitment", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["commitment", "number"], name="change_order_unique_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["commitment", "number"], name="change_order_unique_number")]
 
     def __str__(self) -> str:
         return f"CCO {self.number} {self.title}"
@@ -345,6 +344,9 @@ class CommitmentChangeOrderLine(models.Model):
                 violation_error_message="A new line needs a cost code and a cost type.",
             )
         ]
+
+    def __str__(self) -> str:
+        return self.description or f"change of {self.amount}"
 
     def clean(self) -> None:
         if self.commitment_line_id and self.change_order_id:
@@ -436,9 +438,12 @@ class SubcontractorInvoice(TimestampedModel):
                 if line.commitment_line_id
                 else {"change_order_line_id": line.change_order_line_id}
             )
-            billed = billed_before.filter(**target_filter).aggregate(
-                total=Sum(models.F("work_completed_this_period") + models.F("materials_stored"))
-            )["total"] or ZERO
+            billed = (
+                billed_before.filter(**target_filter).aggregate(
+                    total=Sum(models.F("work_completed_this_period") + models.F("materials_stored"))
+                )["total"]
+                or ZERO
+            )
             scheduled = target.amount + (
                 line.commitment_line.change_order_lines.filter(
                     change_order__status=CommitmentChangeOrder.Status.APPROVED
@@ -452,14 +457,15 @@ class SubcontractorInvoice(TimestampedModel):
                     f"Line “{target.description or target}” would be billed {billed} in all, "
                     f"more than its scheduled value of {scheduled}."
                 )
-        billed_total = billed_before.aggregate(
-            total=Sum(models.F("work_completed_this_period") + models.F("materials_stored"))
-        )["total"] or ZERO
+        billed_total = (
+            billed_before.aggregate(total=Sum(models.F("work_completed_this_period") + models.F("materials_stored")))[
+                "total"
+            ]
+            or ZERO
+        )
         value = self.commitment.revised_value()
         if billed_total > value:
-            errors.append(
-                f"Invoices would bill {billed_total} in all, more than the commitment's value of {value}."
-            )
+            errors.append(f"Invoices would bill {billed_total} in all, more than the commitment's value of {value}.")
         if errors:
             raise ValidationError({"lines": errors})
 
@@ -470,7 +476,11 @@ class SubcontractorInvoiceLine(models.Model):
         CommitmentLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
     )
     change_order_line = models.ForeignKey(
-        CommitmentChangeOrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+        CommitmentChangeOrderLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
     )
     work_completed_this_period = MoneyField()
     materials_stored = MoneyField()
@@ -492,6 +502,9 @@ class SubcontractorInvoiceLine(models.Model):
                 violation_error_message="Retainage held and released cannot be negative.",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.completed_and_stored}"
 
     @property
     def target(self) -> CommitmentLine | CommitmentChangeOrderLine:
@@ -516,9 +529,7 @@ class BillPayment(models.Model):
     qb_txn_id = models.CharField(max_length=36, unique=True)
     method = models.CharField(max_length=20, choices=Method.choices)
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
-    commitment = models.ForeignKey(
-        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
-    )
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
     invoice = models.ForeignKey(
         SubcontractorInvoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
@@ -556,6 +567,7 @@ class JobCostTransaction(models.Model):
 
     class Meta:
         ordering = ["-txn_date", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["qb_txn_id", "qb_txn_line_id"], name="job_cost_unique_txn_line")
-        ]
+        constraints = [models.UniqueConstraint(fields=["qb_txn_id", "qb_txn_line_id"], name="job_cost_unique_txn_line")]
+
+    def __str__(self) -> str:
+        return f"{self.txn_type} {self.txn_date} {self.amount}"

@@ -9,7 +9,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from erp_integrations.models import ErpEvent
 from erp_integrations.permissions import ERP, access_for, readable_projects
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, GRANTABLE_LEVELS, Level, Tool, level_codename
+from procore_sync.tools import GRANTABLE_LEVELS, PROJECT_TOOLS, Level, Tool, level_codename
 
 # The tool whose readers see each project record type.
 RECORD_TOOLS: dict[type[Model], Tool] = {
@@ -67,7 +67,7 @@ def records_for(
     include_archived: bool = True,
 ) -> QuerySet:
     """The records of `model` that `user` may read, with their workflow state prefetched."""
-    queryset: QuerySet = model.objects.all()
+    queryset: QuerySet = model._default_manager.all()
     if model is ps.Project:
         queryset = queryset.filter(pk__in=visible_any_tool_projects(user).values("pk"))
     elif model in RECORD_TOOLS:

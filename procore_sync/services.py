@@ -104,7 +104,7 @@ def save_record(
             record = model(**fields)
             changed = set(fields)
         else:
-            record = model.objects.select_for_update().get(pk=instance.pk)
+            record = model._default_manager.select_for_update().get(pk=instance.pk)
             changed = {name for name, value in fields.items() if _value(getattr(record, name)) != _value(value)}
             lines_changed = lines is not None and _lines_differ(record, lines)
             erp.ensure_editable(record, changed, lines_changed=lines_changed)
@@ -132,7 +132,7 @@ def _before_save(record: Model, changed: set[str]) -> None:
 
 def _lines_differ(record: Model, lines: list[dict[str, Any]]) -> bool:
     spec = LINES[type(record)]
-    existing = {line.pk: line for line in spec.model.objects.filter(**{spec.parent_field: record})}
+    existing = {line.pk: line for line in spec.model._default_manager.filter(**{spec.parent_field: record})}
     if {data.get("id") for data in lines} != set(existing) or len(lines) != len(existing):
         return True
     return any(
@@ -144,7 +144,7 @@ def _lines_differ(record: Model, lines: list[dict[str, Any]]) -> bool:
 
 
 def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> None:
-    existing = {line.pk: line for line in spec.model.objects.filter(**{spec.parent_field: record})}
+    existing = {line.pk: line for line in spec.model._default_manager.filter(**{spec.parent_field: record})}
     keep: set[int] = set()
     errors: list[str] = []
     for index, data in enumerate(lines, start=1):

@@ -73,16 +73,16 @@ def level_codename(tool: Tool, level: Level) -> str:
     return f"{tool.value}_{level.slug}"
 
 
-def project_tool_permissions() -> list[tuple[str, str]]:
-    return [
+def project_tool_permissions() -> tuple[tuple[str, str], ...]:
+    return tuple(
         (level_codename(tool, level), f"{level.label} on {tool.label}")
         for tool in PROJECT_TOOLS
         for level in GRANTABLE_LEVELS
-    ]
+    )
 
 
-def erp_permissions() -> list[tuple[str, str]]:
-    return [
+def erp_permissions() -> tuple[tuple[str, str], ...]:
+    return tuple(
         (level_codename(Tool.ERP_INTEGRATIONS, level), f"{level.label} on ERP Integrations")
         for level in GRANTABLE_LEVELS
-    ] + [(CAN_PUSH_TO_ACCOUNTING, "Can Push to Accounting")]
+    ) + ((CAN_PUSH_TO_ACCOUNTING, "Can Push to Accounting"),)
