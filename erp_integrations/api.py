@@ -35,7 +35,9 @@ class ErpFieldsMixin(serializers.Serializer):
         cache = self.context.setdefault("_erp_summaries", {})  # type: ignore[attr-defined]
         key = (type(record), record.pk)
         if key not in cache:
-            cache[key] = selectors.erp_summary(record)
+            # In a list, read the workflow state of the whole page at once rather than record by record.
+            page = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            cache.update(selectors.erp_summaries(list(page) if page is not None else [record]))
         return cache[key]
 
     def get_erp_status(self, record: Any) -> str:

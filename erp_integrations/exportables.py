@@ -555,3 +555,7 @@ def exportable_type_of(record: models.Model) -> ExportableType:
 
 def is_exportable(record: object) -> bool:
     return type(record) in _BY_MODEL
+
+
+def is_exportable_model(model: type[models.Model]) -> bool:
+    return model in _BY_MODEL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
@@ -62,15 +62,23 @@ def tab_counts(object_type: str | None = None) -> dict[str, int]:
     return {"ready_to_import": 0, **counts}
 
 
-def item_of(record: Model) -> ErpItem | None:
-    """The record's workflow item from the prefetched relation (no query when prefetched)."""
-    items = list(record.erp_items.all()) if hasattr(record, "erp_items") else []
-    return items[0] if items else None
+def erp_summaries(records: list[Model]) -> dict[tuple[type[Model], int], dict[str, Any]]:
+    """The workflow fields of many records of one or more types: two queries per type, whatever the count."""
+    by_model: dict[type[Model], list[int]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    summaries: dict[tuple[type[Model], int], dict[str, Any]] = {}
+    for model, ids in by_model.items():
+        items = ErpItem.objects.filter(content_type=content_type_of(model), object_id__in=ids).prefetch_related(
+            Prefetch("events", queryset=ErpEvent.objects.select_related("actor"))
+        )
+        found = {item.object_id: item for item in items}
+        for pk in ids:
+            summaries[(model, pk)] = _summary(found.get(pk))
+    return summaries
 
 
-def erp_summary(record: Model) -> dict[str, Any]:
-    """The workflow fields every exportable record carries in the API."""
-    item = item_of(record)
+def _summary(item: ErpItem | None) -> dict[str, Any]:
     state = item.state if item else ErpState.DRAFT
     return {
         "erp_status": state,

@@ -114,6 +114,9 @@ def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem
     spec = exportable_type_of(record)
     with transaction.atomic():
         item = _locked_item(record)
+        # Read the record again under the item's lock: edits take the same lock, so what is validated and
+        # recorded as sent is what is stored, not what the caller happened to hold in memory.
+        record = type(record)._default_manager.get(pk=record.pk)
         if item.state not in TRANSITIONS[step].sources:
             raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
         # Validation runs after the state check: an item already sent is a conflict, not a form to fix.
@@ -328,9 +331,11 @@ def ensure_deletable(record: Model) -> None:
         raise StepNotAllowed("delete", item.label, _state_label(item.state), allowed_steps(item.state))
 
 
-def record_deleted(record: Model) -> None:
+def record_deleted(model: type[Model], pk: int) -> None:
     """Keep the item and its history after the record is gone: the audit trail outlives the record."""
-    ErpItem.objects.filter(**_item_identity(record)).update(record_deleted_at=timezone.now())
+    ErpItem.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id=pk).update(
+        record_deleted_at=timezone.now()
+    )
 
 
 def update_settings(actor: Any, **changes: Any) -> ErpSettings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -35,11 +34,6 @@ class AddressFields(models.Model):
         abstract = True
 
 
-def _erp_items() -> GenericRelation:
-    # The reverse side of the workflow's one table, so lists can filter and prefetch by ERP status.
-    return GenericRelation("erp_integrations.ErpItem")
-
-
 class Company(TimestampedModel, AddressFields):
     """A company of the directory: a vendor, a subcontractor, or an owner the company works for."""
 
@@ -56,7 +50,6 @@ class Company(TimestampedModel, AddressFields):
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
     is_archived = models.BooleanField(default=False)
-    erp_items = _erp_items()
 
     class Meta:
         verbose_name_plural = "companies"
@@ -86,7 +79,6 @@ class Project(TimestampedModel, AddressFields):
     )
     description = models.TextField(blank=True)
     start_date = models.DateField(null=True, blank=True)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["number"]
@@ -132,7 +124,6 @@ class CostCode(TimestampedModel):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cost_codes")
     default_cost_type = models.ForeignKey(CostType, on_delete=models.SET_NULL, null=True, blank=True)
     is_active = models.BooleanField(default=True)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["code"]
@@ -145,7 +136,6 @@ class Budget(TimestampedModel):
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="budget")
     is_locked = models.BooleanField(default=False, help_text="Only a locked budget can go to QuickBooks.")
     locked_at = models.DateTimeField(null=True, blank=True)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["project__number"]
@@ -178,7 +168,6 @@ class BudgetModification(TimestampedModel):
     number = models.PositiveIntegerField()
     reason = models.CharField(max_length=500)
     date = models.DateField()
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["budget", "number"]
@@ -245,7 +234,6 @@ class Commitment(TimestampedModel):
     )
     contract_date = models.DateField(null=True, blank=True)
     description = models.TextField(blank=True)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["project__number", "number"]
@@ -309,7 +297,6 @@ class CommitmentChangeOrder(TimestampedModel):
     date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPROVED)
     description = models.TextField(blank=True)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["commitment", "number"]
@@ -377,7 +364,6 @@ class SubcontractorInvoice(TimestampedModel):
     billing_period_end = models.DateField()
     invoice_date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDER_REVIEW)
-    erp_items = _erp_items()
 
     class Meta:
         ordering = ["commitment", "billing_period_end", "number"]

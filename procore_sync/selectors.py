@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, Model, OuterRef, QuerySet
 
-from erp_integrations.models import ErpEvent
+from erp_integrations.exportables import is_exportable_model
+from erp_integrations.models import ErpItem, ErpState
 from erp_integrations.permissions import ERP, access_for, readable_projects
 from procore_sync import models as ps
 from procore_sync.tools import GRANTABLE_LEVELS, PROJECT_TOOLS, Level, Tool, level_codename
@@ -86,10 +88,6 @@ def records_for(
         queryset = queryset.select_related(*select)
     if prefetch:
         queryset = queryset.prefetch_related(*prefetch)
-    if hasattr(model, "erp_items"):
-        queryset = queryset.prefetch_related(
-            Prefetch("erp_items__events", queryset=ErpEvent.objects.select_related("actor"))
-        )
     return queryset.order_by(*model._meta.ordering or ["pk"], "pk")
 
 
@@ -101,8 +99,12 @@ def _as_int(value: str | int) -> int:
 
 
 def _with_erp_status(queryset: QuerySet, erp_status: str) -> QuerySet:
-    if not hasattr(queryset.model, "erp_items"):
+    if not is_exportable_model(queryset.model):
         return queryset.none()
-    if erp_status == "draft":
-        return queryset.exclude(erp_items__state__in=["pending", "queued", "synced", "failed", "rejected"])
-    return queryset.filter(erp_items__state=erp_status)
+    items = ErpItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(queryset.model), object_id=OuterRef("pk")
+    )
+    if erp_status == ErpState.DRAFT:
+        # A record that was never sent has no item yet: it is a draft too.
+        return queryset.exclude(Exists(items.exclude(state=ErpState.DRAFT)))
+    return queryset.filter(Exists(items.filter(state=erp_status)))

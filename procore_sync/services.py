@@ -181,10 +181,11 @@ def delete_record(actor: Any, instance: Model) -> None:
     permissions.require(actor, Action.DELETE, instance, object_type=OBJECT_TYPES[type(instance)])
     with transaction.atomic():
         erp.ensure_deletable(instance)
+        pk = instance.pk
         try:
             instance.delete()
         except ProtectedError as exc:
             names = sorted({str(obj) for obj in exc.protected_objects})[:5]
             raise ValidationError(f"Other records depend on this one: {', '.join(names)}.") from exc
         if erp.is_exportable(instance):
-            erp.record_deleted(instance)
+            erp.record_deleted(type(instance), pk)

@@ -177,14 +177,14 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
 
 
 def invoice_for(
-    commitment: ps.Commitment, work: Decimal = Decimal("10000.00"), **kwargs: Any
+    commitment: ps.Commitment,
+    work: Decimal = Decimal("10000.00"),
+    retainage: Decimal | None = None,
+    **kwargs: Any,
 ) -> ps.SubcontractorInvoice:
+    """An invoice billing `work` on the commitment's first line, with 10 % retainage unless told otherwise."""
     invoice = InvoiceFactory(commitment=commitment, **kwargs)
     line = commitment.lines.first()
-    InvoiceLineFactory(
-        invoice=invoice,
-        commitment_line=line,
-        work_completed_this_period=work,
-        retainage_held=(work / 10).quantize(Decimal("0.01")),
-    )
+    held = (work / 10).quantize(Decimal("0.01")) if retainage is None else retainage
+    InvoiceLineFactory(invoice=invoice, commitment_line=line, work_completed_this_period=work, retainage_held=held)
     return invoice
