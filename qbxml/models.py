@@ -1,0 +1,202 @@
+"""The connector's state: QuickBooks company files (connections), Web Connector sessions, and the
+persistent queue of requests. Everything a session needs lives here, so any web process can serve the
+next call of a session."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.db.models import Q
+
+
+class QbConnection(models.Model):
+    """One QuickBooks company file, reached through one Web Connector user."""
+
+    name = models.CharField(max_length=100, unique=True)
+    username = models.CharField("Web Connector user name", max_length=100, unique=True)
+    password_hash = models.CharField(max_length=255)
+    owner_id = models.UUIDField(default=uuid.uuid4, help_text="The .qwc OwnerID: one per installation.")
+    file_id = models.UUIDField(default=uuid.uuid4, help_text="The .qwc FileID: one per company file.")
+    company_file_path = models.CharField(
+        max_length=500, blank=True, help_text="The company file to open; empty uses the file open in QuickBooks."
+    )
+    is_default = models.BooleanField(default=False, help_text="Accepted items go to the default connection.")
+    is_active = models.BooleanField(default=True)
+    run_every_minutes = models.PositiveIntegerField(default=60)
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="The QuickBooks machine's time zone.")
+    # What the Web Connector and QuickBooks last reported.
+    reported_company_file = models.CharField(max_length=500, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    product_name = models.CharField(max_length=200, blank=True)
+    edition = models.CharField(max_length=10, blank=True, help_text="US, CA, UK...")
+    qbxml_version = models.CharField(max_length=10, blank=True, help_text="The version used with this file.")
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_connection")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_password(self, raw_password: str) -> None:
+        self.password_hash = make_password(raw_password)
+
+    def check_password(self, raw_password: str) -> bool:
+        return bool(self.password_hash) and check_password(raw_password, self.password_hash)
+
+
+class QbSession(models.Model):
+    """A Web Connector session: its ticket (stored hashed), what it was told, its progress."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Running"
+        CLOSED = "closed", "Closed"
+        FAILED = "failed", "Ended with an error"
+        EXPIRED = "expired", "Expired"
+
+    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="sessions")
+    ticket_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    host_info = models.JSONField(default=dict, blank=True)
+    qbxml_version = models.CharField(max_length=10, blank=True)
+    total_requests = models.PositiveIntegerField(default=0)
+    done_requests = models.PositiveIntegerField(default=0)
+    synced_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    messages_sent = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # "busy": at most one running session per connection, whatever process serves it.
+            models.UniqueConstraint(fields=["connection"], condition=Q(status="open"), name="one_open_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} session {self.pk} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.total_requests == 0:
+            return 100 if self.status != self.Status.OPEN else 0
+        return min(100, int(100 * self.done_requests / self.total_requests))
+
+
+class QbRequest(models.Model):
+    """One request that may reach QuickBooks: a row before it is sent, its outcome written with the item's."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        SENT = "sent", "Sent, awaiting the answer"
+        IN_DOUBT = "in_doubt", "Sent, answer lost"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        HELD = "held", "Held back by a failed dependency"
+        CANCELLED = "cancelled", "Cancelled"
+
+    connection = models.ForeignKey(QbConnection, on_delete=models.PROTECT, related_name="requests")
+    item = models.ForeignKey(
+        "erp_integrations.ErpItem", on_delete=models.PROTECT, null=True, blank=True, related_name="qb_requests"
+    )
+    depends_on = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
+    operation = models.CharField(max_length=40, help_text="VendorAdd, PurchaseOrderMod, VendorQuery...")
+    purpose = models.CharField(max_length=20, default="export", help_text="export, lookup, refresh, import")
+    sequence = models.PositiveIntegerField(default=0, help_text="Dependency order within the queue.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    attempts = models.PositiveIntegerField(default=0)
+    session = models.ForeignKey(QbSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests")
+    message_number = models.PositiveIntegerField(null=True, blank=True)
+    request_xml = models.TextField(blank=True)
+    status_code = models.IntegerField(null=True, blank=True)
+    status_message = models.TextField(blank=True)
+    not_before_session = models.PositiveBigIntegerField(
+        default=0, help_text="Transient errors wait for a session started after this one."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+        indexes = [models.Index(fields=["connection", "status", "sequence", "id"], name="qb_request_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} #{self.pk} ({self.status})"
+
+    @property
+    def request_id(self) -> str:
+        """The requestID QuickBooks echoes back: the row's id, so an answer finds its request."""
+        return str(self.pk)
+
+
+class QbExchange(models.Model):
+    """Every qbXML message sent and every answer received, kept for the audit."""
+
+    class Direction(models.TextChoices):
+        REQUEST = "request", "To QuickBooks"
+        RESPONSE = "response", "From QuickBooks"
+
+    session = models.ForeignKey(QbSession, on_delete=models.CASCADE, related_name="exchanges")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    message_number = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    hresult = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "direction", "message_number"], name="one_exchange_per_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.message_number} of session {self.session_id}"
+
+
+class QbListRecord(models.Model):
+    """A record of a QuickBooks list as QuickBooks last reported it (customers, jobs, vendors, items...).
+
+    Filled by imports; the approver picks a job's parent customer from here, and links are checked here.
+    """
+
+    class ListType(models.TextChoices):
+        CUSTOMER = "customer", "Customer or job"
+        VENDOR = "vendor", "Vendor"
+        ITEM = "item", "Item"
+        CLASS = "class", "Class"
+        ACCOUNT = "account", "Account"
+
+    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="list_records")
+    list_type = models.CharField(max_length=20, choices=ListType.choices)
+    list_id = models.CharField(max_length=40)
+    full_name = models.CharField(max_length=255)
+    parent_list_id = models.CharField(max_length=40, blank=True)
+    edit_sequence = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)
+    details = models.JSONField(default=dict, blank=True)
+    time_modified = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["list_type", "full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "list_type", "list_id"], name="one_list_record_per_id")
+        ]
+        indexes = [models.Index(fields=["connection", "list_type", "full_name"], name="qb_list_by_name")]
+
+    def __str__(self) -> str:
+        return f"{self.get_list_type_display()} {self.full_name}"
