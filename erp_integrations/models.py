@@ -41,6 +41,9 @@ class ErpItem(models.Model):
     erp_error = models.TextField(blank=True)
     qb_ref = models.CharField(max_length=40, blank=True, help_text="ListID or TxnID once synced.")
     qb_edit_sequence = models.CharField(max_length=20, blank=True)
+    qb_details = models.JSONField(
+        default=dict, blank=True, help_text="What later exports need of the QuickBooks record (e.g. its line ids)."
+    )
     accept_options = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     sent_payload = models.JSONField(
         null=True, blank=True, encoder=DjangoJSONEncoder, help_text="What QuickBooks will receive, as sent."

@@ -112,3 +112,99 @@ def latest_rejection(item: ErpItem) -> ErpEvent | None:
 
 def content_type_of(model: type[Model]) -> ContentType:
     return ContentType.objects.get_for_model(model)
+
+
+# --- reads of the browser pages -----------------------------------------------------------------------
+
+
+def queue_counts() -> dict[str, dict[str, int]]:
+    """Every tab's count for every type, in one aggregate query: {object_type: {tab: count}}."""
+    live = Q(record_deleted_at__isnull=True)
+    aggregates = {
+        name: Count("pk", filter=condition & live if name != "archived" else condition)
+        for name, condition in TABS.items()
+        if name != "ready_to_import"
+    }
+    rows = ErpItem.objects.order_by().values("object_type").annotate(**aggregates)
+    counts: dict[str, dict[str, int]] = {slug: dict.fromkeys(TABS, 0) for slug in EXPORTABLE_TYPES}
+    for row in rows:
+        counts.setdefault(row["object_type"], dict.fromkeys(TABS, 0)).update({name: row[name] for name in aggregates})
+    return counts
+
+
+def items_for_records(records: list[Model]) -> dict[tuple[type[Model], int], ErpItem]:
+    """The workflow items of many records (one query per type); a record never sent has none."""
+    by_model: dict[type[Model], list[int]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    found: dict[tuple[type[Model], int], ErpItem] = {}
+    for model, ids in by_model.items():
+        for item in ErpItem.objects.filter(content_type=content_type_of(model), object_id__in=ids):
+            found[(model, item.object_id)] = item
+    return found
+
+
+def latest_rejections(item_ids: list[int]) -> dict[int, ErpEvent]:
+    """The last rejection of each of these items, in one query."""
+    latest: dict[int, ErpEvent] = {}
+    if not item_ids:
+        return latest
+    events = (
+        ErpEvent.objects.filter(item_id__in=item_ids, to_state=ErpState.REJECTED)
+        .select_related("actor")
+        .order_by("item_id", "-created_at", "-id")
+    )
+    for event in events:
+        latest.setdefault(event.item_id, event)
+    return latest
+
+
+def item_history(item: ErpItem) -> QuerySet[ErpEvent]:
+    return item.events.select_related("actor").order_by("created_at", "id")
+
+
+def qb_customer_names(limit: int = 2000) -> list[str]:
+    """The QuickBooks customers (not their jobs) a job's parent can be picked from, by name."""
+    from qbxml.models import QbListRecord
+
+    names = (
+        QbListRecord.objects.filter(list_type=QbListRecord.ListType.CUSTOMER, is_active=True, parent_list_id="")
+        .order_by("full_name")
+        .values_list("full_name", flat=True)
+        .distinct()[:limit]
+    )
+    return list(names)
+
+
+def qb_class_names() -> set[str]:
+    """The classes QuickBooks reported, by name."""
+    from qbxml.models import QbListRecord
+
+    return set(QbListRecord.objects.filter(list_type=QbListRecord.ListType.CLASS).values_list("full_name", flat=True))
+
+
+QUEUED_REQUEST_STATES = ("ready", "sent", "in_doubt")
+
+
+def connection_health() -> QuerySet[Any]:
+    """Each QuickBooks connection with its queue depth, failures, running session and recent sessions."""
+    from qbxml.models import QbConnection, QbRequest, QbSession
+
+    return QbConnection.objects.annotate(
+        queue_depth=Count("requests", filter=Q(requests__status__in=QUEUED_REQUEST_STATES)),
+        failures=Count("requests", filter=Q(requests__status=QbRequest.Status.FAILED)),
+    ).prefetch_related(
+        Prefetch(
+            "sessions",
+            queryset=QbSession.objects.order_by("-started_at", "-id")[:5],
+            to_attr="recent_sessions",
+        )
+    )
+
+
+def running_session(connection_id: int) -> Any:
+    """The connection's open session, or else its last one (None when it never ran)."""
+    from qbxml.models import QbSession
+
+    sessions = QbSession.objects.filter(connection_id=connection_id).order_by("-started_at", "-id")
+    return sessions.filter(status=QbSession.Status.OPEN).first() or sessions.first()

@@ -8,6 +8,7 @@ side effects to run after commit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -67,17 +68,35 @@ def _apply(
     payload: Any = None,
     fields: dict[str, Any] | None = None,
 ) -> ErpEvent:
-    """Move a locked item along `step` of the transition table and record it. The only writer of `state`."""
+    """Move a locked item along `step` of the transition table and record it."""
+    event = _move(item, step, actor, reason=reason, payload=payload, fields=fields)
+    item.save(update_fields=sorted({"state", "updated_at", *(fields or {})}))
+    event.save()
+    return event
+
+
+def _move(
+    item: ErpItem,
+    step: Step,
+    actor: Any,
+    *,
+    reason: str = "",
+    payload: Any = None,
+    fields: dict[str, Any] | None = None,
+) -> ErpEvent:
+    """Change a locked item in memory along `step`, and return its unsaved history row.
+
+    The only writer of `state`: it refuses a step that does not start from the item's current state.
+    """
     transition = TRANSITIONS[step]
     if item.state not in transition.sources:
         raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
     from_state = item.state
     item.state = transition.target
-    changed = {"state", "updated_at", *(fields or {})}
+    item.updated_at = timezone.now()
     for name, value in (fields or {}).items():
         setattr(item, name, value)
-    item.save(update_fields=sorted(changed))
-    return ErpEvent.objects.create(
+    return ErpEvent(
         item=item,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=step.value,
@@ -267,36 +286,110 @@ def item_unlink(record: Model, actor: Any, reason: str = "") -> ErpItem:
     """Forget the link to the QuickBooks record (which must have been deleted in QuickBooks first)."""
 
     def cleared(item: ErpItem) -> dict[str, Any]:
-        return {"qb_ref": "", "qb_edit_sequence": "", "synced_payload": None, "erp_error": ""}
+        return {"qb_ref": "", "qb_edit_sequence": "", "qb_details": {}, "synced_payload": None, "erp_error": ""}
 
     return _simple_step(record, actor, Step.UNLINK, Action.UNLINK, reason=reason, fields=cleared)
 
 
-def item_synced(item_id: int, *, qb_ref: str, edit_sequence: str = "") -> ErpItem:
-    """QuickBooks accepted the item (called by the connector)."""
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What QuickBooks answered for one item."""
+
+    item_id: int
+    ok: bool
+    qb_ref: str = ""
+    edit_sequence: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    note: str = ""
+
+
+_SYNC_FIELDS = ["state", "updated_at", "qb_ref", "qb_edit_sequence", "qb_details", "synced_payload", "erp_error"]
+
+
+def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
+    """Apply QuickBooks' answers to their items: synced or failed, in one transaction, with their history.
+
+    Called by the connector inside the transaction that also closes the requests, so an answer and the
+    items' states are committed together or not at all. Items no longer queued are left as they are.
+    """
+    if not outcomes:
+        return []
+    with transaction.atomic():
+        items = {
+            item.pk: item for item in ErpItem.objects.select_for_update().filter(pk__in={o.item_id for o in outcomes})
+        }
+        moved: list[ErpItem] = []
+        events: list[ErpEvent] = []
+        for outcome in outcomes:
+            item = items.get(outcome.item_id)
+            if item is None or item.state != ErpState.QUEUED:
+                continue
+            if outcome.ok:
+                event = _move(
+                    item,
+                    Step.SYNC_SUCCEEDED,
+                    None,
+                    reason=outcome.note,
+                    payload={"qb_ref": outcome.qb_ref, "edit_sequence": outcome.edit_sequence},
+                    fields={
+                        "qb_ref": outcome.qb_ref,
+                        "qb_edit_sequence": outcome.edit_sequence,
+                        "qb_details": {**item.qb_details, **outcome.details},
+                        "synced_payload": item.sent_payload,
+                        "erp_error": "",
+                    },
+                )
+            else:
+                event = _move(item, Step.SYNC_FAILED, None, reason=outcome.error, fields={"erp_error": outcome.error})
+            moved.append(item)
+            events.append(event)
+        ErpItem.objects.bulk_update(moved, _SYNC_FIELDS)
+        ErpEvent.objects.bulk_create(events)
+    return moved
+
+
+def item_synced(
+    item_id: int, *, qb_ref: str, edit_sequence: str = "", details: dict[str, Any] | None = None, note: str = ""
+) -> ErpItem:
+    """QuickBooks holds the item now."""
     with transaction.atomic():
         item = ErpItem.objects.select_for_update().get(pk=item_id)
-        _apply(
-            item,
-            Step.SYNC_SUCCEEDED,
-            None,
-            payload={"qb_ref": qb_ref, "edit_sequence": edit_sequence},
-            fields={
-                "qb_ref": qb_ref,
-                "qb_edit_sequence": edit_sequence,
-                "synced_payload": item.sent_payload,
-                "erp_error": "",
-            },
+        if item.state != ErpState.QUEUED:
+            raise StepNotAllowed(Step.SYNC_SUCCEEDED, item.label, _state_label(item.state), allowed_steps(item.state))
+        record_sync_outcomes(
+            [SyncOutcome(item_id, True, qb_ref=qb_ref, edit_sequence=edit_sequence, details=details or {}, note=note)]
         )
+        item.refresh_from_db()
     return item
 
 
 def item_sync_failed(item_id: int, *, error: str) -> ErpItem:
-    """QuickBooks refused the item (called by the connector)."""
+    """QuickBooks refused the item."""
     with transaction.atomic():
         item = ErpItem.objects.select_for_update().get(pk=item_id)
-        _apply(item, Step.SYNC_FAILED, None, reason=error, fields={"erp_error": error})
+        if item.state != ErpState.QUEUED:
+            raise StepNotAllowed(Step.SYNC_FAILED, item.label, _state_label(item.state), allowed_steps(item.state))
+        record_sync_outcomes([SyncOutcome(item_id, False, error=error)])
+        item.refresh_from_db()
     return item
+
+
+def item_quickbooks_record_changed(item_id: int, *, edit_sequence: str, details: dict[str, Any] | None = None) -> None:
+    """A later export changed the item's QuickBooks record (a change order's lines on its purchase order):
+    keep its EditSequence and details current. Not a workflow step: the state does not change."""
+    with transaction.atomic():
+        item = ErpItem.objects.select_for_update().get(pk=item_id)
+        item.qb_edit_sequence = edit_sequence
+        item.qb_details = {**item.qb_details, **(details or {})}
+        item.save(update_fields=["qb_edit_sequence", "qb_details", "updated_at"])
+
+
+def item_waiting(item_ids: list[int], message: str) -> None:
+    """Say on queued items why they are not going to QuickBooks yet (a failed dependency, ...)."""
+    ErpItem.objects.filter(pk__in=item_ids, state=ErpState.QUEUED).exclude(erp_error=message).update(
+        erp_error=message, updated_at=timezone.now()
+    )
 
 
 def ensure_editable(record: Model, changed_fields: set[str], *, lines_changed: bool = False) -> None:

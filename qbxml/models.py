@@ -111,12 +111,30 @@ class QbRequest(models.Model):
     item = models.ForeignKey(
         "erp_integrations.ErpItem", on_delete=models.PROTECT, null=True, blank=True, related_name="qb_requests"
     )
-    depends_on = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
-    operation = models.CharField(max_length=40, help_text="VendorAdd, PurchaseOrderMod, VendorQuery...")
-    purpose = models.CharField(max_length=20, default="export", help_text="export, lookup, refresh, import")
+    kind = models.CharField(max_length=30, help_text="What the request makes: vendor, job, purchase_order...")
+    target = models.CharField(
+        max_length=255, blank=True, help_text="The QuickBooks name or reference number it makes, for look-ups."
+    )
+    support_key = models.CharField(
+        max_length=300, blank=True, help_text="For list records the export needs (a class, a parent item): kind:name."
+    )
+    needs = models.JSONField(default=list, blank=True, help_text="Support keys that must exist in QuickBooks first.")
+    depends_on_items = models.JSONField(
+        default=list, blank=True, help_text="Workflow items that must be in QuickBooks first."
+    )
     sequence = models.PositiveIntegerField(default=0, help_text="Dependency order within the queue.")
+    operation = models.CharField(max_length=40, blank=True, help_text="The last request sent: VendorAdd, ...")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
     attempts = models.PositiveIntegerField(default=0)
+    parse_failures = models.PositiveIntegerField(
+        default=0, help_text="Messages QuickBooks could not parse while this request was sent alone."
+    )
+    pending_check = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="A query the next message sends instead: exists (answer lost), name_in_use, edit_sequence.",
+    )
+    repairs = models.PositiveIntegerField(default=0, help_text="Stale-EditSequence retries (at most one).")
     session = models.ForeignKey(QbSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests")
     message_number = models.PositiveIntegerField(null=True, blank=True)
     request_xml = models.TextField(blank=True)
@@ -131,7 +149,10 @@ class QbRequest(models.Model):
 
     class Meta:
         ordering = ["sequence", "id"]
-        indexes = [models.Index(fields=["connection", "status", "sequence", "id"], name="qb_request_queue")]
+        indexes = [
+            models.Index(fields=["connection", "status", "sequence", "id"], name="qb_request_queue"),
+            models.Index(fields=["connection", "support_key"], name="qb_request_support"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.operation} #{self.pk} ({self.status})"

@@ -47,8 +47,14 @@ def _fits_cp1252(char: str) -> bool:
     return True
 
 
-def text_problems(label: str, value: str, max_length: int, *, list_name: bool = False) -> list[str]:
-    """Every reason `value` cannot go to QuickBooks as the field called `label`, in plain words."""
+def text_problems(
+    label: str, value: str, max_length: int, *, list_name: bool = False, single_line: bool = False
+) -> list[str]:
+    """Every reason `value` cannot go to QuickBooks as the field called `label`, in plain words.
+
+    `single_line` (implied by `list_name`) refuses tabs and line breaks, as the qbXML builders do for
+    every field that is not a memo or a description.
+    """
     problems: list[str] = []
     try:
         qb_value = to_qb_text(value)
@@ -56,9 +62,9 @@ def text_problems(label: str, value: str, max_length: int, *, list_name: bool = 
         problems.append(f"{label}: {exc}.")
         qb_value = value
     if len(qb_value) > max_length:
-        problems.append(
-            f"{label} is {len(qb_value)} characters long; QuickBooks allows at most {max_length}."
-        )
+        problems.append(f"{label} is {len(qb_value)} characters long; QuickBooks allows at most {max_length}.")
+    if (list_name or single_line) and any(char in value for char in "\t\n\r"):
+        problems.append(f"{label} cannot contain a line break or a tab.")
     if list_name and ":" in value:
         problems.append(f'{label} cannot contain a colon (":"): QuickBooks uses it to separate Customer:Job.')
     if list_name and not value.strip():
