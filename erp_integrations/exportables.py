@@ -384,6 +384,7 @@ def _invoice_payload(invoice: ps.SubcontractorInvoice) -> dict[str, Any]:
             cost_code, cost_type = target.effective_cost_code, target.effective_cost_type
         payload_lines.append(
             {
+                "line_number": target.line_number if isinstance(target, ps.CommitmentLine) else None,
                 "cost_code": cost_code.code,
                 "cost_type": cost_type.name,
                 "description": target.description,

@@ -41,6 +41,9 @@ class ErpItem(models.Model):
     erp_error = models.TextField(blank=True)
     qb_ref = models.CharField(max_length=40, blank=True, help_text="ListID or TxnID once synced.")
     qb_edit_sequence = models.CharField(max_length=20, blank=True)
+    depends_on = models.JSONField(
+        default=list, blank=True, help_text="The items this one needed in QuickBooks first, as accepted."
+    )
     qb_details = models.JSONField(
         default=dict, blank=True, help_text="What later exports need of the QuickBooks record (e.g. its line ids)."
     )

@@ -163,12 +163,14 @@ def _direct_export(item: ErpItem, spec: ExportableType, record: Model, actor: An
         return
     try:
         options = _accept_options(spec, record, {})
-        _check_dependencies(spec, record, item.label)
+        depends_on = _check_dependencies(spec, record, item.label)
     except (DependencyNotReady, AcceptOptionsInvalid) as exc:
         item.erp_error = f"Not exported directly: {exc.message}"
         item.save(update_fields=["erp_error", "updated_at"])
         return
-    _apply(item, Step.ACCEPT, actor, reason="Direct export", fields={"accept_options": options})
+    _apply(
+        item, Step.ACCEPT, actor, reason="Direct export", fields={"accept_options": options, "depends_on": depends_on}
+    )
 
 
 def item_retrieve(record: Model, actor: Any) -> ErpItem:
@@ -195,15 +197,16 @@ def _simple_step(
     return item
 
 
-def _check_dependencies(spec: ExportableType, record: Model, label: str) -> None:
+def _check_dependencies(spec: ExportableType, record: Model, label: str) -> list[int]:
+    """The items `record` depends on, all queued or synced; else DependencyNotReady naming the others."""
     dependencies = [dep for dep in spec.dependencies(record) if is_exportable(dep)]
     if not dependencies:
-        return
+        return []
     states = _states_of(dependencies)
     waiting = []
     for dependency in dependencies:
         dep_spec = exportable_type_of(dependency)
-        state = states.get((dep_spec.model, dependency.pk), ErpState.DRAFT)
+        state, _ = states.get((dep_spec.model, dependency.pk), (ErpState.DRAFT, 0))
         if state not in DEPENDENCY_READY_STATES:
             waiting.append(
                 f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {_state_label(state)}, "
@@ -211,20 +214,22 @@ def _check_dependencies(spec: ExportableType, record: Model, label: str) -> None
             )
     if waiting:
         raise DependencyNotReady(label, waiting)
+    return sorted(item_id for _, item_id in states.values())
 
 
-def _states_of(records: list[Model]) -> dict[tuple[type[Model], int], str]:
-    """The workflow states of many records in one query per type."""
+def _states_of(records: list[Model]) -> dict[tuple[type[Model], int], tuple[str, int]]:
+    """The workflow states (and item ids) of many records in one query per type."""
     by_model: dict[type[Model], list[int]] = {}
     for record in records:
         by_model.setdefault(type(record), []).append(record.pk)
-    states: dict[tuple[type[Model], int], str] = {}
+    states: dict[tuple[type[Model], int], tuple[str, int]] = {}
     for model, ids in by_model.items():
         content_type = ContentType.objects.get_for_model(model)
-        for object_id, state in ErpItem.objects.filter(content_type=content_type, object_id__in=ids).values_list(
-            "object_id", "state"
-        ):
-            states[(model, object_id)] = state
+        rows = ErpItem.objects.filter(content_type=content_type, object_id__in=ids).values_list(
+            "object_id", "state", "pk"
+        )
+        for object_id, state, item_id in rows:
+            states[(model, object_id)] = (state, item_id)
     return states
 
 
@@ -256,13 +261,14 @@ def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None
         if item.state not in TRANSITIONS[Step.ACCEPT].sources:
             raise StepNotAllowed(Step.ACCEPT, item.label, _state_label(item.state), allowed_steps(item.state))
         accept_options = _accept_options(spec, record, options or {})
-        _check_dependencies(spec, record, item.label)
+        # Kept with the item: the connector sends what it depends on first.
+        depends_on = _check_dependencies(spec, record, item.label)
         _apply(
             item,
             Step.ACCEPT,
             actor,
             payload=accept_options or None,
-            fields={"accept_options": accept_options, "erp_error": ""},
+            fields={"accept_options": accept_options, "depends_on": depends_on, "erp_error": ""},
         )
     return item
 

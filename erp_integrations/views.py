@@ -1,0 +1,622 @@
+"""The approver's pages: the ERP Integrations lists, an item's detail and its steps, sync health, settings.
+
+Thin: reads go through selectors, writes through services, and the one permission gate decides. A
+workflow refusal (`WorkflowError`) becomes a message on the page; a missing permission is a 403 page
+that names it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
+
+from erp_integrations import permissions, selectors, services
+from erp_integrations.errors import WorkflowError
+from erp_integrations.exportables import EXPORTABLE_TYPES, ExportableType, exportable_type_of, is_exportable
+from erp_integrations.forms import BULK_ACTIONS, AcceptForm, BulkForm, ReasonForm, SettingsForm
+from erp_integrations.models import ErpItem, ErpSettings, ErpState
+from erp_integrations.permissions import Action
+from erp_integrations.workflow import DEPENDENCY_READY_STATES, allowed_steps
+from procore_sync.tools import Level
+
+logger = logging.getLogger(__name__)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# --- shared helpers ------------------------------------------------------------------------------------
+
+
+def workflow_error_message(exc: WorkflowError) -> str:
+    """The refusal's message, with the problems or waiting dependencies it lists, as safe HTML."""
+    details: list[str] = [problem["message"] for problem in exc.details.get("problems", [])]
+    details.extend(exc.details.get("waiting_on", []))
+    if not details:
+        return exc.message
+    return format_html(
+        "{}<ul>{}</ul>", exc.message, format_html_join("", "<li>{}</li>", ((detail,) for detail in details))
+    )
+
+
+def validation_message(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+PAST = {"accept": "accepted", "reject": "rejected", "retry": "queued again", "unlink": "unlinked"}
+
+
+# --- the ERP Integrations lists ---------------------------------------------------------------------------
+
+FILTERS: list[tuple[str, str]] = [
+    ("ready_to_import", "Ready to Import"),
+    ("ready_to_export", "Ready to Export"),
+    ("ready_to_update", "Ready to Update"),
+    ("failed_to_export", "Failed to Export"),
+    ("synced", "Synced"),
+    ("archived", "Archived"),
+]
+DEFAULT_TAB = "ready_to_export"
+PAGE_SIZE = 50
+
+# Sortable columns: the key in the URL, its label, the fields, and whether it sorts newest/largest first.
+SORTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "item": ("Item", ("label",), False),
+    "project": ("Project", ("project__number",), False),
+    "sent_by": ("Sent by", ("sent_by__username",), False),
+    "sent": ("Sent", ("sent_at",), True),
+    "updated": ("Last change", ("updated_at",), True),
+}
+DEFAULT_SORT = "-updated"
+
+# What may be done to several items at once, per tab.
+TAB_BULK_ACTIONS = {
+    "ready_to_export": ["accept", "reject"],
+    "ready_to_update": ["accept", "reject"],
+    "failed_to_export": ["retry", "reject"],
+}
+
+EMPTY_TEXT = {
+    "ready_to_import": "Records QuickBooks has that are not here yet appear after the QuickBooks lists are read.",
+    "ready_to_export": "Nothing is waiting for acceptance.",
+    "ready_to_update": "No synced item has been sent again with changes.",
+    "failed_to_export": "Nothing failed to export.",
+    "synced": "Nothing has reached QuickBooks yet.",
+    "archived": "No item's record was deleted.",
+}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    object_type: str
+    tab: str
+    search: str
+    sort: str
+    page: int
+
+    @classmethod
+    def parse(cls, params: QueryDict) -> QueueQuery:
+        object_type = params.get("type", "")
+        tab = params.get("tab", DEFAULT_TAB)
+        sort = params.get("sort", DEFAULT_SORT)
+        page = params.get("page", "1")
+        return cls(
+            object_type=object_type if object_type in EXPORTABLE_TYPES else "",
+            tab=tab if tab in selectors.TABS else DEFAULT_TAB,
+            search=params.get("q", "").strip()[:100],
+            sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        )
+
+    def order_by(self) -> list[str]:
+        descending = self.sort.startswith("-")
+        _, fields, _ = SORTS[self.sort.lstrip("-")]
+        prefix = "-" if descending else ""
+        return [f"{prefix}{name}" for name in fields] + [f"{prefix}id"]
+
+    def url(self, **changes: Any) -> str:
+        values = {"type": self.object_type, "tab": self.tab, "q": self.search, "sort": self.sort, "page": self.page}
+        values.update(changes)
+        defaults = {"type": "", "tab": DEFAULT_TAB, "q": "", "sort": DEFAULT_SORT, "page": 1}
+        query = QueryDict(mutable=True)
+        for name, value in values.items():
+            if value != defaults[name]:
+                query[name] = str(value)
+        encoded = query.urlencode()
+        return reverse("erp:queue") + (f"?{encoded}" if encoded else "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    """ERP Integrations: the tabs per type, the filters with counts, search, sort, pages, bulk steps."""
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    query = QueueQuery.parse(request.GET)
+    if request.method == "POST":
+        _bulk(request)
+        if not request.htmx:
+            return redirect(query.url())
+    context = _queue_context(request, query)
+    template = "erp/_queue.html" if request.htmx and not request.htmx.history_restore_request else "erp/queue.html"
+    return render(request, template, context)
+
+
+def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
+    counts = selectors.queue_counts()
+    if query.object_type:
+        counts_here = counts[query.object_type]
+    else:
+        counts_here = {tab: sum(by_type[tab] for by_type in counts.values()) for tab in selectors.TABS}
+    items = selectors.erp_queue(object_type=query.object_type or None, tab=query.tab, search=query.search or None)
+    items = items.order_by(*query.order_by())
+    # The tab's count is the page's total unless a search narrows it: no second count query.
+    total = items.count() if query.search else counts_here[query.tab]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(query.page, pages)
+    rows = list(items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+
+    may_act = bool(permissions.check(request.user, Action.ACCEPT))
+    bulk_actions = [(name, BULK_ACTIONS[name]) for name in TAB_BULK_ACTIONS.get(query.tab, [])] if may_act else []
+    type_tabs = [
+        {
+            "slug": "",
+            "label": "All types",
+            "waiting": sum(c["ready_to_export"] + c["ready_to_update"] for c in counts.values()),
+            "url": query.url(type="", page=1),
+            "active": not query.object_type,
+        }
+    ] + [
+        {
+            "slug": slug,
+            "label": spec.plural,
+            "waiting": counts[slug]["ready_to_export"] + counts[slug]["ready_to_update"],
+            "url": query.url(type=slug, page=1),
+            "active": query.object_type == slug,
+        }
+        for slug, spec in EXPORTABLE_TYPES.items()
+    ]
+    filters = [
+        {"tab": tab, "label": label, "count": counts_here[tab], "url": query.url(tab=tab, page=1)}
+        for tab, label in FILTERS
+    ]
+    columns = []
+    for key, (label, _, newest_first) in SORTS.items():
+        current = query.sort.lstrip("-") == key
+        descending = query.sort.startswith("-")
+        if current:
+            next_sort = key if descending else f"-{key}"
+        else:
+            next_sort = f"-{key}" if newest_first else key
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "url": query.url(sort=next_sort, page=1),
+                "aria_sort": ("descending" if descending else "ascending") if current else "none",
+            }
+        )
+    return {
+        "query": query,
+        "type_tabs": type_tabs,
+        "filters": filters,
+        "filter_label": dict(FILTERS)[query.tab],
+        "type_label": EXPORTABLE_TYPES[query.object_type].plural if query.object_type else "All types",
+        "type_labels": {slug: spec.label for slug, spec in EXPORTABLE_TYPES.items()},
+        "columns": columns,
+        "items": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "first_index": (page - 1) * PAGE_SIZE + 1 if rows else 0,
+        "last_index": (page - 1) * PAGE_SIZE + len(rows),
+        "previous_url": query.url(page=page - 1) if page > 1 else "",
+        "next_url": query.url(page=page + 1) if page < pages else "",
+        "bulk_actions": bulk_actions,
+        "empty_text": EMPTY_TEXT[query.tab],
+        "action_url": query.url(page=page),
+    }
+
+
+def _bulk(request: HttpRequest) -> None:
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Choose what to do with the selected items.")
+        return
+    step = form.cleaned_data["action"]
+    permissions.require(request.user, Action(step))
+    done: list[ErpItem] = []
+    refused: list[str] = []
+    for item in ErpItem.objects.filter(pk__in=form.ids).order_by("id"):
+        try:
+            record = selectors.record_of(item)
+            _take_step(step, record, request.user, reason=form.cleaned_data["reason"])
+        except ObjectDoesNotExist:
+            refused.append(f"{item.label}: its record was deleted.")
+        except WorkflowError as exc:
+            refused.append(exc.message)
+        except PermissionDenied as exc:
+            refused.append(f"{item.label}: {exc}")
+        else:
+            done.append(item)
+    missing = len(form.ids) - len(done) - len(refused)
+    if missing > 0:
+        refused.append(f"{missing} of the selected items no longer exist.")
+    if done:
+        noun = "item" if len(done) == 1 else "items"
+        messages.success(request, f"{PAST[step].capitalize()} {len(done)} {noun}.")
+    if refused:
+        messages.error(
+            request,
+            format_html(
+                "{} could not be {}:<ul>{}</ul>",
+                f"{len(refused)} item{'s' if len(refused) != 1 else ''}",
+                PAST[step],
+                format_html_join("", "<li>{}</li>", ((text,) for text in refused)),
+            ),
+        )
+
+
+def _take_step(step: str, record: Any, user: Any, *, reason: str = "", options: dict[str, Any] | None = None) -> None:
+    if step == "accept":
+        services.item_accept(record, user, options or {})
+    elif step == "reject":
+        services.item_reject(record, user, reason)
+    elif step == "retry":
+        services.item_retry(record, user)
+    elif step == "unlink":
+        services.item_unlink(record, user, reason)
+    else:  # pragma: no cover - the URLs name every step
+        raise ValueError(step)
+
+
+# --- one item ----------------------------------------------------------------------------------------------
+
+MONEY_KEYS = frozenset(
+    {
+        "amount",
+        "original_amount",
+        "amount_due",
+        "retainage_held",
+        "retainage_released",
+        "work_completed",
+        "materials_stored",
+    }
+)
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list | tuple):
+        return " – ".join(_display(part) for part in value)
+    return str(value)
+
+
+def payload_view(payload: dict[str, Any] | None, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """What QuickBooks will receive, ready to show: fields, and tables for lines, each marked where it
+    differs from what QuickBooks received last (`previous`, for an update)."""
+    fields: list[dict[str, Any]] = []
+    tables: list[dict[str, Any]] = []
+    for key, value in (payload or {}).items():
+        old = previous.get(key) if previous is not None else None
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            tables.append(_table_view(key, value, old if isinstance(old, list) else ([] if previous else None)))
+            continue
+        fields.append(
+            {
+                "key": key,
+                "value": _display(value),
+                "money": key in MONEY_KEYS,
+                "changed": previous is not None and old != value,
+                "old": _display(old),
+            }
+        )
+    return {"fields": fields, "tables": tables, "is_update": previous is not None}
+
+
+def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> dict[str, Any]:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(name for name in row if name not in columns)
+    match = "line_number" if all("line_number" in row for row in rows) else None
+
+    def row_key(index: int, row: dict[str, Any]) -> Any:
+        return row.get(match) if match else index
+
+    before = {row_key(index, row): row for index, row in enumerate(previous or [])}
+    shown = []
+    for index, row in enumerate(rows):
+        old_row = before.pop(row_key(index, row), None)
+        status = "" if previous is None else ("added" if old_row is None else "")
+        cells = []
+        for name in columns:
+            changed = old_row is not None and old_row.get(name) != row.get(name)
+            if changed:
+                status = "changed"
+            cells.append(
+                {
+                    "value": _display(row.get(name)),
+                    "money": name in MONEY_KEYS,
+                    "changed": changed,
+                    "old": _display(old_row.get(name)) if old_row is not None else "",
+                }
+            )
+        shown.append({"cells": cells, "status": status})
+    for old_row in before.values():
+        shown.append(
+            {
+                "cells": [
+                    {"value": _display(old_row.get(name)), "money": name in MONEY_KEYS, "changed": False, "old": ""}
+                    for name in columns
+                ],
+                "status": "removed",
+            }
+        )
+    totals = []
+    for position, name in enumerate(columns):
+        if name in MONEY_KEYS:
+            totals.append(
+                {"position": position, "value": sum(float(row.get(name) or 0) for row in rows), "money": True}
+            )
+    return {"key": key, "columns": columns, "rows": shown, "totals": {t["position"]: t["value"] for t in totals}}
+
+
+def _dependencies(spec: ExportableType, record: Any) -> list[dict[str, Any]]:
+    dependencies = [dep for dep in spec.dependencies(record) if is_exportable(dep)]
+    items = selectors.items_for_records(dependencies)
+    rows = []
+    for dependency in dependencies:
+        dep_spec = exportable_type_of(dependency)
+        item = items.get((type(dependency), dependency.pk))
+        state = item.state if item else ErpState.DRAFT
+        rows.append(
+            {
+                "type": dep_spec.label,
+                "label": dep_spec.describe(dependency),
+                "state": state,
+                "ready": state in DEPENDENCY_READY_STATES,
+                "item_id": item.pk if item else None,
+            }
+        )
+    return rows
+
+
+def _qbxml_preview(item: ErpItem) -> str:
+    from qbxml.export import preview_qbxml
+
+    try:
+        return preview_qbxml(item)
+    except Exception as exc:  # the preview must never take the page down with it
+        logger.exception("qbXML preview of item %s failed", item.pk)
+        return f"<!-- The qbXML preview failed: {exc} -->"
+
+
+def _item_steps(user: Any, item: ErpItem, record: Any) -> dict[str, bool]:
+    """Which of the approver's steps this user may take on this item now."""
+    if record is None:
+        return {}
+    allowed = set(allowed_steps(item.state))
+    return {
+        step: step in allowed and bool(permissions.check(user, step, record))
+        for step in ("accept", "reject", "retry", "unlink")
+    }
+
+
+@login_required
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything an approver needs to decide: the fields, the change, the checks, the dependencies,
+    the history and, for ERP admins, the qbXML."""
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    item = get_object_or_404(ErpItem.objects.select_related("sent_by", "project"), pk=pk)
+    spec = EXPORTABLE_TYPES[item.object_type]
+    try:
+        record: Any = selectors.record_of(item)
+    except ObjectDoesNotExist:
+        record = None
+    payload = item.sent_payload
+    payload_is_current = False
+    if payload is None and record is not None:
+        payload, payload_is_current = spec.payload(record), True
+    is_update = bool(item.qb_ref) and item.synced_payload is not None and item.state == ErpState.PENDING
+    steps = _item_steps(request.user, item, record)
+    context = {
+        "item": item,
+        "spec": spec,
+        "record": record,
+        "payload": payload_view(payload, item.synced_payload if is_update else None),
+        "payload_is_current": payload_is_current,
+        "problems": spec.problems(record) if record is not None else [],
+        "dependencies": _dependencies(spec, record) if record is not None else [],
+        "events": selectors.item_history(item),
+        "rejection": selectors.latest_rejection(item) if item.state == ErpState.REJECTED else None,
+        "steps": steps,
+        "accept_form": _accept_form(spec, record) if steps.get("accept") else None,
+        "customers": selectors.qb_customer_names() if steps.get("accept") and spec.slug == "project" else [],
+        "reject_form": ReasonForm(prefix="reject") if steps.get("reject") else None,
+        "unlink_form": ReasonForm(prefix="unlink") if steps.get("unlink") else None,
+        "qbxml": _qbxml_preview(item) if permissions.check(request.user, Action.VIEW_QBXML) else None,
+        "back_url": _back_url(request, item),
+    }
+    return render(request, "erp/item_detail.html", context)
+
+
+def _back_url(request: HttpRequest, item: ErpItem) -> str:
+    tab = "archived" if item.record_deleted_at else _tab_of(item)
+    return QueueQuery(item.object_type, tab, "", DEFAULT_SORT, 1).url()
+
+
+def _tab_of(item: ErpItem) -> str:
+    if item.state == ErpState.PENDING:
+        return "ready_to_update" if item.qb_ref else "ready_to_export"
+    return {ErpState.FAILED: "failed_to_export", ErpState.SYNCED: "synced"}.get(ErpState(item.state), DEFAULT_TAB)
+
+
+def _accept_form(spec: ExportableType, record: Any, data: Any = None) -> AcceptForm | None:
+    if spec.slug != "project":
+        return None
+    initial = {"parent_customer": record.owner.name if record.owner_id else ""}
+    return AcceptForm(data, prefix="accept", initial=initial)
+
+
+STEP_TITLES = {
+    "accept": "Accept",
+    "reject": "Reject",
+    "retry": "Retry",
+    "unlink": "Unlink from QuickBooks",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Accept, reject, retry or unlink one item. GET shows the step's form; POST takes the step."""
+    item = get_object_or_404(ErpItem, pk=pk)
+    try:
+        record = selectors.record_of(item)
+    except ObjectDoesNotExist:
+        messages.error(request, f"{item.label}: its record was deleted, nothing can be done with it.")
+        return redirect("erp:item", pk=item.pk)
+    # The gate first: a step the user may not take is a 403 that names the missing permission.
+    permissions.require(request.user, step, record)
+    spec = EXPORTABLE_TYPES[item.object_type]
+    accept_form = _accept_form(spec, record, request.POST if request.method == "POST" else None)
+    reason_form = ReasonForm(request.POST if request.method == "POST" else None, prefix=step)
+    if request.method == "POST":
+        options: dict[str, Any] = {}
+        valid = reason_form.is_valid()
+        if accept_form is not None and step == "accept":
+            valid = accept_form.is_valid() and valid
+            if valid:
+                options = {k: v for k, v in accept_form.cleaned_data.items() if v}
+        if valid:
+            try:
+                _take_step(
+                    step, record, request.user, reason=reason_form.cleaned_data.get("reason", ""), options=options
+                )
+            except WorkflowError as exc:
+                messages.error(request, workflow_error_message(exc))
+            else:
+                item.refresh_from_db()
+                messages.success(request, _step_done_message(step, item))
+            return redirect("erp:item", pk=item.pk)
+    elif step not in allowed_steps(item.state):
+        messages.info(request, f"{item.label} is {item.get_state_display().lower()}: it cannot be {PAST[step]} now.")
+        return redirect("erp:item", pk=item.pk)
+    context = {
+        "item": item,
+        "spec": spec,
+        "step": step,
+        "title": STEP_TITLES[step],
+        "accept_form": accept_form if step == "accept" else None,
+        "customers": selectors.qb_customer_names() if step == "accept" and accept_form is not None else [],
+        "reason_form": reason_form if step in ("reject", "unlink") else None,
+    }
+    return render(request, "erp/item_step.html", context)
+
+
+def _step_done_message(step: str, item: ErpItem) -> str:
+    if step == "accept":
+        return f"{item.label} accepted: it is queued for QuickBooks."
+    if step == "reject":
+        return f"{item.label} rejected: the sender has been told."
+    if step == "retry":
+        return f"{item.label} is queued for QuickBooks again."
+    return f"{item.label} is no longer linked to QuickBooks."
+
+
+# --- connections and sync health ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def connections(request: HttpRequest) -> HttpResponse:
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    rows = list(selectors.connection_health())
+    counts = selectors.tab_counts()
+    context = {
+        "connections": rows,
+        "failed_items": counts["failed_to_export"],
+        "failed_url": QueueQuery("", "failed_to_export", "", DEFAULT_SORT, 1).url(),
+        "can_manage": bool(permissions.check(request.user, Action.MANAGE_CONNECTIONS)),
+        "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
+    }
+    for connection in rows:
+        running = [s for s in connection.recent_sessions if s.status == "open"]
+        connection.running_session = running[0] if running else None
+    return render(request, "erp/connections.html", context)
+
+
+@login_required
+@require_GET
+def connection_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a connection's running session: polled by the health page while it runs."""
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    from qbxml.models import QbConnection
+
+    connection = get_object_or_404(QbConnection, pk=pk)
+    session = selectors.running_session(connection.pk)
+    return render(request, "erp/_connection_progress.html", {"connection": connection, "session": session})
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    permissions.require(request.user, Action.CONFIGURE_SETTINGS)
+    row = ErpSettings.load()
+    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(row))
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes(row)
+        if not changes:
+            messages.info(request, "Nothing changed.")
+            return redirect("erp:settings")
+        try:
+            services.update_settings(request.user, **changes)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("erp:settings")
+    from procore_sync.models import CostType
+
+    context = {
+        "form": form,
+        "settings_row": row,
+        "cost_types": list(CostType.objects.all()),
+        "qb_classes": selectors.qb_class_names(),
+    }
+    return render(request, "erp/settings.html", context)
+
+
+# --- home --------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Approvers land on their queue; everyone else on their projects."""
+    access = permissions.access_for(request.user)
+    if access.level(permissions.ERP) >= Level.READ_ONLY:
+        return redirect("erp:queue")
+    return redirect("projects:list")
