@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
 from procore_sync import api as ps_api
+from qbxml import api as qb_api
 
 router = DefaultRouter()
 router.register("companies", ps_api.CompanyViewSet, basename="company")
@@ -17,6 +18,7 @@ router.register("commitments", ps_api.CommitmentViewSet, basename="commitment")
 router.register("change-orders", ps_api.ChangeOrderViewSet, basename="change-order")
 router.register("subcontractor-invoices", ps_api.SubcontractorInvoiceViewSet, basename="subcontractor-invoice")
 router.register("erp/items", erp_api.ErpItemViewSet, basename="erp-item")
+router.register("qb-connections", qb_api.QbConnectionViewSet, basename="qb-connection")
 
 urlpatterns = [
     path("auth/token/", erp_api.ObtainTokenView.as_view(), name="api-token"),

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+_STATE_WORDS = {
+    "draft": "a draft",
+    "pending": "pending acceptance",
+    "queued": "queued for QuickBooks",
+    "synced": "synced with QuickBooks",
+    "failed": "failed to export",
+    "rejected": "rejected",
+}
+
+
+def state_words(state: str) -> str:
+    """How a sentence says a state: "it is queued for QuickBooks"."""
+    return _STATE_WORDS.get(state, state)
+
 
 class WorkflowError(Exception):
     """Base of every refusal the workflow gives. `status` is the HTTP status the API answers with."""
@@ -25,7 +39,7 @@ class StepNotAllowed(WorkflowError):
     def __init__(self, step: str, label: str, current_state: str, allowed_actions: list[str]) -> None:
         allowed = ", ".join(allowed_actions) if allowed_actions else "none"
         super().__init__(
-            f"{label} cannot be {_past(step)}: it is {current_state} now. Allowed now: {allowed}.",
+            f"{label} cannot be {_past(step)}: it is {state_words(current_state)} now. Allowed now: {allowed}.",
             current_state=current_state,
             allowed_actions=allowed_actions,
         )
@@ -34,7 +48,7 @@ class StepNotAllowed(WorkflowError):
 class RecordLocked(WorkflowError):
     def __init__(self, label: str, current_state: str, fields: list[str], allowed_actions: list[str]) -> None:
         super().__init__(
-            f"{label} is {current_state} for accounting: {', '.join(fields)} cannot be changed until it is "
+            f"{label} is {state_words(current_state)}: {', '.join(fields)} cannot be changed until it is "
             "retrieved or rejected.",
             current_state=current_state,
             locked_fields=fields,

@@ -247,6 +247,7 @@ def _commitment_problems(commitment: ps.Commitment) -> list[Problem]:
     _text(problems, "title", "The title", commitment.title, limits.MEMO)
     if commitment.status == ps.Commitment.Status.VOID:
         problems.append(Problem("status", "A void commitment cannot go to QuickBooks."))
+    _text(problems, "vendor", "The vendor name", commitment.vendor.name, limits.VENDOR_NAME, list_name=True)
     if commitment.vendor.is_archived:
         problems.append(Problem("vendor", f"The vendor {commitment.vendor.name} is archived."))
     lines = list(commitment.lines.all())
@@ -344,6 +345,8 @@ def _invoice_problems(invoice: ps.SubcontractorInvoice) -> list[Problem]:
         invoice.number,
         limits.BILL_REF_NUMBER,
     )
+    vendor = invoice.commitment.vendor
+    _text(problems, "vendor", "The vendor name", vendor.name, limits.VENDOR_NAME, list_name=True)
     if invoice.status == ps.SubcontractorInvoice.Status.VOID:
         problems.append(Problem("status", "A void invoice cannot go to QuickBooks."))
     if not invoice.lines.exists():

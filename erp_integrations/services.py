@@ -23,6 +23,7 @@ from erp_integrations.errors import (
     RecordLocked,
     SendRefused,
     StepNotAllowed,
+    state_words,
 )
 from erp_integrations.exportables import ExportableType, exportable_type_of, is_exportable
 from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
@@ -31,12 +32,6 @@ from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step
 from procore_sync import models as ps
 from qbxml.lib import limits
 from qbxml.lib.text import text_problems
-
-_STATE_LABELS = dict(ErpState.choices)
-
-
-def _state_label(state: str) -> str:
-    return _STATE_LABELS.get(state, state).lower()
 
 
 def _item_identity(record: Model) -> dict[str, Any]:
@@ -90,7 +85,7 @@ def _move(
     """
     transition = TRANSITIONS[step]
     if item.state not in transition.sources:
-        raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
+        raise StepNotAllowed(step, item.label, item.state, allowed_steps(item.state))
     from_state = item.state
     item.state = transition.target
     item.updated_at = timezone.now()
@@ -137,7 +132,7 @@ def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem
         # recorded as sent is what is stored, not what the caller happened to hold in memory.
         record = type(record)._default_manager.get(pk=record.pk)
         if item.state not in TRANSITIONS[step].sources:
-            raise StepNotAllowed(step, item.label, _state_label(item.state), allowed_steps(item.state))
+            raise StepNotAllowed(step, item.label, item.state, allowed_steps(item.state))
         # Validation runs after the state check: an item already sent is a conflict, not a form to fix.
         payload = _check_sendable(spec, record, spec.describe(record))
         _apply(
@@ -209,7 +204,7 @@ def _check_dependencies(spec: ExportableType, record: Model, label: str) -> list
         state, _ = states.get((dep_spec.model, dependency.pk), (ErpState.DRAFT, 0))
         if state not in DEPENDENCY_READY_STATES:
             waiting.append(
-                f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {_state_label(state)}, "
+                f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {state_words(state)}, "
                 "not yet accepted or synced"
             )
     if waiting:
@@ -259,7 +254,7 @@ def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None
     with transaction.atomic():
         item = _locked_item(record)
         if item.state not in TRANSITIONS[Step.ACCEPT].sources:
-            raise StepNotAllowed(Step.ACCEPT, item.label, _state_label(item.state), allowed_steps(item.state))
+            raise StepNotAllowed(Step.ACCEPT, item.label, item.state, allowed_steps(item.state))
         accept_options = _accept_options(spec, record, options or {})
         # Kept with the item: the connector sends what it depends on first.
         depends_on = _check_dependencies(spec, record, item.label)
@@ -362,7 +357,7 @@ def item_synced(
     with transaction.atomic():
         item = ErpItem.objects.select_for_update().get(pk=item_id)
         if item.state != ErpState.QUEUED:
-            raise StepNotAllowed(Step.SYNC_SUCCEEDED, item.label, _state_label(item.state), allowed_steps(item.state))
+            raise StepNotAllowed(Step.SYNC_SUCCEEDED, item.label, item.state, allowed_steps(item.state))
         record_sync_outcomes(
             [SyncOutcome(item_id, True, qb_ref=qb_ref, edit_sequence=edit_sequence, details=details or {}, note=note)]
         )
@@ -375,7 +370,7 @@ def item_sync_failed(item_id: int, *, error: str) -> ErpItem:
     with transaction.atomic():
         item = ErpItem.objects.select_for_update().get(pk=item_id)
         if item.state != ErpState.QUEUED:
-            raise StepNotAllowed(Step.SYNC_FAILED, item.label, _state_label(item.state), allowed_steps(item.state))
+            raise StepNotAllowed(Step.SYNC_FAILED, item.label, item.state, allowed_steps(item.state))
         record_sync_outcomes([SyncOutcome(item_id, False, error=error)])
         item.refresh_from_db()
     return item
@@ -416,7 +411,7 @@ def ensure_editable(record: Model, changed_fields: set[str], *, lines_changed: b
     if lines_changed and spec.has_lines:
         touched.append("lines")
     if touched:
-        raise RecordLocked(item.label, _state_label(item.state), touched, allowed_steps(item.state))
+        raise RecordLocked(item.label, item.state, touched, allowed_steps(item.state))
 
 
 def ensure_deletable(record: Model) -> None:
@@ -427,7 +422,7 @@ def ensure_deletable(record: Model) -> None:
     if item is None:
         return
     if item.state != ErpState.DRAFT or item.qb_ref:
-        raise StepNotAllowed("delete", item.label, _state_label(item.state), allowed_steps(item.state))
+        raise StepNotAllowed("delete", item.label, item.state, allowed_steps(item.state))
 
 
 def record_deleted(model: type[Model], pk: int) -> None:

@@ -197,12 +197,12 @@ class BudgetModificationLine(models.Model):
     budget_line = models.ForeignKey(BudgetLineItem, on_delete=models.PROTECT, related_name="modification_lines")
     amount = MoneyField(help_text="Positive adds to the line, negative takes from it.")
 
-    def __str__(self) -> str:
-        return f"{self.budget_line}: {self.amount}"
-
     class Meta:
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="budget_modification_line_nonzero")]
+
+    def __str__(self) -> str:
+        return f"{self.budget_line}: {self.amount}"
 
 
 class Commitment(TimestampedModel):

@@ -25,6 +25,9 @@ class QbConnection(models.Model):
     is_default = models.BooleanField(default=False, help_text="Accepted items go to the default connection.")
     is_active = models.BooleanField(default=True)
     run_every_minutes = models.PositiveIntegerField(default=60)
+    batch_limit = models.PositiveIntegerField(
+        default=250, help_text="Requests per message; halved after a message QuickBooks could not read."
+    )
     time_zone = models.CharField(max_length=64, default="UTC", help_text="The QuickBooks machine's time zone.")
     # What the Web Connector and QuickBooks last reported.
     reported_company_file = models.CharField(max_length=500, blank=True)
@@ -61,7 +64,9 @@ class QbSession(models.Model):
         FAILED = "failed", "Ended with an error"
         EXPIRED = "expired", "Expired"
 
-    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="sessions")
+    # The sessions and their exchanges are the audit of what reached QuickBooks: a used connection is
+    # deactivated, never deleted.
+    connection = models.ForeignKey(QbConnection, on_delete=models.PROTECT, related_name="sessions")
     ticket_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -77,6 +82,7 @@ class QbSession(models.Model):
     messages_sent = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     summary = models.CharField(max_length=500, blank=True)
+    pending_message = models.TextField(blank=True, help_text="The next message, prepared with the last answer.")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -170,7 +176,7 @@ class QbExchange(models.Model):
         REQUEST = "request", "To QuickBooks"
         RESPONSE = "response", "From QuickBooks"
 
-    session = models.ForeignKey(QbSession, on_delete=models.CASCADE, related_name="exchanges")
+    session = models.ForeignKey(QbSession, on_delete=models.PROTECT, related_name="exchanges")
     direction = models.CharField(max_length=10, choices=Direction.choices)
     message_number = models.PositiveIntegerField()
     body = models.TextField(blank=True)

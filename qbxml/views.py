@@ -1,13 +1,101 @@
-"""The Web Connector's endpoint (filled in by the connector)."""
+"""The Web Connector's endpoint: SOAP in, a service call, SOAP out. Nothing but SOAP ever goes back."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+
+from erp_integrations import permissions
+from erp_integrations.permissions import Action
+from qbxml import qwc, services, soap
+from qbxml.models import QbConnection
+
+logger = logging.getLogger(__name__)
+
+SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
+def _dispatch(call: soap.SoapCall) -> Any:
+    p = call.params
+    match call.operation:
+        case "serverVersion":
+            return services.server_version()
+        case "clientVersion":
+            return services.client_version(p.get("strVersion", ""))
+        case "authenticate":
+            return services.authenticate(p.get("strUserName", ""), p.get("strPassword", ""))
+        case "sendRequestXML":
+            return services.send_request_xml(
+                p.get("ticket", ""),
+                p.get("strHCPResponse", ""),
+                p.get("strCompanyFileName", ""),
+                p.get("qbXMLCountry", ""),
+                p.get("qbXMLMajorVers", ""),
+                p.get("qbXMLMinorVers", ""),
+            )
+        case "receiveResponseXML":
+            return services.receive_response_xml(
+                p.get("ticket", ""), p.get("response", ""), p.get("hresult", ""), p.get("message", "")
+            )
+        case "getLastError":
+            return services.get_last_error(p.get("ticket", ""))
+        case "connectionError":
+            return services.connection_error(p.get("ticket", ""), p.get("hresult", ""), p.get("message", ""))
+        case "closeConnection":
+            return services.close_connection(p.get("ticket", ""))
+    raise soap.SoapFault(f"Unknown operation {call.operation}.")  # pragma: no cover - parse_call checks
+
+
+def _soap(body: bytes, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type=SOAP_CONTENT_TYPE)
+
+
+@csrf_exempt
 def web_connector_endpoint(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    if request.method == "GET":
+        if "wsdl" in {key.lower() for key in request.GET}:
+            address = request.build_absolute_uri(request.path)
+            return HttpResponse(soap.wsdl(address), content_type="text/xml; charset=utf-8")
+        return HttpResponse(
+            "This is the QuickBooks Web Connector endpoint. Add ?wsdl for its description.",
+            content_type="text/plain; charset=utf-8",
+        )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > soap.MAX_BODY_BYTES:
+        return _soap(soap.build_fault(f"The request is larger than {soap.MAX_BODY_BYTES} bytes.", "soap:Client"), 413)
+    try:
+        call = soap.parse_call(request.body, request.META.get("HTTP_SOAPACTION"))
+    except soap.SoapFault as fault:
+        return _soap(soap.build_fault(fault.message, fault.code), 500)
+    try:
+        result = _dispatch(call)
+    except Exception:
+        # Whatever went wrong stays in our log; the Web Connector gets a fault it can show, not a page.
+        logger.exception("Web Connector call %s failed", call.operation)
+        return _soap(soap.build_fault("The server could not process the request; see its log.", "soap:Server"), 500)
+    return _soap(soap.build_response(call.operation, result))
 
 
 def qwc_file(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    """The .qwc file that adds this connection to the accountant's Web Connector (never the password)."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    permissions.require(request.user, Action.MANAGE_CONNECTIONS)
+    connection = get_object_or_404(QbConnection, pk=pk)
+    endpoint = request.build_absolute_uri("/qbwc/")
+    support = request.build_absolute_uri("/")
+    response = HttpResponse(qwc.qwc_document(connection, endpoint, support), content_type="application/xml")
+    filename = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in connection.name) or "connection"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.qwc"'
+    return response

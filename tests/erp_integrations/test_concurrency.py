@@ -60,8 +60,8 @@ def test_two_approvers_accepting_one_item_at_once_exactly_one_wins(requires_post
     losers = [outcome for outcome in outcomes.values() if isinstance(outcome, Exception)]
     assert len(winners) == 1, outcomes
     assert len(losers) == 1 and isinstance(losers[0], StepNotAllowed), outcomes
-    assert "queued" in losers[0].message
-    assert losers[0].details["current_state"] == "queued for quickbooks"
+    assert "queued for QuickBooks" in losers[0].message
+    assert losers[0].details["current_state"] == "queued"
     assert ErpEvent.objects.filter(action="accept").count() == 1
     assert services.item_for(company).state == "queued"
 

@@ -1,0 +1,122 @@
+"""REST API of the QuickBooks connections (ERP Integrations admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from rest_framework import serializers, viewsets
+from rest_framework.request import Request
+
+from erp_integrations import permissions
+from erp_integrations.permissions import Action
+from qbxml import selectors, services
+from qbxml.models import QbConnection
+
+
+class RunningSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    progress_percent = serializers.IntegerField()
+    total_requests = serializers.IntegerField()
+    done_requests = serializers.IntegerField()
+    synced_count = serializers.IntegerField()
+    failed_count = serializers.IntegerField()
+
+
+class QbConnectionSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, min_length=8, style={"input_type": "password"})
+    queue_depth = serializers.IntegerField(read_only=True)
+    failed_requests = serializers.IntegerField(read_only=True)
+    running_session = serializers.SerializerMethodField()
+    qwc_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QbConnection
+        fields = [
+            "id",
+            "name",
+            "username",
+            "password",
+            "company_file_path",
+            "is_default",
+            "is_active",
+            "run_every_minutes",
+            "time_zone",
+            "owner_id",
+            "file_id",
+            "reported_company_file",
+            "company_name",
+            "product_name",
+            "edition",
+            "qbxml_version",
+            "last_contact_at",
+            "last_error",
+            "queue_depth",
+            "failed_requests",
+            "running_session",
+            "qwc_url",
+            "created_at",
+        ]
+        read_only_fields = [
+            "owner_id",
+            "file_id",
+            "reported_company_file",
+            "company_name",
+            "product_name",
+            "edition",
+            "qbxml_version",
+            "last_contact_at",
+            "last_error",
+            "created_at",
+        ]
+
+    def get_running_session(self, connection: QbConnection) -> dict[str, Any] | None:
+        session = selectors.running_session(connection)
+        return RunningSessionSerializer(session).data if session else None
+
+    def get_qwc_url(self, connection: QbConnection) -> str:
+        return f"/qbwc/connections/{connection.pk}/app.qwc"
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": "A new connection needs a Web Connector password."})
+        return attrs
+
+
+class QbConnectionViewSet(viewsets.ModelViewSet):
+    """QuickBooks company files, each reached by its own Web Connector user, with their sync health."""
+
+    serializer_class = QbConnectionSerializer
+    queryset = QbConnection.objects.none()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        permissions.require(request.user, Action.MANAGE_CONNECTIONS)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.connections_with_health().order_by("name")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        connection = services.connection_create(
+            self.request.user,
+            name=data["name"],
+            username=data["username"],
+            password=data["password"],
+            company_file_path=data.get("company_file_path", ""),
+            is_default=data.get("is_default"),
+        )
+        serializer.instance = self.get_queryset().get(pk=connection.pk)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        password = data.pop("password", None)
+        with transaction.atomic():
+            if data.get("is_default"):
+                QbConnection.objects.exclude(pk=serializer.instance.pk).update(is_default=False)
+            connection = serializer.save(**data)
+            if password:
+                services.connection_set_password(self.request.user, connection, password)
+        serializer.instance = self.get_queryset().get(pk=connection.pk)

@@ -1,0 +1,67 @@
+"""python manage.py qbwc_simulate --connection NAME [--url URL] [--company-file PATH] [--password P]
+
+Plays the QuickBooks Web Connector over real HTTP against the endpoint, with the simulated QuickBooks
+company file answering, and prints the session's progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qbxml.models import QbConnection
+from qbxml.webconnector import WebConnector
+
+DEMO_PASSWORD = "demo-qbwc-2026"  # noqa: S105 - the demo connection's documented password
+
+
+class Command(BaseCommand):
+    help = "Run one Web Connector session against this server with a simulated QuickBooks company file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--connection", required=True, help="the connection's name")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/qbwc/")
+        parser.add_argument("--password", default=None, help=f"the Web Connector password (demo: {DEMO_PASSWORD})")
+        parser.add_argument(
+            "--company-file",
+            default=str(Path(settings.BASE_DIR) / "var" / "simulated-company.json"),
+            help="where the simulated company file is kept between runs",
+        )
+        parser.add_argument("--sessions", type=int, default=1, help="run this many sessions one after another")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from qbxml.simulator import QuickBooksCompany
+
+        try:
+            connection = QbConnection.objects.get(name=options["connection"])
+        except QbConnection.DoesNotExist:
+            raise CommandError(f"No connection named {options['connection']!r}: see qbwc_connection list.") from None
+        path = Path(options["company_file"])
+        company = QuickBooksCompany.load(path) if path.exists() else QuickBooksCompany(company_name="Demo Construction")
+        connector = WebConnector(
+            options["url"],
+            connection.username,
+            options["password"] or DEMO_PASSWORD,
+            company,
+            log=lambda line: self.stdout.write(f"  {line}"),
+        )
+        for number in range(1, options["sessions"] + 1):
+            self.stdout.write(f"Session {number} with {options['url']} as {connection.username}:")
+            try:
+                report = connector.run_session()
+            except OSError as exc:
+                raise CommandError(f"Cannot reach {options['url']}: {exc}. Is the server running (make run)?") from None
+            if report.authenticated == "nvu":
+                raise CommandError("The server refused the user name or password.")
+            if report.authenticated == "none":
+                self.stdout.write("  Nothing to send: accept an item in ERP Integrations first.")
+            self.stdout.write(f"  {report.messages} message(s), {report.requests} request(s) in {report.seconds:.2f} s")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        company.save(path)
+        self.stdout.write(
+            f"QuickBooks now holds {len(company.vendors())} vendor(s), {len(company.customers())} customer(s) and "
+            f"job(s), {len(company.items())} item(s), {len(company.purchase_orders())} purchase order(s), "
+            f"{len(company.bills())} bill(s). Company file: {path}"
+        )

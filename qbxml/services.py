@@ -1,0 +1,315 @@
+"""The Web Connector's operations (PRODUCT.md section 4), one function each, with the session kept in the
+database: any web process can serve any call of a session."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from erp_integrations import permissions
+from erp_integrations.permissions import Action
+from qbxml import sync
+from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
+from qbxml.models import QbConnection, QbExchange, QbSession
+
+logger = logging.getLogger(__name__)
+
+SERVER_VERSION = "1.0"
+# Oldest Web Connector we accept; older ones are asked to upgrade.
+MINIMUM_CLIENT_VERSION = (2, 1, 0)
+TICKET_LIFETIME = timedelta(hours=8)
+OUR_VERSIONS = ("13.0", "16.0")
+# A session that has not called for this long is taken to have died (the Web Connector calls every few
+# seconds while it works); a new one may start.
+_DUMMY_PASSWORD_HASH = make_password("not a real password")
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(seconds=getattr(settings, "QBWC_SESSION_IDLE_SECONDS", 120))
+
+
+def _hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode("utf-8")).hexdigest()
+
+
+class InvalidTicket(Exception):
+    pass
+
+
+def _session(ticket: str, *, lock: bool = False) -> QbSession:
+    if not ticket:
+        raise InvalidTicket("The Web Connector sent no ticket.")
+    queryset = QbSession.objects.select_related("connection")
+    if lock:
+        queryset = queryset.select_for_update()
+    session = queryset.filter(ticket_hash=_hash(ticket)).first()
+    if session is None:
+        raise InvalidTicket("The ticket is not known to this server: authenticate again.")
+    now = timezone.now()
+    if session.status != QbSession.Status.OPEN or session.expires_at < now:
+        raise InvalidTicket("The session of this ticket has ended: authenticate again.")
+    return session
+
+
+def _touch(session: QbSession) -> None:
+    now = timezone.now()
+    QbSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    QbConnection.objects.filter(pk=session.connection_id).update(last_contact_at=now)
+
+
+# --- connections -----------------------------------------------------------------------------------
+
+
+def connection_create(
+    actor: Any, *, name: str, username: str, password: str, company_file_path: str = "", is_default: bool | None = None
+) -> QbConnection:
+    """A new QuickBooks company file. The first connection becomes the default one."""
+    if actor is not None:
+        permissions.require(actor, Action.MANAGE_CONNECTIONS)
+    if len(password) < 8:
+        raise ValueError("The Web Connector password must be at least 8 characters long.")
+    with transaction.atomic():
+        if is_default is None:
+            is_default = not QbConnection.objects.filter(is_default=True).exists()
+        if is_default:
+            QbConnection.objects.filter(is_default=True).update(is_default=False)
+        connection = QbConnection(
+            name=name, username=username, company_file_path=company_file_path, is_default=is_default
+        )
+        connection.set_password(password)
+        connection.full_clean()
+        connection.save()
+    return connection
+
+
+def connection_set_password(actor: Any, connection: QbConnection, password: str) -> None:
+    if actor is not None:
+        permissions.require(actor, Action.MANAGE_CONNECTIONS)
+    if len(password) < 8:
+        raise ValueError("The Web Connector password must be at least 8 characters long.")
+    connection.set_password(password)
+    connection.save(update_fields=["password_hash"])
+
+
+# --- the Web Connector's calls ---------------------------------------------------------------------
+
+
+def server_version() -> str:
+    return SERVER_VERSION
+
+
+def client_version(version: str) -> str:
+    """ "" to go on; "O:<version>" asks an older Web Connector to upgrade."""
+    try:
+        parts = tuple(int(part) for part in (version or "").split(".")[:3])
+    except ValueError:
+        return ""
+    if parts and parts < MINIMUM_CLIENT_VERSION:
+        return "O:" + ".".join(str(part) for part in MINIMUM_CLIENT_VERSION)
+    return ""
+
+
+def authenticate(username: str, password: str) -> list[str]:
+    """[ticket, ""|path] to work, [ticket, "none"] when there is nothing to do, ["", "nvu"] for a wrong
+    user or password, [ticket, "busy"] while another session of the connection runs."""
+    connection = QbConnection.objects.filter(username=username or "", is_active=True).first()
+    if connection is None:
+        # Spend the same time as a real check, so a wrong user name cannot be told from a wrong password.
+        QbConnection(password_hash=_DUMMY_PASSWORD_HASH).check_password(password or "")
+        return ["", "nvu"]
+    if not connection.check_password(password or ""):
+        QbConnection.objects.filter(pk=connection.pk).update(
+            last_contact_at=timezone.now(), last_error="The Web Connector sent a wrong password."
+        )
+        return ["", "nvu"]
+    ticket = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        connection = QbConnection.objects.select_for_update().get(pk=connection.pk)
+        connection.last_contact_at = now
+        connection.save(update_fields=["last_contact_at"])
+        running = QbSession.objects.filter(connection=connection, status=QbSession.Status.OPEN).first()
+        if running is not None:
+            if running.last_seen_at > now - _idle_limit() and running.expires_at > now:
+                return [secrets.token_urlsafe(32), "busy"]
+            running.status = QbSession.Status.EXPIRED
+            running.ended_at = now
+            running.summary = "Ended without closing: the Web Connector stopped calling."
+            running.save(update_fields=["status", "ended_at", "summary"])
+        sync.enqueue_accepted(connection)
+        try:
+            session = QbSession.objects.create(
+                connection=connection, ticket_hash=_hash(ticket), expires_at=now + TICKET_LIFETIME
+            )
+        except IntegrityError:  # another process opened one between our check and now
+            return [secrets.token_urlsafe(32), "busy"]
+        sync.mark_in_doubt(connection, session)
+        remaining = sync.remaining_for(session)
+        if remaining == 0:
+            session.status = QbSession.Status.CLOSED
+            session.ended_at = now
+            session.summary = "Nothing to send."
+            session.save(update_fields=["status", "ended_at", "summary"])
+            return [ticket, "none"]
+        session.total_requests = remaining
+        session.save(update_fields=["total_requests"])
+    return [ticket, connection.company_file_path or ""]
+
+
+def send_request_xml(ticket: str, hcp_response: str, company_file: str, country: str, major: str, minor: str) -> str:
+    """The next qbXML message, or "" (the Web Connector then asks getLastError)."""
+    try:
+        session = _session(ticket)
+    except InvalidTicket as exc:
+        _remember_error_for_ticket(ticket, str(exc))
+        return ""
+    _touch(session)
+    if hcp_response:
+        error = _read_host(session, hcp_response, company_file, country)
+        if error:
+            _set_error(session, error)
+            return ""
+    message = session.pending_message
+    if message:
+        QbSession.objects.filter(pk=session.pk).update(pending_message="")
+    else:
+        message = sync.prepare_message(session)
+    if not message:
+        _set_error(session, "There is nothing more to send in this session.")
+        return ""
+    sync.message_read(session)
+    QbExchange.objects.get_or_create(
+        session=session,
+        direction=QbExchange.Direction.REQUEST,
+        message_number=session.messages_sent,
+        defaults={"body": message},
+    )
+    return message
+
+
+def _read_host(session: QbSession, hcp_response: str, company_file: str, country: str) -> str:
+    """Keep what QuickBooks says of itself; choose the qbXML version. Returns an error, or ""."""
+    try:
+        host = parse_host_response(hcp_response)
+    except QbxmlParseError as exc:
+        return f"The Web Connector's description of QuickBooks could not be read: {exc}"
+    version = best_qbxml_version(host.supported_versions, OUR_VERSIONS) if host.supported_versions else "13.0"
+    if version is None:
+        supported = ", ".join(host.supported_versions) or "none"
+        return f"This QuickBooks supports qbXML {supported}; this server needs 13.0 or later (QuickBooks 2013+)."
+    connection = session.connection
+    connection.qbxml_version = version
+    connection.product_name = host.product_name[:200]
+    connection.company_name = host.company_name[:200]
+    connection.edition = (host.country or country or "")[:10]
+    connection.reported_company_file = (company_file or "")[:500]
+    connection.save(update_fields=["qbxml_version", "product_name", "company_name", "edition", "reported_company_file"])
+    session.qbxml_version = version
+    session.host_info = {
+        "product_name": host.product_name,
+        "company_name": host.company_name,
+        "country": host.country,
+        "supported_versions": list(host.supported_versions),
+    }
+    session.save(update_fields=["qbxml_version", "host_info"])
+    return ""
+
+
+def receive_response_xml(ticket: str, response: str, hresult: str, message: str) -> int:
+    """Read QuickBooks' answer. 0-99: more to do; 100: done; negative: an error (see getLastError)."""
+    try:
+        session = _session(ticket)
+    except InvalidTicket as exc:
+        _remember_error_for_ticket(ticket, str(exc))
+        return -1
+    _touch(session)
+    if hresult or message:
+        sync.apply_parse_failure(session, hresult or "", message or "")
+        return -1
+    sync.apply_answer(session, response or "")
+    session.refresh_from_db()
+    next_message = sync.prepare_message(session)
+    if next_message:
+        QbSession.objects.filter(pk=session.pk).update(pending_message=next_message)
+        sync.restore_batch_limit(session.connection)
+    session.refresh_from_db()
+    if not next_message:
+        return 100
+    total = max(session.total_requests, session.done_requests + sync.remaining_for(session))
+    if total != session.total_requests:
+        QbSession.objects.filter(pk=session.pk).update(total_requests=total)
+    return min(99, int(100 * session.done_requests / total)) if total else 99
+
+
+def get_last_error(ticket: str) -> str:
+    try:
+        session = _session(ticket)
+    except InvalidTicket as exc:
+        return _error_for_ticket(ticket) or str(exc)
+    _touch(session)
+    return session.last_error or "NoOp"
+
+
+def connection_error(ticket: str, hresult: str, message: str) -> str:
+    """QuickBooks could not open the company file: end the session and say why on the connection."""
+    text = f"QuickBooks could not open the company file ({hresult}): {message}".strip()
+    try:
+        session = _session(ticket)
+    except InvalidTicket:
+        return "done"
+    with transaction.atomic():
+        sync.release_unsent(session)
+        session.status = QbSession.Status.FAILED
+        session.last_error = text
+        session.ended_at = timezone.now()
+        session.summary = text[:500]
+        session.save(update_fields=["status", "last_error", "ended_at", "summary"])
+        QbConnection.objects.filter(pk=session.connection_id).update(last_error=text)
+    return "done"
+
+
+def close_connection(ticket: str) -> str:
+    """End the session and say what it did."""
+    try:
+        session = _session(ticket)
+    except InvalidTicket:
+        return "No session to close."
+    with transaction.atomic():
+        sync.release_unsent(session)
+        summary = f"Synced {session.synced_count} item(s), {session.failed_count} failed."
+        if session.last_error:
+            summary += f" Last error: {session.last_error}"
+        session.status = QbSession.Status.CLOSED
+        session.ended_at = timezone.now()
+        session.summary = summary[:500]
+        session.pending_message = ""
+        session.save(update_fields=["status", "ended_at", "summary", "pending_message"])
+        if not session.last_error:
+            QbConnection.objects.filter(pk=session.connection_id).update(last_error="")
+    return summary
+
+
+def _set_error(session: QbSession, error: str) -> None:
+    QbSession.objects.filter(pk=session.pk).update(last_error=error)
+    QbConnection.objects.filter(pk=session.connection_id).update(last_error=error)
+
+
+# Errors for tickets with no session (unknown or ended): kept briefly so getLastError can tell them.
+def _remember_error_for_ticket(ticket: str, error: str) -> None:
+    from django.core.cache import cache
+
+    cache.set(f"qbwc-error:{_hash(ticket or '')}", error, 600)
+
+
+def _error_for_ticket(ticket: str) -> str:
+    from django.core.cache import cache
+
+    return cache.get(f"qbwc-error:{_hash(ticket or '')}", "")

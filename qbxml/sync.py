@@ -1,0 +1,758 @@
+"""The persistent request queue: accepted items become requests, requests become messages, QuickBooks'
+answers become synced or failed items. Exactly once: a request is a row before it is sent, and its
+outcome is written in the same transaction as its item's new state.
+
+Request lifecycle:
+    ready ──prepared with an answer / sendRequestXML──▶ sent ──answer──▶ done | failed | ready (retry)
+    sent, answer never came ──next session──▶ in_doubt ──look-up: found──▶ done
+                                                       └──────── not found──▶ ready (add again)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from erp_integrations import services as erp
+from erp_integrations.models import ErpItem, ErpSettings, ErpState
+from procore_sync.models import CostCode, Division
+from qbxml import export
+from qbxml.export import KINDS, Context, ExportError, ExportSettings, ItemView
+from qbxml.lib import build
+from qbxml.lib.parse import QbxmlParseError, Response, Status, iter_responses
+from qbxml.models import QbConnection, QbExchange, QbListRecord, QbRequest, QbSession
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = [QbRequest.Status.READY, QbRequest.Status.SENT, QbRequest.Status.IN_DOUBT, QbRequest.Status.HELD]
+WAITING = [QbRequest.Status.READY, QbRequest.Status.IN_DOUBT, QbRequest.Status.HELD]
+MAX_TRANSIENT_ATTEMPTS = 5  # "record in use" answers before the item fails with the last message
+MAX_PARSE_FAILURES = 2  # messages QuickBooks could not read while the request was sent alone
+MAX_BATCH = 250
+CANDIDATE_WINDOW = 4  # candidates read per message, as a multiple of the batch limit
+
+
+def export_settings() -> ExportSettings:
+    row = ErpSettings.load()
+    return ExportSettings(
+        expense_account=row.expense_account_name,
+        income_account=row.income_account_name,
+        retainage_item=row.retainage_item_name,
+    )
+
+
+def default_connection() -> QbConnection | None:
+    return QbConnection.objects.filter(is_default=True, is_active=True).first()
+
+
+# --- from accepted items to requests ---------------------------------------------------------------
+
+
+def enqueue_accepted(connection: QbConnection) -> int:
+    """Give every queued item without a live request one, on the default connection. Returns how many."""
+    if not connection.is_default:
+        return 0
+    live = QbRequest.objects.filter(item=OuterRef("pk"), status__in=ACTIVE)
+    items = list(
+        ErpItem.objects.filter(state=ErpState.QUEUED, record_deleted_at__isnull=True)
+        .exclude(Exists(live))
+        .only("pk", "object_type", "sent_payload", "accept_options", "depends_on", "qb_ref")
+    )
+    if not items:
+        return 0
+    settings = export_settings()
+    known = _known_support_keys(connection)
+    pending_support = set(
+        QbRequest.objects.filter(connection=connection, item__isnull=True, status__in=ACTIVE).values_list(
+            "support_key", flat=True
+        )
+    )
+    new_requests: list[QbRequest] = []
+    for item in items:
+        kind = export.KIND_OF_TYPE[item.object_type]
+        payload = item.sent_payload or {}
+        needs = export.support_keys(item.object_type, payload, item.accept_options or {}, settings)
+        for key in needs:
+            if key not in known and key not in pending_support:
+                pending_support.add(key)
+                support_kind = key.partition(":")[0]
+                new_requests.append(
+                    QbRequest(
+                        connection=connection,
+                        kind=support_kind,
+                        support_key=key,
+                        target=key.partition(":")[2],
+                        sequence=export.SEQUENCE[support_kind],
+                    )
+                )
+        new_requests.append(
+            QbRequest(
+                connection=connection,
+                item=item,
+                kind=kind,
+                needs=needs,
+                depends_on_items=list(item.depends_on or []),
+                sequence=export.SEQUENCE[kind],
+            )
+        )
+    QbRequest.objects.bulk_create(new_requests, batch_size=500)
+    return len(new_requests)
+
+
+def _known_support_keys(connection: QbConnection) -> set[str]:
+    """The classes, items and customers QuickBooks is known to hold, as support keys."""
+    prefix = {"class": "class", "item": "parent_item", "customer": "customer"}
+    rows = QbListRecord.objects.filter(connection=connection, list_type__in=list(prefix)).values_list(
+        "list_type", "full_name"
+    )
+    return {f"{prefix[list_type]}:{name}" for list_type, name in rows}
+
+
+# --- from requests to a message --------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    requests: list[QbRequest] = field(default_factory=list)
+    elements: list[Any] = field(default_factory=list)
+    failed: list[tuple[QbRequest, str]] = field(default_factory=list)
+    held: list[tuple[QbRequest, str]] = field(default_factory=list)
+
+
+def _item_views(item_ids: Iterable[int]) -> dict[int, ItemView]:
+    views = {}
+    rows = ErpItem.objects.filter(pk__in=set(item_ids)).values_list(
+        "pk",
+        "object_type",
+        "state",
+        "label",
+        "sent_payload",
+        "accept_options",
+        "qb_ref",
+        "qb_edit_sequence",
+        "qb_details",
+        "depends_on",
+    )
+    for pk, object_type, state, label, payload, options, qb_ref, edit_sequence, details, depends_on in rows:
+        views[pk] = ItemView(
+            id=pk,
+            object_type=object_type,
+            state=state,
+            label=label,
+            payload=payload or {},
+            accept_options=options or {},
+            qb_ref=qb_ref,
+            edit_sequence=edit_sequence,
+            details=details or {},
+            depends_on=list(depends_on or []),
+        )
+    return views
+
+
+def _context(items: dict[int, ItemView]) -> Context:
+    item_names = {
+        code: export.item_full_name(division, code)
+        for code, division in CostCode.objects.values_list("code", "division__code")
+    }
+    job_names = {}
+    for payload, options in (
+        ErpItem.objects.filter(object_type="project")
+        .exclude(state=ErpState.DRAFT)
+        .values_list("sent_payload", "accept_options")
+    ):
+        if payload and options and options.get("parent_customer"):
+            job_names[payload["job_name"]] = f"{options['parent_customer']}:{payload['job_name']}"
+    budgets = [view.id for view in items.values() if view.object_type == "budget"]
+    modifications: dict[int, list[dict[str, Any]]] = {}
+    if budgets or any(view.object_type == "budget_modification" for view in items.values()):
+        for payload, depends_on in ErpItem.objects.filter(
+            object_type="budget_modification", state=ErpState.SYNCED
+        ).values_list("sent_payload", "depends_on"):
+            for budget_id in depends_on or []:
+                modifications.setdefault(budget_id, []).append(payload)
+    return Context(
+        settings=export_settings(),
+        items=items,
+        item_names=item_names,
+        job_names=job_names,
+        synced_modifications=modifications,
+    )
+
+
+def _select(session: QbSession) -> Batch:
+    """The next requests to send, in dependency order, each only once what it needs is there or before it."""
+    connection = session.connection
+    limit = max(1, min(connection.batch_limit, MAX_BATCH))
+    candidates = list(
+        QbRequest.objects.filter(connection=connection, status__in=WAITING)
+        .filter(Q(not_before_session__lt=session.pk))
+        .order_by("sequence", "id")[: limit * CANDIDATE_WINDOW]
+    )
+    batch = Batch()
+    if not candidates:
+        return batch
+    wanted = {request.item_id for request in candidates if request.item_id}
+    for request in candidates:
+        wanted.update(request.depends_on_items)
+    views = _item_views(wanted)
+    # Dependencies of dependencies: a change order's commitment, a modification's budget.
+    views.update(_item_views({dep for view in list(views.values()) for dep in view.depends_on} - set(views)))
+    ctx = _context(views)
+    known = _known_support_keys(connection)
+    failed_support = dict(
+        QbRequest.objects.filter(
+            connection=connection,
+            item__isnull=True,
+            status=QbRequest.Status.FAILED,
+            support_key__in={key for request in candidates for key in request.needs},
+        ).values_list("support_key", "status_message")
+    )
+    in_batch_items: set[int] = set()
+    in_batch_keys: set[str] = set()
+    for request in candidates:
+        if len(batch.requests) >= limit:
+            break
+        if request.item_id is None:
+            element = export.support_request(
+                _rid(request), request.support_key, ctx.settings, _division_names(request.support_key)
+            )
+            _add(batch, request, element)
+            in_batch_keys.add(request.support_key)
+            continue
+        item = views.get(request.item_id)
+        if item is None or item.state != ErpState.QUEUED:
+            batch.failed.append((request, ""))  # the item left the queue (retrieved by nobody: rejected...)
+            continue
+        blocked = _blocker(request, views, in_batch_items, known | in_batch_keys, failed_support)
+        if blocked is not None:
+            if blocked:
+                batch.held.append((request, blocked))
+            continue
+        kind = KINDS[request.kind]
+        try:
+            if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
+                element = kind.lookup(_rid(request), item, ctx)
+            else:
+                element = export.request_for(kind, _rid(request), item, ctx)
+        except (ExportError, ValueError) as exc:
+            batch.failed.append((request, f"{item.label} cannot be sent to QuickBooks: {exc}"))
+            continue
+        request.target = kind.target(item, ctx)[:255]
+        _add(batch, request, element)
+        in_batch_items.add(request.item_id)
+    return batch
+
+
+def _division_names(key: str) -> dict[str, str]:
+    code = key.partition(":")[2]
+    return dict(Division.objects.filter(code=code).values_list("code", "name"))
+
+
+def _rid(request: QbRequest) -> str:
+    return str(request.pk)
+
+
+def _add(batch: Batch, request: QbRequest, element: Any) -> None:
+    request.operation = element.tag.removesuffix("Rq")
+    batch.requests.append(request)
+    batch.elements.append(element)
+
+
+def _blocker(
+    request: QbRequest,
+    views: dict[int, ItemView],
+    in_batch_items: set[int],
+    present_keys: set[str],
+    failed_support: dict[str, str],
+) -> str | None:
+    """None when the request may go now; "" when it must wait its turn; else why it is held back."""
+    for dep_id in request.depends_on_items:
+        dep = views.get(dep_id)
+        if dep is None or dep.state == ErpState.SYNCED or dep_id in in_batch_items:
+            continue
+        if dep.state == ErpState.QUEUED:
+            return ""
+        what = dep.label
+        if dep.state == ErpState.FAILED:
+            return f"Waiting for {what}, which failed to export to QuickBooks."
+        return f"Waiting for {what}, which is {dep.state} and not in QuickBooks."
+    for key in request.needs:
+        if key in present_keys:
+            continue
+        if key in failed_support:
+            return f"Waiting for {key.replace(':', ' ', 1)}, which QuickBooks refused: {failed_support[key]}"
+        return ""
+    return None
+
+
+def prepare_message(session: QbSession) -> str:
+    """Choose the next requests, mark them sent by this session, and return the qbXML message ("" if none)."""
+    with transaction.atomic():
+        connection = QbConnection.objects.select_for_update().get(pk=session.connection_id)
+        session.connection = connection
+        batch = _select(session)
+        _settle_unsendable(batch, session)
+        if not batch.requests:
+            return ""
+        version = session.qbxml_version or "13.0"
+        message = build.build_message(batch.elements, version=version).decode("utf-8")
+        number = session.messages_sent + 1
+        for request in batch.requests:
+            request.status = QbRequest.Status.SENT
+            request.session = session
+            request.message_number = number
+            request.attempts += 1
+            request.sent_at = None  # set when the Web Connector actually takes the message
+        QbRequest.objects.bulk_update(
+            batch.requests, ["status", "session", "message_number", "attempts", "sent_at", "operation", "target"]
+        )
+        session.messages_sent = number
+        session.save(update_fields=["messages_sent"])
+    return message
+
+
+def _settle_unsendable(batch: Batch, session: QbSession) -> None:
+    """Requests that cannot be built fail at once; held ones say why on their item."""
+    outcomes = []
+    for request, message in batch.failed:
+        request.status = QbRequest.Status.FAILED if message else QbRequest.Status.CANCELLED
+        request.status_message = message
+        if message and request.item_id:
+            outcomes.append(erp.SyncOutcome(request.item_id, False, error=message))
+    if batch.failed:
+        QbRequest.objects.bulk_update([r for r, _ in batch.failed], ["status", "status_message"])
+        erp.record_sync_outcomes(outcomes)
+        session.failed_count += len(outcomes)
+        session.save(update_fields=["failed_count"])
+    for request, message in batch.held:
+        if request.status != QbRequest.Status.HELD or request.status_message != message:
+            request.status = QbRequest.Status.HELD
+            request.status_message = message
+            request.save(update_fields=["status", "status_message"])
+        if request.item_id:
+            erp.item_waiting([request.item_id], message)
+
+
+# --- from QuickBooks' answers to items -------------------------------------------------------------
+
+
+@dataclass
+class Answers:
+    """What one response document changes, gathered to be written at once."""
+
+    requests: list[QbRequest] = field(default_factory=list)
+    outcomes: list[erp.SyncOutcome] = field(default_factory=list)
+    touched: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    list_records: list[QbListRecord] = field(default_factory=list)
+    synced: int = 0
+    failed: int = 0
+
+
+def _in_flight(session: QbSession) -> list[QbRequest]:
+    """Requests of the session that the Web Connector took to QuickBooks and whose answer is not read yet."""
+    return list(
+        QbRequest.objects.select_for_update().filter(
+            session=session, status=QbRequest.Status.SENT, sent_at__isnull=False
+        )
+    )
+
+
+def apply_answer(session: QbSession, response: str) -> None:
+    """Read QuickBooks' answer to the session's message. The same answer read twice changes nothing."""
+    with transaction.atomic():
+        in_flight = {_rid(request): request for request in _in_flight(session)}
+        views = _item_views(
+            {r.item_id for r in in_flight.values() if r.item_id}
+            | {dep for r in in_flight.values() for dep in r.depends_on_items}
+        )
+        ctx = _context(views)
+        answers = Answers()
+        failed_in_message: set[int] = set()
+        try:
+            for answer in iter_responses(response):
+                request = in_flight.pop(answer.request_id or "", None)
+                if request is None:
+                    continue  # an answer read before (the Web Connector sent it again), or not ours
+                _apply_one(request, answer, session, views, ctx, answers, failed_in_message)
+        except QbxmlParseError as exc:
+            session.last_error = f"The answer from QuickBooks could not be read: {exc}"
+            logger.warning("Unreadable answer in session %s: %s", session.pk, exc)
+        if not answers.requests and not session.last_error:
+            return
+        numbers = {request.message_number for request in answers.requests} or {
+            request.message_number for request in in_flight.values()
+        }
+        # Requests of the same message that QuickBooks did not answer (stopOnError, an unreadable answer)
+        # go again.
+        for request in in_flight.values():
+            if request.message_number in numbers:
+                request.status = QbRequest.Status.READY
+                answers.requests.append(request)
+        for number in numbers:
+            QbExchange.objects.get_or_create(
+                session=session,
+                direction=QbExchange.Direction.RESPONSE,
+                message_number=number or 0,
+                defaults={"body": response},
+            )
+        _write(answers, session)
+
+
+def _apply_one(
+    request: QbRequest,
+    answer: Response,
+    session: QbSession,
+    views: dict[int, ItemView],
+    ctx: Context,
+    answers: Answers,
+    failed_in_message: set[int],
+) -> None:
+    request.status_code = answer.status_code
+    request.status_message = answer.status_message
+    request.answered_at = timezone.now()
+    answers.requests.append(request)
+    if request.item_id is None:
+        _apply_support(request, answer, session, answers)
+        return
+    item = views[request.item_id]
+    kind = KINDS[request.kind]
+    check, request.pending_check = request.pending_check, ""
+    if check == "exists":
+        record = kind.match(answer.records, item, ctx) if answer.ok else None
+        if record is not None:
+            _done(request, kind, item, record, answers, ctx, note="Found in QuickBooks: its first answer was lost.")
+        elif answer.ok or answer.found_nothing:
+            request.status = QbRequest.Status.READY  # not there: add it
+        else:
+            _error(request, kind, item, answer, session, ctx, answers, failed_in_message)
+        return
+    if check == "name_in_use":
+        _resolve_name_in_use(request, kind, item, answer, ctx, answers)
+        return
+    if check == "edit_sequence":
+        record = answer.records[0] if answer.ok and answer.records else None
+        if record is None:
+            _fail(
+                request, item, f"{kind.target(item, ctx)} is no longer in QuickBooks: {answer.status_message}", answers
+            )
+            return
+        if kind.name == "purchase_order_change" and kind.match([record], item, ctx) is not None:
+            _done(request, kind, item, record, answers, ctx, note="Found in QuickBooks: its first answer was lost.")
+            return
+        _refresh(item, kind, record, ctx, answers, views)
+        request.status = QbRequest.Status.READY
+        return
+    if answer.ok:
+        record = answer.records[0] if answer.records else {}
+        _done(request, kind, item, record, answers, ctx)
+        return
+    _error(request, kind, item, answer, session, ctx, answers, failed_in_message)
+
+
+def _apply_support(request: QbRequest, answer: Response, session: QbSession, answers: Answers) -> None:
+    if answer.ok or answer.status_code == Status.NAME_IN_USE:
+        request.status = QbRequest.Status.DONE
+        record = answer.records[0] if answer.records else {}
+        answers.list_records.append(
+            QbListRecord(
+                connection_id=request.connection_id,
+                list_type=export.support_list_type(request.support_key),
+                list_id=record.get("list_id") or f"name:{request.target}",
+                full_name=request.target,
+                edit_sequence=record.get("edit_sequence") or "",
+            )
+        )
+    elif answer.is_transient:
+        _retry_later(request, session, answer.status_message, None, answers)
+    else:
+        request.status = QbRequest.Status.FAILED
+        request.status_message = f"{answer.status_message} (status {answer.status_code})"
+
+
+def _done(
+    request: QbRequest,
+    kind: export.Kind,
+    item: ItemView,
+    record: dict[str, Any],
+    answers: Answers,
+    ctx: Context,
+    note: str = "",
+) -> None:
+    request.status = QbRequest.Status.DONE
+    outcome = export.outcome_of(kind, item, record, ctx, note=note)
+    answers.outcomes.append(
+        erp.SyncOutcome(
+            item.id,
+            True,
+            qb_ref=outcome.qb_ref,
+            edit_sequence=outcome.edit_sequence,
+            details=outcome.details,
+            note=note,
+        )
+    )
+    answers.touched.update(outcome.touched)
+    answers.synced += 1
+    if kind.list_type and outcome.qb_ref:
+        answers.list_records.append(
+            QbListRecord(
+                connection_id=request.connection_id,
+                list_type=kind.list_type,
+                list_id=outcome.qb_ref,
+                full_name=record.get("full_name") or record.get("name") or request.target,
+                edit_sequence=outcome.edit_sequence,
+            )
+        )
+
+
+def _fail(request: QbRequest, item: ItemView, message: str, answers: Answers) -> None:
+    request.status = QbRequest.Status.FAILED
+    request.status_message = message
+    answers.outcomes.append(erp.SyncOutcome(item.id, False, error=message))
+    answers.failed += 1
+
+
+def _retry_later(request: QbRequest, session: QbSession, message: str, item: ItemView | None, answers: Answers) -> None:
+    """Locked or in use in QuickBooks: try again in the next session, a bounded number of times."""
+    if request.attempts >= MAX_TRANSIENT_ATTEMPTS:
+        final = f"{message} (tried {request.attempts} times; giving up)"
+        if item is not None:
+            _fail(request, item, final, answers)
+        else:
+            request.status = QbRequest.Status.FAILED
+            request.status_message = final
+        return
+    request.status = QbRequest.Status.READY
+    request.not_before_session = session.pk
+
+
+def _error(
+    request: QbRequest,
+    kind: export.Kind,
+    item: ItemView,
+    answer: Response,
+    session: QbSession,
+    ctx: Context,
+    answers: Answers,
+    failed_in_message: set[int],
+) -> None:
+    target = kind.target(item, ctx)
+    if answer.is_transient:
+        _retry_later(request, session, f"QuickBooks was busy with {target}: {answer.status_message}", item, answers)
+        return
+    if answer.status_code == Status.NAME_IN_USE and kind.name in ("vendor", "job") and not item.qb_ref:
+        request.pending_check = "name_in_use"
+        request.status = QbRequest.Status.READY
+        return
+    if answer.status_code == Status.STALE_EDIT_SEQUENCE and request.repairs < 1:
+        request.repairs += 1
+        request.pending_check = "edit_sequence"
+        request.status = QbRequest.Status.READY
+        return
+    if answer.status_code == Status.INVALID_REFERENCE and failed_in_message & set(item.depends_on):
+        request.status = QbRequest.Status.HELD
+        request.status_message = "Waiting for a record it refers to, which QuickBooks refused in the same message."
+        return
+    failed_in_message.add(item.id)
+    _fail(request, item, f"QuickBooks refused {target}: {answer.status_message} (status {answer.status_code})", answers)
+
+
+def _same_party(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """Whether QuickBooks' record of the same name is the same company: one shared detail is enough."""
+
+    def norm(value: Any) -> str:
+        return "".join(ch for ch in str(value or "").lower() if ch.isalnum())
+
+    address = theirs.get("vendor_address") or theirs.get("bill_address") or {}
+    pairs = [
+        (ours.get("phone"), theirs.get("phone")),
+        (ours.get("email"), theirs.get("email")),
+        (ours.get("address_line1"), address.get("addr1")),
+        (ours.get("address_line1"), address.get("addr2")),
+    ]
+    if any(norm(a) and norm(a) == norm(b) for a, b in pairs):
+        return True
+    # A record with nothing to compare (a bare name in QuickBooks) is taken to be ours.
+    return not any(norm(b) for _, b in pairs)
+
+
+def _describe(record: dict[str, Any]) -> str:
+    address = record.get("vendor_address") or record.get("bill_address") or {}
+    parts = [address.get("addr1"), address.get("addr2"), address.get("city"), record.get("phone"), record.get("email")]
+    return ", ".join(str(part) for part in parts if part) or "no address or phone"
+
+
+def _resolve_name_in_use(
+    request: QbRequest, kind: export.Kind, item: ItemView, answer: Response, ctx: Context, answers: Answers
+) -> None:
+    target = kind.target(item, ctx)
+    record = answer.records[0] if answer.ok and answer.records else None
+    if record is None:
+        _fail(
+            request,
+            item,
+            f'QuickBooks uses the name "{target}" for another kind of record (a customer, employee or other name). '
+            "Rename one of them; names are unique across QuickBooks' lists.",
+            answers,
+        )
+        return
+    if _same_party(item.payload, record):
+        _done(request, kind, item, record, answers, ctx, note=f"Linked to the existing QuickBooks record {target}.")
+        return
+    ours = ", ".join(
+        str(item.payload.get(key)) for key in ("address_line1", "city", "phone", "email") if item.payload.get(key)
+    )
+    _fail(
+        request,
+        item,
+        f'QuickBooks already has "{target}" ({_describe(record)}), which does not look like this one '
+        f"({ours or 'no address or phone'}). Rename one of them, or correct the details and send it again.",
+        answers,
+    )
+
+
+def _refresh(
+    item: ItemView,
+    kind: export.Kind,
+    record: dict[str, Any],
+    ctx: Context,
+    answers: Answers,
+    views: dict[int, ItemView],
+) -> None:
+    """A stale EditSequence: keep what QuickBooks holds now, on the item whose record it is."""
+    owner = item
+    if kind.name == "purchase_order_change":
+        owner = ctx.dependency(item, "commitment") or item
+    elif kind.name == "estimate_change":
+        owner = ctx.dependency(item, "budget") or item
+    line_ids = [line.get("txn_line_id") for line in record.get("lines", []) if line.get("txn_line_id")]
+    details = {"all_line_ids": line_ids} if kind.name == "purchase_order_change" else {}
+    answers.touched[owner.id] = (record.get("edit_sequence") or "", details)
+
+
+def _write(answers: Answers, session: QbSession) -> None:
+    QbRequest.objects.bulk_update(
+        answers.requests,
+        [
+            "status",
+            "status_code",
+            "status_message",
+            "answered_at",
+            "pending_check",
+            "repairs",
+            "not_before_session",
+            "parse_failures",
+        ],
+        batch_size=500,
+    )
+    erp.record_sync_outcomes(answers.outcomes)
+    for item_id, (edit_sequence, details) in answers.touched.items():
+        erp.item_quickbooks_record_changed(item_id, edit_sequence=edit_sequence, details=details)
+    if answers.list_records:
+        QbListRecord.objects.bulk_create(
+            answers.list_records,
+            update_conflicts=True,
+            unique_fields=["connection", "list_type", "list_id"],
+            update_fields=["full_name", "edit_sequence"],
+        )
+    finished = sum(
+        1 for request in answers.requests if request.status in (QbRequest.Status.DONE, QbRequest.Status.FAILED)
+    )
+    session.done_requests += finished
+    session.synced_count += answers.synced
+    session.failed_count += answers.failed
+    session.save(update_fields=["done_requests", "synced_count", "failed_count", "last_error"])
+
+
+def apply_parse_failure(session: QbSession, hresult: str, message: str) -> None:
+    """QuickBooks could not read a message: send its requests again in smaller messages, and give up on a
+    request that QuickBooks cannot read even alone."""
+    with transaction.atomic():
+        connection = QbConnection.objects.select_for_update().get(pk=session.connection_id)
+        requests = _in_flight(session)
+        text = f"QuickBooks could not read the request ({hresult}): {message}".strip()
+        outcomes = []
+        for request in requests:
+            request.status = QbRequest.Status.READY
+            request.status_message = text
+            if len(requests) == 1:
+                request.parse_failures += 1
+                if request.parse_failures >= MAX_PARSE_FAILURES:
+                    request.status = QbRequest.Status.FAILED
+                    if request.item_id:
+                        outcomes.append(erp.SyncOutcome(request.item_id, False, error=text))
+        QbRequest.objects.bulk_update(requests, ["status", "status_message", "parse_failures"])
+        erp.record_sync_outcomes(outcomes)
+        # Halve the next messages until the request QuickBooks cannot read is found alone.
+        connection.batch_limit = max(1, len(requests) // 2)
+        connection.last_error = text
+        connection.save(update_fields=["batch_limit", "last_error"])
+        session.last_error = text
+        session.failed_count += len(outcomes)
+        session.save(update_fields=["last_error", "failed_count"])
+
+
+def message_read(session: QbSession) -> None:
+    """The Web Connector took the prepared message: from now on its requests may have reached QuickBooks."""
+    QbRequest.objects.filter(session=session, status=QbRequest.Status.SENT, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+
+
+def restore_batch_limit(connection: QbConnection) -> None:
+    if connection.batch_limit < MAX_BATCH:
+        QbConnection.objects.filter(pk=connection.pk).update(batch_limit=min(MAX_BATCH, connection.batch_limit * 2))
+
+
+def release_unsent(session: QbSession) -> None:
+    """Requests prepared for a message the Web Connector never took go back to the queue."""
+    QbRequest.objects.filter(session=session, status=QbRequest.Status.SENT, sent_at__isnull=True).update(
+        status=QbRequest.Status.READY
+    )
+
+
+def mark_in_doubt(connection: QbConnection, current: QbSession) -> int:
+    """Requests sent by an earlier session whose answer never came: ask QuickBooks before adding again."""
+    stale = QbRequest.objects.filter(connection=connection, status=QbRequest.Status.SENT).exclude(session=current)
+    never_sent = stale.filter(sent_at__isnull=True).update(status=QbRequest.Status.READY)
+    doubtful = list(stale.filter(sent_at__isnull=False).select_related("item"))
+    for request in doubtful:
+        request.status = QbRequest.Status.IN_DOUBT
+        kind = KINDS.get(request.kind)
+        adds = kind is not None and (kind.name == "purchase_order_change" or not (request.item and request.item.qb_ref))
+        # An Add whose answer was lost may have happened: look for the record before adding it again.
+        # A Mod is safe to send again: if it happened, the EditSequence changed and QuickBooks refuses it.
+        request.pending_check = "exists" if (request.item_id and adds) else ""
+    QbRequest.objects.bulk_update(doubtful, ["status", "pending_check"])
+    return never_sent + len(doubtful)
+
+
+def queue_depth(connection: QbConnection) -> int:
+    return QbRequest.objects.filter(connection=connection, status__in=ACTIVE).count()
+
+
+def remaining_for(session: QbSession) -> int:
+    return (
+        QbRequest.objects.filter(connection_id=session.connection_id, status__in=ACTIVE)
+        .filter(Q(not_before_session__lt=session.pk))
+        .exclude(status=QbRequest.Status.HELD)
+        .count()
+    )
+
+
+def preview_message(item: ErpItem) -> str:
+    """The qbXML that exporting `item` sends (with what QuickBooks is known to hold now), for people."""
+    views = _item_views({item.pk, *(item.depends_on or [])})
+    ctx = _context(views)
+    view = views[item.pk]
+    kind = KINDS[export.KIND_OF_TYPE[item.object_type]]
+    try:
+        element = export.request_for(kind, "1", view, ctx)
+    except (ExportError, ValueError, KeyError) as exc:
+        return f"<!-- Not ready to build: {exc} -->"
+    return build.build_message([element]).decode("utf-8")
