@@ -412,9 +412,9 @@ def _estimate_add(rid: str, item: ItemView, ctx: Context) -> Element:
 def _estimate_mod(rid: str, item: ItemView, ctx: Context) -> Element:
     # The whole revised budget as new lines: a Mod deletes the lines it does not name, so this replaces
     # the estimate's lines with the budget as it now stands, however many changes came before.
-    if item.object_type == "budget":
-        budget, modification = item, None
-    else:
+    budget: ItemView | None = item
+    modification: ItemView | None = None
+    if item.object_type != "budget":
         budget, modification = ctx.dependency(item, "budget"), item
     if budget is None or not budget.qb_ref:
         raise ExportError("The budget is not in QuickBooks yet.")

@@ -175,7 +175,7 @@ def _context(items: dict[int, ItemView]) -> Context:
             object_type="budget_modification", state=ErpState.SYNCED
         ).values_list("sent_payload", "depends_on"):
             for budget_id in depends_on or []:
-                modifications.setdefault(budget_id, []).append(payload)
+                modifications.setdefault(budget_id, []).append(payload or {})
     return Context(
         settings=export_settings(),
         items=items,

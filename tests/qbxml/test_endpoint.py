@@ -92,8 +92,19 @@ def test_connection_error_ends_the_session_with_done(client, connection, queued_
 
 
 def test_an_unknown_ticket_is_refused_with_a_readable_error(client, connection):
-    assert call(client, "sendRequestXML", ticket="forged", strHCPResponse="", strCompanyFileName="",
-                qbXMLCountry="US", qbXMLMajorVers=13, qbXMLMinorVers=0) == ""
+    assert (
+        call(
+            client,
+            "sendRequestXML",
+            ticket="forged",
+            strHCPResponse="",
+            strCompanyFileName="",
+            qbXMLCountry="US",
+            qbXMLMajorVers=13,
+            qbXMLMinorVers=0,
+        )
+        == ""
+    )
     assert "not known" in call(client, "getLastError", ticket="forged")
     assert call(client, "receiveResponseXML", ticket="forged", response="<QBXML/>", hresult="", message="") == -1
 
@@ -110,20 +121,38 @@ def test_the_soap_action_header_must_agree_with_the_body(client):
         (b"", "empty"),
         (b"not xml at all", "not"),
         (b"<a><b></a>", "well-formed"),
-        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-         b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-         b'<authenticate xmlns="http://developer.intuit.com/"><strUserName>&e;</strUserName></authenticate>'
-         b"</soap:Body></soap:Envelope>", "DOCTYPE"),
-        (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
-         b"<lolz>&lol2;</lolz>", "DOCTYPE"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            b'<authenticate xmlns="http://developer.intuit.com/"><strUserName>&e;</strUserName></authenticate>'
+            b"</soap:Body></soap:Envelope>",
+            "DOCTYPE",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            b"<lolz>&lol2;</lolz>",
+            "DOCTYPE",
+        ),
         (b"<a>" * 100_000 + b"</a>" * 100_000, "not"),
         (b'<?xml version="1.0" encoding="utf-8"?><x>\xff\xfe\xfd</x>', "not"),
-        (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-         b'<deleteEverything xmlns="http://developer.intuit.com/"/></soap:Body></soap:Envelope>', "Unknown operation"),
+        (
+            b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            b'<deleteEverything xmlns="http://developer.intuit.com/"/></soap:Body></soap:Envelope>',
+            "Unknown operation",
+        ),
         (b"<Envelope><Body/></Envelope>", "SOAP"),
     ],
-    ids=["empty", "text", "malformed", "xxe", "billion-laughs", "deep-nesting", "invalid-utf8", "unknown-op",
-         "not-soap"],
+    ids=[
+        "empty",
+        "text",
+        "malformed",
+        "xxe",
+        "billion-laughs",
+        "deep-nesting",
+        "invalid-utf8",
+        "unknown-op",
+        "not-soap",
+    ],
 )
 def test_hostile_or_broken_input_gets_a_soap_fault_and_reads_no_file(client, body, words):
     response = post(client, body)
