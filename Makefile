@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench clean install
+.PHONY: run test lint typecheck pytest bench clean install simulate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 	@echo "  Open http://$(HOST):$(PORT)/ (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# With `make run` serving in another terminal: one Web Connector session against a simulated QuickBooks.
+simulate: $(STAMP)
+	$(BIN)/python manage.py qbwc_simulate --connection "Demo company file"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -942,6 +942,21 @@ class _Loader:
         self.result.created[str(model._meta.verbose_name_plural)] += 1
         return record
 
+    def quickbooks_connection(self) -> None:
+        """The company file the simulated Web Connector syncs with (its password reset to the demo one)."""
+        from qbxml import services as qb_services
+        from qbxml.management.commands.qbwc_simulate import DEMO_PASSWORD
+        from qbxml.models import QbConnection
+
+        connection = QbConnection.objects.filter(name=DEMO_CONNECTION).first()
+        if connection is None:
+            qb_services.connection_create(
+                None, name=DEMO_CONNECTION, username=DEMO_CONNECTION_USER, password=DEMO_PASSWORD, is_default=True
+            )
+            self.result.created["QuickBooks connections"] += 1
+        elif not connection.check_password(DEMO_PASSWORD):
+            qb_services.connection_set_password(None, connection, DEMO_PASSWORD)
+
     # users
 
     def users_and_roles(self) -> None:
@@ -1260,7 +1275,12 @@ def load() -> LoadResult:
         loader.drive(loader.cost_code_workflow())
         loader.drive(loader.vendor_workflow())
         loader.drive(loader.workflow)
+        loader.quickbooks_connection()
     return loader.result
+
+
+DEMO_CONNECTION = "Demo company file"
+DEMO_CONNECTION_USER = "qbwc"
 
 
 def state_counts() -> dict[str, int]:

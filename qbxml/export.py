@@ -363,6 +363,9 @@ class Kind:
     # The target name or reference number, for messages and look-ups.
     target: Callable[[ItemView, Context], str]
     always_modifies: bool = False  # change orders and budget changes modify another item's record
+    # Needs the QuickBooks ids of what it depends on (a purchase order's TxnID and line ids), so it waits
+    # for their answers instead of riding in the same message.
+    waits_for_answers: bool = False
 
     def is_update(self, item: ItemView) -> bool:
         return self.always_modifies or bool(item.qb_ref)
@@ -561,6 +564,7 @@ KINDS: dict[str, Kind] = {
             _first,
             lambda item, ctx: f"estimate for {item.payload['job_name']}",
             always_modifies=True,
+            waits_for_answers=True,
         ),
         Kind(
             "purchase_order",
@@ -580,6 +584,7 @@ KINDS: dict[str, Kind] = {
             _change_order_match,
             lambda item, ctx: f"purchase order lines of CCO {item.payload['number']}",
             always_modifies=True,
+            waits_for_answers=True,
         ),
         Kind(
             "bill",
@@ -589,6 +594,7 @@ KINDS: dict[str, Kind] = {
             _bill_lookup,
             _bill_match,
             lambda item, ctx: f"bill {item.payload['number']} from {item.payload['vendor']}",
+            waits_for_answers=True,
         ),
     ]
 }

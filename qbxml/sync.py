@@ -229,12 +229,14 @@ def _select(session: QbSession) -> Batch:
         if item is None or item.state != ErpState.QUEUED:
             batch.failed.append((request, ""))  # the item left the queue (retrieved by nobody: rejected...)
             continue
-        blocked = _blocker(request, views, in_batch_items, known | in_batch_keys, failed_support)
+        kind = KINDS[request.kind]
+        blocked = _blocker(
+            request, views, set() if kind.waits_for_answers else in_batch_items, known | in_batch_keys, failed_support
+        )
         if blocked is not None:
             if blocked:
                 batch.held.append((request, blocked))
             continue
-        kind = KINDS[request.kind]
         try:
             if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
                 element = kind.lookup(_rid(request), item, ctx)

@@ -82,4 +82,7 @@ class Command(BaseCommand):
         for username, password, role in rows:
             write(f"  {username.ljust(widths[0])}  {password.ljust(widths[1])}  {role}")
         write("")
+        write("  To see accepted items arrive in a simulated QuickBooks, run in another terminal:")
+        write(f'    .venv/bin/python manage.py qbwc_simulate --connection "{demo_data.DEMO_CONNECTION}"')
+        write("")
         write("  Demo passwords are public: never load the demo where others can reach the server.")
