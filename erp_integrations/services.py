@@ -13,10 +13,11 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 
 from erp_integrations import permissions, tasks
+from erp_integrations.bulk import update_rows
 from erp_integrations.errors import (
     AcceptOptionsInvalid,
     DependencyNotReady,
@@ -305,7 +306,7 @@ class SyncOutcome:
     note: str = ""
 
 
-_SYNC_FIELDS = ["state", "updated_at", "qb_ref", "qb_edit_sequence", "qb_details", "synced_payload", "erp_error"]
+_SYNC_FIELDS = ["state", "updated_at", "qb_ref", "qb_edit_sequence", "qb_details", "erp_error"]
 
 
 def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
@@ -317,10 +318,15 @@ def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
     if not outcomes:
         return []
     with transaction.atomic():
+        # Only what the step reads: an answer for hundreds of items must not decode their payloads.
         items = {
-            item.pk: item for item in ErpItem.objects.select_for_update().filter(pk__in={o.item_id for o in outcomes})
+            item.pk: item
+            for item in ErpItem.objects.select_for_update()
+            .only("id", "state", "label", "qb_details")
+            .filter(pk__in={o.item_id for o in outcomes})
         }
         moved: list[ErpItem] = []
+        synced_ids: list[int] = []
         events: list[ErpEvent] = []
         for outcome in outcomes:
             item = items.get(outcome.item_id)
@@ -337,15 +343,18 @@ def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
                         "qb_ref": outcome.qb_ref,
                         "qb_edit_sequence": outcome.edit_sequence,
                         "qb_details": {**item.qb_details, **outcome.details},
-                        "synced_payload": item.sent_payload,
                         "erp_error": "",
                     },
                 )
+                synced_ids.append(item.pk)
             else:
                 event = _move(item, Step.SYNC_FAILED, None, reason=outcome.error, fields={"erp_error": outcome.error})
             moved.append(item)
             events.append(event)
-        ErpItem.objects.bulk_update(moved, _SYNC_FIELDS)
+        update_rows(moved, _SYNC_FIELDS)
+        if synced_ids:
+            # What QuickBooks received is what was sent: copied in the database, never decoded here.
+            ErpItem.objects.filter(pk__in=synced_ids).update(synced_payload=F("sent_payload"))
         ErpEvent.objects.bulk_create(events)
     return moved
 

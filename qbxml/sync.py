@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from erp_integrations import services as erp
+from erp_integrations.bulk import update_rows
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -35,7 +36,7 @@ WAITING = [QbRequest.Status.READY, QbRequest.Status.IN_DOUBT, QbRequest.Status.H
 MAX_TRANSIENT_ATTEMPTS = 5  # "record in use" answers before the item fails with the last message
 MAX_PARSE_FAILURES = 2  # messages QuickBooks could not read while the request was sent alone
 MAX_BATCH = 250
-CANDIDATE_WINDOW = 4  # candidates read per message, as a multiple of the batch limit
+CANDIDATE_WINDOW = 2  # candidates read per message, as a multiple of the batch limit
 
 
 def export_settings() -> ExportSettings:
@@ -125,33 +126,53 @@ class Batch:
     held: list[tuple[QbRequest, str]] = field(default_factory=list)
 
 
-def _item_views(item_ids: Iterable[int]) -> dict[int, ItemView]:
+_VIEW_FIELDS = (
+    "pk",
+    "object_type",
+    "state",
+    "label",
+    "accept_options",
+    "qb_ref",
+    "qb_edit_sequence",
+    "qb_details",
+    "depends_on",
+)
+
+
+def _item_views(item_ids: Iterable[int], *, payload_types: set[str] | None = None) -> dict[int, ItemView]:
+    """What the export needs of these items. Payloads (the big part) are read for every item, or only for
+    items of `payload_types`."""
     views = {}
-    rows = ErpItem.objects.filter(pk__in=set(item_ids)).values_list(
-        "pk",
-        "object_type",
-        "state",
-        "label",
-        "sent_payload",
-        "accept_options",
-        "qb_ref",
-        "qb_edit_sequence",
-        "qb_details",
-        "depends_on",
-    )
-    for pk, object_type, state, label, payload, options, qb_ref, edit_sequence, details, depends_on in rows:
+    ids = set(item_ids)
+    for pk, object_type, state, label, options, qb_ref, edit_sequence, details, depends_on in ErpItem.objects.filter(
+        pk__in=ids
+    ).values_list(*_VIEW_FIELDS):
         views[pk] = ItemView(
             id=pk,
             object_type=object_type,
             state=state,
             label=label,
-            payload=payload or {},
+            payload={},
             accept_options=options or {},
             qb_ref=qb_ref,
             edit_sequence=edit_sequence,
             details=details or {},
             depends_on=list(depends_on or []),
         )
+    with_payload = ErpItem.objects.filter(pk__in=ids)
+    if payload_types is not None:
+        with_payload = with_payload.filter(object_type__in=payload_types)
+    for pk, payload in with_payload.values_list("pk", "sent_payload"):
+        views[pk].payload = payload or {}
+    return views
+
+
+def _views_with_dependencies(item_ids: set[int]) -> dict[int, ItemView]:
+    """The items, and what they depend on: a change order's commitment, a modification's budget (with
+    their payloads, which the export reads); other dependencies without theirs."""
+    views = _item_views(item_ids)
+    dependencies = {dep for view in views.values() for dep in view.depends_on} - set(views)
+    views.update(_item_views(dependencies, payload_types={"commitment", "budget"}))
     return views
 
 
@@ -197,12 +218,7 @@ def _select(session: QbSession) -> Batch:
     batch = Batch()
     if not candidates:
         return batch
-    wanted = {request.item_id for request in candidates if request.item_id}
-    for request in candidates:
-        wanted.update(request.depends_on_items)
-    views = _item_views(wanted)
-    # Dependencies of dependencies: a change order's commitment, a modification's budget.
-    views.update(_item_views({dep for view in list(views.values()) for dep in view.depends_on} - set(views)))
+    views = _views_with_dependencies({request.item_id for request in candidates if request.item_id})
     ctx = _context(views)
     known = _known_support_keys(connection)
     failed_support = dict(
@@ -311,7 +327,7 @@ def prepare_message(session: QbSession) -> str:
             request.message_number = number
             request.attempts += 1
             request.sent_at = None  # set when the Web Connector actually takes the message
-        QbRequest.objects.bulk_update(
+        update_rows(
             batch.requests, ["status", "session", "message_number", "attempts", "sent_at", "operation", "target"]
         )
         session.messages_sent = number
@@ -328,7 +344,7 @@ def _settle_unsendable(batch: Batch, session: QbSession) -> None:
         if message and request.item_id:
             outcomes.append(erp.SyncOutcome(request.item_id, False, error=message))
     if batch.failed:
-        QbRequest.objects.bulk_update([r for r, _ in batch.failed], ["status", "status_message"])
+        update_rows([r for r, _ in batch.failed], ["status", "status_message"])
         erp.record_sync_outcomes(outcomes)
         session.failed_count += len(outcomes)
         session.save(update_fields=["failed_count"])
@@ -369,10 +385,7 @@ def apply_answer(session: QbSession, response: str) -> None:
     """Read QuickBooks' answer to the session's message. The same answer read twice changes nothing."""
     with transaction.atomic():
         in_flight = {_rid(request): request for request in _in_flight(session)}
-        views = _item_views(
-            {r.item_id for r in in_flight.values() if r.item_id}
-            | {dep for r in in_flight.values() for dep in r.depends_on_items}
-        )
+        views = _views_with_dependencies({r.item_id for r in in_flight.values() if r.item_id})
         ctx = _context(views)
         answers = Answers()
         failed_in_message: set[int] = set()
@@ -638,7 +651,7 @@ def _refresh(
 
 
 def _write(answers: Answers, session: QbSession) -> None:
-    QbRequest.objects.bulk_update(
+    update_rows(
         answers.requests,
         [
             "status",
@@ -650,7 +663,6 @@ def _write(answers: Answers, session: QbSession) -> None:
             "not_before_session",
             "parse_failures",
         ],
-        batch_size=500,
     )
     erp.record_sync_outcomes(answers.outcomes)
     for item_id, (edit_sequence, details) in answers.touched.items():
@@ -688,7 +700,7 @@ def apply_parse_failure(session: QbSession, hresult: str, message: str) -> None:
                     request.status = QbRequest.Status.FAILED
                     if request.item_id:
                         outcomes.append(erp.SyncOutcome(request.item_id, False, error=text))
-        QbRequest.objects.bulk_update(requests, ["status", "status_message", "parse_failures"])
+        update_rows(requests, ["status", "status_message", "parse_failures"])
         erp.record_sync_outcomes(outcomes)
         # Halve the next messages until the request QuickBooks cannot read is found alone.
         connection.batch_limit = max(1, len(requests) // 2)
@@ -730,7 +742,7 @@ def mark_in_doubt(connection: QbConnection, current: QbSession) -> int:
         # An Add whose answer was lost may have happened: look for the record before adding it again.
         # A Mod is safe to send again: if it happened, the EditSequence changed and QuickBooks refuses it.
         request.pending_check = "exists" if (request.item_id and adds) else ""
-    QbRequest.objects.bulk_update(doubtful, ["status", "pending_check"])
+    update_rows(doubtful, ["status", "pending_check"])
     return never_sent + len(doubtful)
 
 
@@ -749,7 +761,7 @@ def remaining_for(session: QbSession) -> int:
 
 def preview_message(item: ErpItem) -> str:
     """The qbXML that exporting `item` sends (with what QuickBooks is known to hold now), for people."""
-    views = _item_views({item.pk, *(item.depends_on or [])})
+    views = _views_with_dependencies({item.pk})
     ctx = _context(views)
     view = views[item.pk]
     kind = KINDS[export.KIND_OF_TYPE[item.object_type]]

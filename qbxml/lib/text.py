@@ -29,6 +29,8 @@ _PLAIN_FORMS = {
 
 def to_qb_text(value: str) -> str:
     """The text QuickBooks will store for `value`. Raises ValueError naming the first character it cannot hold."""
+    if value.isascii() and value.isprintable():
+        return value  # the common case, and every character of it fits: no need to look at each one
     mapped = "".join(_PLAIN_FORMS.get(char, char) for char in value)
     for char in mapped:
         if char in "\t\n\r":

@@ -69,10 +69,9 @@ def qb_text(
             f"the character {_describe_char(bad)} cannot be stored in QuickBooks, which keeps Windows-1252 text",
             char=bad,
         ) from None
-    if not multiline:
-        for char in text:
-            if char in "\t\n\r":
-                raise FieldError(field, f"the character {_describe_char(char)} is not allowed on one line", char=char)
+    if not multiline and ("\t" in text or "\n" in text or "\r" in text):
+        char = next(char for char in text if char in "\t\n\r")
+        raise FieldError(field, f"the character {_describe_char(char)} is not allowed on one line", char=char)
     if required and not text.strip():
         raise FieldError(field, "is empty; QuickBooks needs a value")
     if list_name and ":" in text:
