@@ -34,3 +34,27 @@ def update_rows(objects: Iterable[Model], fields: Sequence[str]) -> int:
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(objects)
+
+
+def insert_rows(objects: Iterable[Model]) -> int:
+    """Insert new objects (all of one model) with one prepared INSERT run by `executemany`.
+
+    Unlike `bulk_create`, the objects do not get their primary keys back: for rows nobody reads again in
+    the same call (history rows, queued requests).
+    """
+    objects = list(objects)
+    if not objects:
+        return 0
+    model = type(objects[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(objects)

@@ -17,7 +17,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from erp_integrations import permissions, tasks
-from erp_integrations.bulk import update_rows
+from erp_integrations.bulk import insert_rows, update_rows
 from erp_integrations.errors import (
     AcceptOptionsInvalid,
     DependencyNotReady,
@@ -355,7 +355,7 @@ def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
         if synced_ids:
             # What QuickBooks received is what was sent: copied in the database, never decoded here.
             ErpItem.objects.filter(pk__in=synced_ids).update(synced_payload=F("sent_payload"))
-        ErpEvent.objects.bulk_create(events)
+        insert_rows(events)
     return moved
 
 

@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from erp_integrations import services as erp
-from erp_integrations.bulk import update_rows
+from erp_integrations.bulk import insert_rows, update_rows
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -102,7 +102,7 @@ def enqueue_accepted(connection: QbConnection) -> int:
                 sequence=export.SEQUENCE[kind],
             )
         )
-    QbRequest.objects.bulk_create(new_requests, batch_size=500)
+    insert_rows(new_requests)
     return len(new_requests)
 
 

@@ -11,6 +11,7 @@ so a page of 500 bills costs the dicts, not the tree.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -353,6 +354,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NUMBER = re.compile(r"[+-]?(\d{1,30}(\.\d{0,20})?|\.\d{1,20})")
 
 
+@functools.lru_cache(maxsize=4096)
 def snake(tag: str) -> str:
     """qbXML names as dict keys: "TxnID" -> "txn_id", "SupportedQBXMLVersion" -> "supported_qbxml_version"."""
     return _CAMEL.sub("_", tag).lower()
