@@ -463,9 +463,12 @@ def _apply_one(
         _refresh(item, kind, record, ctx, answers, views)
         request.status = QbRequest.Status.READY
         return
+    if answer.ok and answer.records:
+        _done(request, kind, item, answer.records[0], answers, ctx)
+        return
     if answer.ok:
-        record = answer.records[0] if answer.records else {}
-        _done(request, kind, item, record, answers, ctx)
+        # A warning without the record (QuickBooks' 500 for an element it could not find): nothing was made.
+        _fail(request, item, f"QuickBooks did not make {kind.target(item, ctx)}: {answer.status_message}", answers)
         return
     _error(request, kind, item, answer, session, ctx, answers, failed_in_message)
 
