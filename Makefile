@@ -42,6 +42,8 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/approval_queue.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

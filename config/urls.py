@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from erp_integrations import views as erp_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,4 +13,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("qbwc/", include("qbxml.urls")),
+    # The browser pages.
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("erp/", include("erp_integrations.urls")),
+    path("projects/", include("procore_sync.urls")),
+    path("", erp_views.home, name="home"),
 ]

@@ -24,8 +24,8 @@ def update_rows(objects: Iterable[Model], fields: Sequence[str]) -> int:
     meta = model._meta
     model_fields = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in model_fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in model_fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
     rows = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in model_fields]  # type: ignore[union-attr]
         + [obj.pk]
@@ -51,7 +51,7 @@ def insert_rows(objects: Iterable[Model]) -> int:
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects]

@@ -15,6 +15,7 @@ class AcceptForm(forms.Form):
         label="Parent customer in QuickBooks",
         required=False,
         max_length=209,
+        widget=forms.TextInput(attrs={"list": "qb-customers", "autocomplete": "off"}),
         help_text="The QuickBooks customer this job goes under: pick one QuickBooks has, or type a new name.",
     )
 
@@ -79,7 +80,7 @@ class SettingsForm(forms.Form):
         label="Sync every (minutes)",
         min_value=1,
         max_value=24 * 60,
-        help_text="How often the Web Connector runs: written into the .qwc file.",
+        help_text="The sync schedule: how often scheduled work with QuickBooks runs.",
     )
 
     FIELDS = ("direct_export_types", "retainage_item_name", "expense_account_name", "income_account_name")

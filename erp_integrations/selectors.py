@@ -117,18 +117,34 @@ def content_type_of(model: type[Model]) -> ContentType:
 # --- reads of the browser pages -----------------------------------------------------------------------
 
 
+# Beyond the approver's tabs, the pages show what is accepted and waiting for the Web Connector.
+PAGE_TABS: dict[str, Q] = {**TABS, "queued": Q(state=ErpState.QUEUED)}
+
+
+def page_queue(*, tab: str, object_type: str | None = None, search: str | None = None) -> QuerySet[ErpItem]:
+    """`erp_queue` for a tab of the pages, which also have the Queued tab."""
+    if tab == "queued":
+        return erp_queue(erp_status=ErpState.QUEUED, object_type=object_type, search=search).filter(
+            record_deleted_at__isnull=True
+        )
+    return erp_queue(tab=tab, object_type=object_type, search=search)
+
+
 def queue_counts() -> dict[str, dict[str, int]]:
     """Every tab's count for every type, in one aggregate query: {object_type: {tab: count}}."""
     live = Q(record_deleted_at__isnull=True)
     aggregates = {
         name: Count("pk", filter=condition & live if name != "archived" else condition)
-        for name, condition in TABS.items()
+        for name, condition in PAGE_TABS.items()
         if name != "ready_to_import"
     }
     rows = ErpItem.objects.order_by().values("object_type").annotate(**aggregates)
-    counts: dict[str, dict[str, int]] = {slug: dict.fromkeys(TABS, 0) for slug in EXPORTABLE_TYPES}
+    counts: dict[str, dict[str, int]] = {slug: dict.fromkeys(PAGE_TABS, 0) for slug in EXPORTABLE_TYPES}
     for row in rows:
-        counts.setdefault(row["object_type"], dict.fromkeys(TABS, 0)).update({name: row[name] for name in aggregates})
+        values: dict[str, Any] = dict(row)
+        counts.setdefault(values["object_type"], dict.fromkeys(PAGE_TABS, 0)).update(
+            {name: values[name] for name in aggregates}
+        )
     return counts
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
@@ -65,6 +67,7 @@ FILTERS: list[tuple[str, str]] = [
     ("ready_to_import", "Ready to Import"),
     ("ready_to_export", "Ready to Export"),
     ("ready_to_update", "Ready to Update"),
+    ("queued", "Queued"),
     ("failed_to_export", "Failed to Export"),
     ("synced", "Synced"),
     ("archived", "Archived"),
@@ -93,6 +96,7 @@ EMPTY_TEXT = {
     "ready_to_import": "Records QuickBooks has that are not here yet appear after the QuickBooks lists are read.",
     "ready_to_export": "Nothing is waiting for acceptance.",
     "ready_to_update": "No synced item has been sent again with changes.",
+    "queued": "Nothing accepted is waiting for the Web Connector.",
     "failed_to_export": "Nothing failed to export.",
     "synced": "Nothing has reached QuickBooks yet.",
     "archived": "No item's record was deleted.",
@@ -115,7 +119,7 @@ class QueueQuery:
         page = params.get("page", "1")
         return cls(
             object_type=object_type if object_type in EXPORTABLE_TYPES else "",
-            tab=tab if tab in selectors.TABS else DEFAULT_TAB,
+            tab=tab if tab in selectors.PAGE_TABS else DEFAULT_TAB,
             search=params.get("q", "").strip()[:100],
             sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
             page=int(page) if page.isdigit() and int(page) > 0 else 1,
@@ -151,7 +155,10 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
             return redirect(query.url())
     context = _queue_context(request, query)
     template = "erp/_queue.html" if request.htmx and not request.htmx.history_restore_request else "erp/queue.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers a whole page or, under htmx, the list alone: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
@@ -159,8 +166,8 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
     if query.object_type:
         counts_here = counts[query.object_type]
     else:
-        counts_here = {tab: sum(by_type[tab] for by_type in counts.values()) for tab in selectors.TABS}
-    items = selectors.erp_queue(object_type=query.object_type or None, tab=query.tab, search=query.search or None)
+        counts_here = {tab: sum(by_type[tab] for by_type in counts.values()) for tab in selectors.PAGE_TABS}
+    items = selectors.page_queue(tab=query.tab, object_type=query.object_type or None, search=query.search or None)
     items = items.order_by(*query.order_by())
     # The tab's count is the page's total unless a search narrows it: no second count query.
     total = items.count() if query.search else counts_here[query.tab]
@@ -192,7 +199,7 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
         {"tab": tab, "label": label, "count": counts_here[tab], "url": query.url(tab=tab, page=1)}
         for tab, label in FILTERS
     ]
-    columns = []
+    columns = {}
     for key, (label, _, newest_first) in SORTS.items():
         current = query.sort.lstrip("-") == key
         descending = query.sort.startswith("-")
@@ -200,14 +207,13 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
             next_sort = key if descending else f"-{key}"
         else:
             next_sort = f"-{key}" if newest_first else key
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "url": query.url(sort=next_sort, page=1),
-                "aria_sort": ("descending" if descending else "ascending") if current else "none",
-            }
-        )
+        columns[key] = {
+            "label": label,
+            "url": query.url(sort=next_sort, page=1),
+            "aria_sort": ("descending" if descending else "ascending") if current else "none",
+            "current": current,
+            "descending": descending,
+        }
     return {
         "query": query,
         "type_tabs": type_tabs,
@@ -227,13 +233,17 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
         "bulk_actions": bulk_actions,
         "empty_text": EMPTY_TEXT[query.tab],
         "action_url": query.url(page=page),
+        "clear_search_url": query.url(q="", page=1),
     }
 
 
 def _bulk(request: HttpRequest) -> None:
     form = BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose what to do with the selected items.")
+        messages.error(
+            request,
+            " ".join(str(error) for error in form.non_field_errors()) or "Choose what to do with the selected items.",
+        )
         return
     step = form.cleaned_data["action"]
     permissions.require(request.user, Action(step))
@@ -307,12 +317,62 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+# The order fields are shown in. PostgreSQL's jsonb does not keep the order a payload was built in, so
+# the page decides: identity first, then parties and dates, then amounts; unknown keys after, as stored.
+FIELD_ORDER = [
+    "job_name",
+    "number",
+    "line_number",
+    "changes_line",
+    "code",
+    "name",
+    "title",
+    "kind",
+    "commitment",
+    "vendor",
+    "owner",
+    "cost_code",
+    "cost_type",
+    "description",
+    "division",
+    "division_name",
+    "date",
+    "invoice_date",
+    "billing_period",
+    "reason",
+    "retainage_percent",
+    "contact_name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "work_completed",
+    "materials_stored",
+    "retainage_held",
+    "retainage_released",
+    "amount",
+    "amount_due",
+    "lines",
+]
+_FIELD_RANK = {name: rank for rank, name in enumerate(FIELD_ORDER)}
+
+
+def _ordered(keys: list[str]) -> list[str]:
+    return sorted(keys, key=lambda key: (_FIELD_RANK.get(key, len(FIELD_ORDER)), keys.index(key)))
+
+
 def payload_view(payload: dict[str, Any] | None, previous: dict[str, Any] | None) -> dict[str, Any]:
     """What QuickBooks will receive, ready to show: fields, and tables for lines, each marked where it
     differs from what QuickBooks received last (`previous`, for an update)."""
     fields: list[dict[str, Any]] = []
     tables: list[dict[str, Any]] = []
-    for key, value in (payload or {}).items():
+    payload = payload or {}
+    for key in _ordered(list(payload)):
+        value = payload[key]
         old = previous.get(key) if previous is not None else None
         if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
             tables.append(_table_view(key, value, old if isinstance(old, list) else ([] if previous else None)))
@@ -330,9 +390,10 @@ def payload_view(payload: dict[str, Any] | None, previous: dict[str, Any] | None
 
 
 def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> dict[str, Any]:
-    columns: list[str] = []
+    seen: list[str] = []
     for row in rows:
-        columns.extend(name for name in row if name not in columns)
+        seen.extend(name for name in row if name not in seen)
+    columns = _ordered(seen)
     match = "line_number" if all("line_number" in row for row in rows) else None
 
     def row_key(index: int, row: dict[str, Any]) -> Any:
@@ -367,13 +428,16 @@ def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, A
                 "status": "removed",
             }
         )
-    totals = []
-    for position, name in enumerate(columns):
-        if name in MONEY_KEYS:
-            totals.append(
-                {"position": position, "value": sum(float(row.get(name) or 0) for row in rows), "money": True}
-            )
-    return {"key": key, "columns": columns, "rows": shown, "totals": {t["position"]: t["value"] for t in totals}}
+    footer: list[dict[str, Any]] = []
+    if any(name in MONEY_KEYS for name in columns):
+        for position, name in enumerate(columns):
+            if name in MONEY_KEYS:
+                total = sum((Decimal(str(row.get(name) or 0)) for row in rows), Decimal("0"))
+                footer.append({"value": total, "money": True})
+            else:
+                footer.append({"value": "Total" if position == 0 else "", "money": False})
+    headers = [{"key": name, "money": name in MONEY_KEYS} for name in columns]
+    return {"key": key, "columns": headers, "rows": shown, "footer": footer}
 
 
 def _dependencies(spec: ExportableType, record: Any) -> list[dict[str, Any]]:
@@ -435,6 +499,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         payload, payload_is_current = spec.payload(record), True
     is_update = bool(item.qb_ref) and item.synced_payload is not None and item.state == ErpState.PENDING
     steps = _item_steps(request.user, item, record)
+    dependencies = _dependencies(spec, record) if record is not None else []
     context = {
         "item": item,
         "spec": spec,
@@ -442,7 +507,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payload": payload_view(payload, item.synced_payload if is_update else None),
         "payload_is_current": payload_is_current,
         "problems": spec.problems(record) if record is not None else [],
-        "dependencies": _dependencies(spec, record) if record is not None else [],
+        "dependencies": dependencies,
+        "waiting": [dependency for dependency in dependencies if not dependency["ready"]],
         "events": selectors.item_history(item),
         "rejection": selectors.latest_rejection(item) if item.state == ErpState.REJECTED else None,
         "steps": steps,
@@ -464,7 +530,8 @@ def _back_url(request: HttpRequest, item: ErpItem) -> str:
 def _tab_of(item: ErpItem) -> str:
     if item.state == ErpState.PENDING:
         return "ready_to_update" if item.qb_ref else "ready_to_export"
-    return {ErpState.FAILED: "failed_to_export", ErpState.SYNCED: "synced"}.get(ErpState(item.state), DEFAULT_TAB)
+    tabs = {ErpState.FAILED: "failed_to_export", ErpState.SYNCED: "synced", ErpState.QUEUED: "queued"}
+    return tabs.get(ErpState(item.state), DEFAULT_TAB)
 
 
 def _accept_form(spec: ExportableType, record: Any, data: Any = None) -> AcceptForm | None:

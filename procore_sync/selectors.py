@@ -108,3 +108,115 @@ def _with_erp_status(queryset: QuerySet, erp_status: str) -> QuerySet:
         # A record that was never sent has no item yet: it is a draft too.
         return queryset.exclude(Exists(items.exclude(state=ErpState.DRAFT)))
     return queryset.filter(Exists(items.filter(state=erp_status)))
+
+
+# --- reads of the browser pages -----------------------------------------------------------------------
+
+
+def commitments_of_project(user: Any, project: ps.Project) -> QuerySet[ps.Commitment]:
+    """The project's commitments the user may read, with their value and counts, in one query."""
+    from django.db.models import Count, DecimalField, IntegerField, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    money = DecimalField(max_digits=15, decimal_places=2)
+    original = (
+        ps.CommitmentLine.objects.filter(commitment=OuterRef("pk"))
+        .order_by()
+        .values("commitment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    approved_changes = (
+        ps.CommitmentChangeOrderLine.objects.filter(
+            change_order__commitment=OuterRef("pk"),
+            change_order__status=ps.CommitmentChangeOrder.Status.APPROVED,
+        )
+        .order_by()
+        .values("change_order__commitment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+
+    def count_of(model: type[Model]) -> Subquery:
+        return Subquery(
+            model._default_manager.filter(commitment=OuterRef("pk"))
+            .order_by()
+            .values("commitment")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        )
+
+    zero = Value(0, output_field=money)
+    return (
+        records_for(user, ps.Commitment, project=project.pk)
+        .prefetch_related(None)
+        .annotate(
+            original_total=Coalesce(Subquery(original, output_field=money), zero),
+            approved_changes_total=Coalesce(Subquery(approved_changes, output_field=money), zero),
+            change_order_count=Coalesce(count_of(ps.CommitmentChangeOrder), Value(0)),
+            invoice_count=Coalesce(count_of(ps.SubcontractorInvoice), Value(0)),
+        )
+    )
+
+
+def budget_of_project(user: Any, project: ps.Project) -> ps.Budget | None:
+    """The project's budget with its lines and modifications, if the user may read it."""
+    from django.db.models import Prefetch
+
+    return (
+        records_for(user, ps.Budget, project=project.pk)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("lines", queryset=ps.BudgetLineItem.objects.select_related("cost_code", "cost_type")),
+            Prefetch(
+                "modifications",
+                queryset=ps.BudgetModification.objects.prefetch_related(
+                    Prefetch(
+                        "lines",
+                        queryset=ps.BudgetModificationLine.objects.select_related(
+                            "budget_line__cost_code", "budget_line__cost_type"
+                        ),
+                    )
+                ),
+            ),
+        )
+        .first()
+    )
+
+
+def commitment_page(user: Any, pk: int) -> ps.Commitment:
+    """A commitment the user may read, with its schedule of values (raises DoesNotExist otherwise)."""
+    from django.db.models import Prefetch
+
+    return (
+        records_for(user, ps.Commitment)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("lines", queryset=ps.CommitmentLine.objects.select_related("cost_code", "cost_type")),
+            "payments",
+        )
+        .get(pk=pk)
+    )
+
+
+def change_orders_of_commitment(user: Any, commitment: ps.Commitment) -> QuerySet[ps.CommitmentChangeOrder]:
+    from django.db.models import Prefetch
+
+    return (
+        records_for(user, ps.CommitmentChangeOrder)
+        .filter(commitment=commitment)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ps.CommitmentChangeOrderLine.objects.select_related(
+                    "commitment_line__cost_code", "commitment_line__cost_type", "cost_code", "cost_type"
+                ),
+            )
+        )
+    )
+
+
+def invoices_of_commitment(user: Any, commitment: ps.Commitment) -> QuerySet[ps.SubcontractorInvoice]:
+    return records_for(user, ps.SubcontractorInvoice).filter(commitment=commitment)

@@ -1,0 +1,234 @@
+"""Forms of the project pages: a header form per record and a formset of its lines.
+
+They parse input only; `procore_sync.services.save_record` validates the whole record, applies the edit
+lock and saves. Choice lists (cost codes, cost types, lines) are read once per page and shared by every
+line of the formset, so a 200-line form costs the same queries as a 2-line one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import Model
+
+from procore_sync import models as ps
+
+
+class Choices:
+    """Options read once, shared by every form of a formset: value → object."""
+
+    def __init__(self, objects: Iterable[Any], label: Any = str, blank: str = "—") -> None:
+        self.objects: dict[str, Any] = {}
+        self.options: list[tuple[str, str]] = [("", blank)]
+        for obj in objects:
+            key = str(obj.pk)
+            self.objects[key] = obj
+            self.options.append((key, label(obj)))
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among objects read beforehand (no query per form); cleans to the object or None."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lookup: dict[str, Any] = {}
+        super().__init__(*args, **kwargs)
+
+    def use(self, choices: Choices) -> None:
+        self.choices = choices.options
+        self.lookup = choices.objects
+
+    def prepare_value(self, value: Any) -> Any:
+        return str(value.pk) if isinstance(value, Model) else value
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        return self.lookup.get(str(value)) if value not in (None, "") else None
+
+
+class LineForm(forms.Form):
+    """Base of a line form: the hidden id of an existing line, and the shared choice lists."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, choices: dict[str, Choices] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, options in (choices or {}).items():
+            field = self.fields[name]
+            assert isinstance(field, ObjectChoiceField)
+            field.use(options)
+
+    def line_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("DELETE", None)
+        if not data.get("id"):
+            data.pop("id", None)
+        return data
+
+
+def _money(label: str, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, max_digits=15, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"}), **kwargs
+    )
+
+
+# --- commitments ---------------------------------------------------------------------------------------
+
+
+class CommitmentForm(forms.ModelForm):
+    class Meta:
+        model = ps.Commitment
+        fields = [
+            "kind",
+            "number",
+            "title",
+            "vendor",
+            "status",
+            "default_retainage_percent",
+            "contract_date",
+            "description",
+        ]
+        widgets = {
+            "contract_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"default_retainage_percent": "Retainage (%)"}
+        help_texts = {"number": "The purchase order number in QuickBooks: 11 characters at most."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        vendor = self.fields["vendor"]
+        assert isinstance(vendor, forms.ModelChoiceField)
+        vendor.queryset = ps.Company.objects.filter(is_archived=False).order_by("name")
+
+
+class CommitmentLineForm(LineForm):
+    line_number = forms.IntegerField(label="#", required=False, min_value=1)
+    cost_code = ObjectChoiceField(label="Cost code")
+    cost_type = ObjectChoiceField(label="Cost type")
+    description = forms.CharField(label="Description", required=False, max_length=255)
+    amount = _money("Amount")
+
+
+# --- commitment change orders ---------------------------------------------------------------------------
+
+
+class ChangeOrderForm(forms.ModelForm):
+    class Meta:
+        model = ps.CommitmentChangeOrder
+        fields = ["number", "title", "date", "status", "description"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ChangeOrderLineForm(LineForm):
+    commitment_line = ObjectChoiceField(
+        label="Changes line", required=False, help_text="Leave empty to add a new line to the commitment."
+    )
+    cost_code = ObjectChoiceField(label="Cost code", required=False)
+    cost_type = ObjectChoiceField(label="Cost type", required=False)
+    description = forms.CharField(label="Description", required=False, max_length=255)
+    amount = _money("Change", help_text="Negative to reduce.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("commitment_line") and not (cleaned.get("cost_code") and cleaned.get("cost_type")):
+            raise forms.ValidationError("Pick the line it changes, or a cost code and a cost type for a new line.")
+        return cleaned
+
+
+# --- subcontractor invoices ---------------------------------------------------------------------------------
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = ps.SubcontractorInvoice
+        fields = ["number", "invoice_date", "billing_period_start", "billing_period_end", "status"]
+        widgets = {
+            "invoice_date": forms.DateInput(attrs={"type": "date"}),
+            "billing_period_start": forms.DateInput(attrs={"type": "date"}),
+            "billing_period_end": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {"number": "The bill's reference number in QuickBooks."}
+
+
+class InvoiceTarget:
+    """A line an invoice can bill: a schedule-of-values line or a change order line."""
+
+    def __init__(self, pk: str, obj: Model, label: str) -> None:
+        self.pk = pk
+        self.obj = obj
+        self.label = label
+
+
+def invoice_targets(commitment: ps.Commitment) -> Choices:
+    targets = [
+        InvoiceTarget(f"line-{line.pk}", line, f"{line.line_number}. {line.cost_code.code} {line.description}")
+        for line in commitment.lines.select_related("cost_code")
+    ]
+    change_lines = ps.CommitmentChangeOrderLine.objects.filter(
+        change_order__commitment=commitment, commitment_line__isnull=True
+    ).select_related("change_order", "cost_code")
+    targets += [
+        InvoiceTarget(
+            f"cco-{line.pk}",
+            line,
+            f"CCO {line.change_order.number}: {line.cost_code.code if line.cost_code else ''} {line.description}",
+        )
+        for line in change_lines
+    ]
+    return Choices(targets, label=lambda target: target.label)
+
+
+class InvoiceLineForm(LineForm):
+    target = ObjectChoiceField(label="Bills line")
+    work_completed_this_period = _money("Work this period")
+    materials_stored = _money("Materials stored", initial=Decimal("0.00"))
+    retainage_held = _money("Retainage held", initial=Decimal("0.00"))
+    retainage_released = _money("Retainage released", initial=Decimal("0.00"))
+
+    def line_data(self) -> dict[str, Any]:
+        data = super().line_data()
+        target = data.pop("target")
+        obj = target.obj if target is not None else None
+        data["commitment_line"] = obj if isinstance(obj, ps.CommitmentLine) else None
+        data["change_order_line"] = obj if isinstance(obj, ps.CommitmentChangeOrderLine) else None
+        return data
+
+    @staticmethod
+    def initial_for(line: ps.SubcontractorInvoiceLine) -> dict[str, Any]:
+        target = f"line-{line.commitment_line_id}" if line.commitment_line_id else f"cco-{line.change_order_line_id}"
+        return {
+            "id": line.pk,
+            "target": target,
+            "work_completed_this_period": line.work_completed_this_period,
+            "materials_stored": line.materials_stored,
+            "retainage_held": line.retainage_held,
+            "retainage_released": line.retainage_released,
+        }
+
+
+# --- budgets ----------------------------------------------------------------------------------------------------
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = ps.Budget
+        fields = ["is_locked"]
+        labels = {"is_locked": "Locked"}
+        help_texts = {"is_locked": "Only a locked budget can be sent to QuickBooks (as the job's estimate)."}
+
+
+class BudgetLineForm(LineForm):
+    cost_code = ObjectChoiceField(label="Cost code")
+    cost_type = ObjectChoiceField(label="Cost type")
+    description = forms.CharField(label="Description", required=False, max_length=255)
+    original_amount = _money("Amount")
+
+
+def line_formset(form: type[LineForm], *, extra: int) -> type[forms.BaseFormSet]:
+    return forms.formset_factory(form, extra=extra, can_delete=True, max_num=2000, validate_max=True)

@@ -1,0 +1,23 @@
+"""The project pages, under /projects/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from procore_sync import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:project_pk>/budget/", views.budget_form, name="budget-form"),
+    path("<int:project_pk>/commitments/new/", views.commitment_form, name="commitment-new"),
+    path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
+    path("commitments/<int:pk>/edit/", views.commitment_form, name="commitment-edit"),
+    path("commitments/<int:commitment_pk>/change-orders/new/", views.change_order_form, name="change-order-new"),
+    path("change-orders/<int:pk>/edit/", views.change_order_form, name="change-order-edit"),
+    path("commitments/<int:commitment_pk>/invoices/new/", views.invoice_form, name="invoice-new"),
+    path("invoices/<int:pk>/edit/", views.invoice_form, name="invoice-edit"),
+    path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="step"),
+]

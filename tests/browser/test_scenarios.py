@@ -1,0 +1,165 @@
+"""What the approver, the project admin and a viewer do every day, in a real browser."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from erp_integrations import services
+from erp_integrations.models import ErpItem, ErpState
+from procore_sync import models as ps
+from procore_sync.tools import PROJECT_TOOLS, Level, Tool
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def pending_commitment(pm: Any, approver: Any, **kwargs: Any) -> ps.Commitment:
+    """A commitment sent for acceptance whose project, vendor and cost codes are already accepted."""
+    commitment = commitment_with_lines(lines=3, **kwargs)
+    for dependency in (commitment.project, commitment.vendor, *[line.cost_code for line in commitment.lines.all()]):
+        if ErpItem.objects.filter(
+            object_type=services.exportable_type_of(dependency).slug, object_id=dependency.pk
+        ).exists():
+            continue
+        services.item_send(dependency, pm)
+        services.item_accept(dependency, approver)
+    services.item_send(commitment, pm)
+    return commitment
+
+
+def item_of(record: Any) -> ErpItem:
+    return ErpItem.objects.get(object_type=services.exportable_type_of(record).slug, object_id=record.pk)
+
+
+def test_approver_filters_opens_and_accepts_a_commitment(page, pm, approver):
+    commitment = pending_commitment(pm, approver)
+    sign_in(page, "approver")
+    assert page.get_by_role("heading", name="ERP Integrations", level=1).is_visible()
+
+    page.get_by_role("navigation", name="Object types").get_by_role("link", name=re.compile("^Commitments")).click()
+    page.get_by_role("navigation", name="Filters").get_by_role("link", name=re.compile("^Ready to Export")).click()
+    page.wait_for_url(re.compile(r"type=commitment"))
+    row_link = page.get_by_role("link", name=f"{commitment.number} {commitment.title}")
+    row_link.click()
+
+    page.get_by_role("heading", name=re.compile(commitment.number), level=1).wait_for()
+    lines = page.locator("table.table--lines tbody tr")
+    assert lines.count() == 3
+    assert page.locator("table.table--lines tfoot").inner_text().count("150,000.00") == 1
+    history = page.locator("ol.timeline")
+    assert "Sent to accounting" in history.inner_text()
+    screenshot(page, "approver-commitment-detail")
+
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.get_by_text("accepted: it is queued for QuickBooks").wait_for()
+    assert page.locator("h1 .badge").inner_text() == "Queued for QuickBooks"
+    assert "Accepted" in page.locator("ol.timeline").inner_text()
+    screenshot(page, "approver-commitment-accepted")
+
+    # Back to the list: the commitment has left Ready to Export for the queue to QuickBooks.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Commitments").click()
+    filters = page.get_by_role("navigation", name="Filters")
+    assert filters.get_by_role("link", name=re.compile("^Queued")).get_attribute("aria-current") == "page"
+    assert page.get_by_role("link", name=f"{commitment.number} {commitment.title}").is_visible()
+    assert filters.get_by_role("link", name=re.compile("^Ready to Export")).inner_text().split()[-1] == "0"
+    screenshot(page, "approver-commitment-in-queue")
+    assert item_of(commitment).state == ErpState.QUEUED
+
+
+def test_approver_rejects_a_commitment_with_a_reason(page, pm, approver):
+    commitment = pending_commitment(pm, approver)
+    sign_in(page, "approver")
+    page.goto(f"/erp/items/{item_of(commitment).pk}/")
+    page.get_by_label("Reason (optional)").fill("Retainage on this subcontract is 5%, not 10%.")
+    page.get_by_role("button", name="Reject", exact=True).click()
+    page.get_by_text("rejected: the sender has been told").wait_for()
+    assert page.locator("h1 .badge").inner_text() == "Rejected"
+    assert "Retainage on this subcontract is 5%, not 10%." in page.locator(".callout--rejected").inner_text()
+    screenshot(page, "approver-commitment-rejected")
+    assert item_of(commitment).state == ErpState.REJECTED
+
+
+def test_project_admin_sees_the_reason_edits_and_resends(page, pm, approver):
+    commitment = pending_commitment(pm, approver)
+    services.item_reject(commitment, approver, "Title should name the building.")
+    sign_in(page, "pm")
+    assert page.get_by_role("heading", name="Projects", level=1).is_visible()
+    page.get_by_role("link", name=commitment.project.name).click()
+    row = page.locator("table.table--commitments tbody tr", has_text=commitment.number)
+    assert "Title should name the building." in row.inner_text()
+    assert row.locator(".badge").inner_text() == "Rejected"
+    screenshot(page, "pm-project-rejected")
+
+    row.get_by_role("link", name=commitment.title).click()
+    page.get_by_role("link", name="Edit commitment").click()
+    assert page.get_by_text("Title should name the building.").is_visible()
+    page.get_by_label("Title").fill("Concrete, Building A")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("saved").first.wait_for()
+    assert page.get_by_role("heading", name="Concrete, Building A").is_visible()
+
+    assert page.evaluate("typeof window.htmx") == "object"  # served from static/, no CDN
+    url_before = page.url
+    page.get_by_role("button", name="Resend to accounting").click()
+    status = page.locator(f"#erp-commitment-{commitment.pk}")
+    status.locator(".badge--pending").wait_for()
+    assert status.locator(".badge").inner_text() == "Pending acceptance"
+    assert page.get_by_text("sent to accounting for acceptance").is_visible()
+    assert page.url == url_before  # swapped in place by htmx
+    screenshot(page, "pm-commitment-resent")
+    item = item_of(commitment)
+    assert item.state == ErpState.PENDING
+    assert item.sent_payload["title"] == "Concrete, Building A"
+
+
+def test_approver_accepts_twenty_items_at_once(page, pm, approver):
+    companies = [CompanyFactory(name=f"Bulk vendor {n:02d}") for n in range(20)]
+    for company in companies:
+        services.item_send(company, pm)
+    sign_in(page, "approver")
+    page.get_by_role("navigation", name="Object types").get_by_role(
+        "link", name=re.compile("^Companies.Vendors")
+    ).click()
+    page.wait_for_url(re.compile(r"type=company"))
+    page.get_by_label("Select every item on this page").check()
+    assert page.get_by_text("20 selected").is_visible()
+    screenshot(page, "approver-bulk-selected")
+    page.get_by_role("button", name="Accept selected").click()
+    page.get_by_text("Accepted 20 items.").wait_for()
+    assert page.get_by_text("Nothing is waiting for acceptance.").is_visible()
+    screenshot(page, "approver-bulk-accepted")
+    assert set(ErpItem.objects.filter(object_type="company").values_list("state", flat=True)) == {ErpState.QUEUED}
+
+
+def test_viewer_sees_no_actions_and_is_refused_the_accept_url(page, pm, approver):
+    viewer = UserFactory(username="viewer")
+    for tool in PROJECT_TOOLS:
+        grant(viewer, tool, Level.READ_ONLY)
+    grant(viewer, Tool.ERP_INTEGRATIONS, Level.READ_ONLY)
+    commitment = pending_commitment(pm, approver, project=ProjectFactory())
+    item = item_of(commitment)
+    sign_in(page, "viewer")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+
+    assert page.get_by_role("link", name=f"{commitment.number} {commitment.title}").is_visible()
+    assert page.get_by_role("button", name="Accept selected").count() == 0
+    assert page.locator('input[name="ids"]').count() == 0
+    page.goto(f"/erp/items/{item.pk}/")
+    assert page.get_by_role("button", name="Accept", exact=True).count() == 0
+    assert page.get_by_role("button", name="Reject", exact=True).count() == 0
+    page.goto(f"/projects/{commitment.project_id}/")
+    assert page.get_by_role("button", name=re.compile("accounting|Retrieve")).count() == 0
+
+    response = page.goto(f"/erp/items/{item.pk}/accept/")
+    assert response.status == 403
+    assert page.get_by_text(
+        "This needs Standard on ERP Integrations and the Can Push to Accounting privilege."
+    ).is_visible()
+    screenshot(page, "viewer-accept-forbidden")
+    assert item_of(commitment).state == ErpState.PENDING
