@@ -197,30 +197,3 @@ def qb_class_names() -> set[str]:
     from qbxml.models import QbListRecord
 
     return set(QbListRecord.objects.filter(list_type=QbListRecord.ListType.CLASS).values_list("full_name", flat=True))
-
-
-QUEUED_REQUEST_STATES = ("ready", "sent", "in_doubt")
-
-
-def connection_health() -> QuerySet[Any]:
-    """Each QuickBooks connection with its queue depth, failures, running session and recent sessions."""
-    from qbxml.models import QbConnection, QbRequest, QbSession
-
-    return QbConnection.objects.annotate(
-        queue_depth=Count("requests", filter=Q(requests__status__in=QUEUED_REQUEST_STATES)),
-        failures=Count("requests", filter=Q(requests__status=QbRequest.Status.FAILED)),
-    ).prefetch_related(
-        Prefetch(
-            "sessions",
-            queryset=QbSession.objects.order_by("-started_at", "-id")[:5],
-            to_attr="recent_sessions",
-        )
-    )
-
-
-def running_session(connection_id: int) -> Any:
-    """The connection's open session, or else its last one (None when it never ran)."""
-    from qbxml.models import QbSession
-
-    sessions = QbSession.objects.filter(connection_id=connection_id).order_by("-started_at", "-id")
-    return sessions.filter(status=QbSession.Status.OPEN).first() or sessions.first()

@@ -32,6 +32,7 @@ from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from erp_integrations.permissions import Action
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, allowed_steps
 from procore_sync.tools import Level
+from qbxml import selectors as qb_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -614,7 +615,7 @@ def _step_done_message(step: str, item: ErpItem) -> str:
 @require_GET
 def connections(request: HttpRequest) -> HttpResponse:
     permissions.require(request.user, Action.VIEW_ERP_QUEUE)
-    rows = list(selectors.connection_health())
+    rows = list(qb_selectors.connections_with_health())
     counts = selectors.tab_counts()
     context = {
         "connections": rows,
@@ -624,8 +625,7 @@ def connections(request: HttpRequest) -> HttpResponse:
         "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
     }
     for connection in rows:
-        running = [s for s in connection.recent_sessions if s.status == "open"]
-        connection.running_session = running[0] if running else None
+        connection.running_session = qb_selectors.running_session(connection)
     return render(request, "erp/connections.html", context)
 
 
@@ -637,7 +637,7 @@ def connection_progress(request: HttpRequest, pk: int) -> HttpResponse:
     from qbxml.models import QbConnection
 
     connection = get_object_or_404(QbConnection, pk=pk)
-    session = selectors.running_session(connection.pk)
+    session = qb_selectors.latest_session(connection.pk)
     return render(request, "erp/_connection_progress.html", {"connection": connection, "session": session})
 
 

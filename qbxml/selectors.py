@@ -7,27 +7,32 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from qbxml.models import QbConnection, QbRequest, QbSession
 from qbxml.sync import ACTIVE
 
+RECENT_SESSIONS = 5
+
 
 def connections_with_health() -> QuerySet[QbConnection]:
-    """Connections with their queue depth, failures and running session, in three queries in all."""
+    """Connections with their queue depth, failed requests and latest sessions: two queries in all."""
     return QbConnection.objects.annotate(
         queue_depth=Count("requests", filter=Q(requests__status__in=ACTIVE), distinct=True),
         failed_requests=Count("requests", filter=Q(requests__status=QbRequest.Status.FAILED), distinct=True),
     ).prefetch_related(
         Prefetch(
             "sessions",
-            queryset=QbSession.objects.filter(status=QbSession.Status.OPEN),
-            to_attr="running_sessions",
+            queryset=QbSession.objects.order_by("-started_at", "-id")[:RECENT_SESSIONS],
+            to_attr="recent_sessions",
         )
     )
 
 
 def running_session(connection: QbConnection) -> QbSession | None:
-    sessions = getattr(connection, "running_sessions", None)
+    """The connection's running session (from the prefetched recent ones when there are)."""
+    sessions = getattr(connection, "recent_sessions", None)
     if sessions is None:
         return connection.sessions.filter(status=QbSession.Status.OPEN).first()
-    return sessions[0] if sessions else None
+    return next((session for session in sessions if session.status == QbSession.Status.OPEN), None)
 
 
-def last_session(connection: QbConnection) -> QbSession | None:
-    return connection.sessions.exclude(status=QbSession.Status.OPEN).order_by("-started_at", "-id").first()
+def latest_session(connection_id: int) -> QbSession | None:
+    """The running session of a connection, or else its last one (None when it never ran)."""
+    sessions = QbSession.objects.filter(connection_id=connection_id).order_by("-started_at", "-id")
+    return sessions.filter(status=QbSession.Status.OPEN).first() or sessions.first()
