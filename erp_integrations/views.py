@@ -625,7 +625,7 @@ def connections(request: HttpRequest) -> HttpResponse:
         "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
     }
     for connection in rows:
-        connection.running_session = qb_selectors.running_session(connection)
+        connection.running_session = qb_selectors.running_session(connection)  # type: ignore[attr-defined]
     return render(request, "erp/connections.html", context)
 
 
