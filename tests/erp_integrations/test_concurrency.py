@@ -50,8 +50,9 @@ def test_two_approvers_accepting_one_item_at_once_exactly_one_wins(requires_post
     checked = services._check_dependencies
 
     def slow_check(*args, **kwargs):
-        checked(*args, **kwargs)
+        result = checked(*args, **kwargs)
         time.sleep(0.3)
+        return result
 
     monkeypatch.setattr(services, "_check_dependencies", slow_check)
     outcomes = _race(services.item_accept, company, [first, second])
