@@ -146,6 +146,13 @@ def support_request(request_id: str, key: str, settings: ExportSettings, divisio
     raise ValueError(f"unknown support record {key!r}")
 
 
+def support_lookup(request_id: str, key: str) -> Element:
+    """A query for the support record `key`, to tell whether QuickBooks holds it (or only its name)."""
+    kind, _, name = key.partition(":")
+    query_kind = {"class": "Class", "parent_item": "Item", "customer": "Customer"}[kind]
+    return build.list_query(request_id, query_kind, full_name=name)  # type: ignore[arg-type]
+
+
 def support_list_type(key: str) -> str:
     return {"class": "class", "parent_item": "item", "customer": "customer"}[key.partition(":")[0]]
 

@@ -236,10 +236,13 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         return -1
     sync.apply_answer(session, response or "")
     session.refresh_from_db()
-    next_message = sync.prepare_message(session)
-    if next_message:
-        QbSession.objects.filter(pk=session.pk).update(pending_message=next_message)
-        sync.restore_batch_limit(session.connection)
+    # An answer sent again (its first reply was lost) finds the next message prepared: keep that one.
+    next_message = session.pending_message
+    if not next_message:
+        next_message = sync.prepare_message(session)
+        if next_message:
+            QbSession.objects.filter(pk=session.pk).update(pending_message=next_message)
+            sync.restore_batch_limit(session.connection)
     session.refresh_from_db()
     if not next_message:
         return 100

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from erp_integrations import services as erp
@@ -213,7 +213,10 @@ def _select(session: QbSession) -> Batch:
     candidates = list(
         QbRequest.objects.filter(connection=connection, status__in=WAITING)
         .filter(Q(not_before_session__lt=session.pk))
-        .order_by("sequence", "id")[: limit * CANDIDATE_WINDOW]
+        # Held requests last: they wait for a record that failed, and must not keep ready ones out.
+        .order_by(Case(When(status=QbRequest.Status.HELD, then=Value(1)), default=Value(0)), "sequence", "id")[
+            : limit * CANDIDATE_WINDOW
+        ]
     )
     batch = Batch()
     if not candidates:
@@ -229,14 +232,26 @@ def _select(session: QbSession) -> Batch:
             support_key__in={key for request in candidates for key in request.needs},
         ).values_list("support_key", "status_message")
     )
+    # Queued items whose request is held back: what depends on them is held back too, and says why.
+    held_items = dict(
+        QbRequest.objects.filter(
+            connection=connection,
+            status=QbRequest.Status.HELD,
+            item_id__in={dep for request in candidates for dep in request.depends_on_items},
+        ).values_list("item_id", "status_message")
+    )
     in_batch_items: set[int] = set()
     in_batch_keys: set[str] = set()
     for request in candidates:
         if len(batch.requests) >= limit:
             break
         if request.item_id is None:
-            element = export.support_request(
-                _rid(request), request.support_key, ctx.settings, _division_names(request.support_key)
+            element = (
+                export.support_lookup(_rid(request), request.support_key)
+                if request.pending_check == "exists"
+                else export.support_request(
+                    _rid(request), request.support_key, ctx.settings, _division_names(request.support_key)
+                )
             )
             _add(batch, request, element)
             in_batch_keys.add(request.support_key)
@@ -247,12 +262,19 @@ def _select(session: QbSession) -> Batch:
             continue
         kind = KINDS[request.kind]
         blocked = _blocker(
-            request, views, set() if kind.waits_for_answers else in_batch_items, known | in_batch_keys, failed_support
+            request,
+            views,
+            set() if kind.waits_for_answers else in_batch_items,
+            known | in_batch_keys,
+            failed_support,
+            held_items,
         )
         if blocked is not None:
             if blocked:
                 batch.held.append((request, blocked))
+                held_items[request.item_id] = blocked
             continue
+        held_items.pop(request.item_id, None)
         try:
             if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
                 element = kind.lookup(_rid(request), item, ctx)
@@ -288,6 +310,7 @@ def _blocker(
     in_batch_items: set[int],
     present_keys: set[str],
     failed_support: dict[str, str],
+    held_items: dict[int, str],
 ) -> str | None:
     """None when the request may go now; "" when it must wait its turn; else why it is held back."""
     for dep_id in request.depends_on_items:
@@ -295,6 +318,8 @@ def _blocker(
         if dep is None or dep.state == ErpState.SYNCED or dep_id in in_batch_items:
             continue
         if dep.state == ErpState.QUEUED:
+            if dep_id in held_items:
+                return f"Waiting for {dep.label}, which is held back: {held_items[dep_id]}"
             return ""
         what = dep.label
         if dep.state == ErpState.FAILED:
@@ -388,7 +413,8 @@ def apply_answer(session: QbSession, response: str) -> None:
         views = _views_with_dependencies({r.item_id for r in in_flight.values() if r.item_id})
         ctx = _context(views)
         answers = Answers()
-        failed_in_message: set[int] = set()
+        failed_in_message: set[int | str] = set()
+        unreadable = False
         try:
             for answer in iter_responses(response):
                 request = in_flight.pop(answer.request_id or "", None)
@@ -396,9 +422,10 @@ def apply_answer(session: QbSession, response: str) -> None:
                     continue  # an answer read before (the Web Connector sent it again), or not ours
                 _apply_one(request, answer, session, views, ctx, answers, failed_in_message)
         except QbxmlParseError as exc:
+            unreadable = True
             session.last_error = f"The answer from QuickBooks could not be read: {exc}"
             logger.warning("Unreadable answer in session %s: %s", session.pk, exc)
-        if not answers.requests and not session.last_error:
+        if not answers.requests and not unreadable:
             return
         numbers = {request.message_number for request in answers.requests} or {
             request.message_number for request in in_flight.values()
@@ -407,7 +434,12 @@ def apply_answer(session: QbSession, response: str) -> None:
         # go again.
         for request in in_flight.values():
             if request.message_number in numbers:
-                request.status = QbRequest.Status.READY
+                if unreadable:  # QuickBooks may well have carried it out: ask before sending it again
+                    view = views.get(request.item_id) if request.item_id else None
+                    request.status = QbRequest.Status.IN_DOUBT
+                    request.pending_check = _doubt_check(request, view.qb_ref if view else "")
+                else:  # stopOnError: QuickBooks stopped before it
+                    request.status = QbRequest.Status.READY
                 answers.requests.append(request)
         for number in numbers:
             QbExchange.objects.get_or_create(
@@ -426,7 +458,7 @@ def _apply_one(
     views: dict[int, ItemView],
     ctx: Context,
     answers: Answers,
-    failed_in_message: set[int],
+    failed_in_message: set[int | str],
 ) -> None:
     request.status_code = answer.status_code
     request.status_message = answer.status_message
@@ -434,6 +466,8 @@ def _apply_one(
     answers.requests.append(request)
     if request.item_id is None:
         _apply_support(request, answer, session, answers)
+        if request.status != QbRequest.Status.DONE:
+            failed_in_message.add(request.support_key)  # what refers to it in this message waits for it
         return
     item = views[request.item_id]
     kind = KINDS[request.kind]
@@ -474,7 +508,23 @@ def _apply_one(
 
 
 def _apply_support(request: QbRequest, answer: Response, session: QbSession, answers: Answers) -> None:
-    if answer.ok or answer.status_code == Status.NAME_IN_USE:
+    check, request.pending_check = request.pending_check, ""
+    if check == "exists" and not (answer.ok and answer.records):
+        word = {"class": "class", "parent_item": "item", "customer": "customer"}[request.support_key.partition(":")[0]]
+        request.status = QbRequest.Status.FAILED
+        request.status_message = (
+            f'QuickBooks uses the name "{request.target}" for another kind of record (a vendor, employee or '
+            f"other name), so it cannot be the {word} of that name. Rename one of them; names are unique "
+            "across QuickBooks' lists."
+        )
+        return
+    if answer.status_code == Status.NAME_IN_USE:
+        # Made by someone else, or by a message whose answer was lost, or the name of another kind of
+        # record: look it up before relying on it.
+        request.status = QbRequest.Status.READY
+        request.pending_check = "exists"
+        return
+    if answer.ok:
         request.status = QbRequest.Status.DONE
         record = answer.records[0] if answer.records else {}
         answers.list_records.append(
@@ -557,7 +607,7 @@ def _error(
     session: QbSession,
     ctx: Context,
     answers: Answers,
-    failed_in_message: set[int],
+    failed_in_message: set[int | str],
 ) -> None:
     target = kind.target(item, ctx)
     if answer.is_transient:
@@ -572,7 +622,7 @@ def _error(
         request.pending_check = "edit_sequence"
         request.status = QbRequest.Status.READY
         return
-    if answer.status_code == Status.INVALID_REFERENCE and failed_in_message & set(item.depends_on):
+    if answer.status_code == Status.INVALID_REFERENCE and failed_in_message & {*item.depends_on, *request.needs}:
         request.status = QbRequest.Status.HELD
         request.status_message = "Waiting for a record it refers to, which QuickBooks refused in the same message."
         return
@@ -740,13 +790,26 @@ def mark_in_doubt(connection: QbConnection, current: QbSession) -> int:
     doubtful = list(stale.filter(sent_at__isnull=False).select_related("item"))
     for request in doubtful:
         request.status = QbRequest.Status.IN_DOUBT
-        kind = KINDS.get(request.kind)
-        adds = kind is not None and (kind.name == "purchase_order_change" or not (request.item and request.item.qb_ref))
-        # An Add whose answer was lost may have happened: look for the record before adding it again.
-        # A Mod is safe to send again: if it happened, the EditSequence changed and QuickBooks refuses it.
-        request.pending_check = "exists" if (request.item_id and adds) else ""
+        request.pending_check = _doubt_check(request, request.item.qb_ref if request.item else "")
     update_rows(doubtful, ["status", "pending_check"])
     return never_sent + len(doubtful)
+
+
+def _doubt_check(request: QbRequest, qb_ref: str) -> str:
+    """The look-up to make before sending again a request QuickBooks may have carried out.
+
+    An Add may have happened: look for the record first (a change order's lines by their marker). A Mod
+    is safe to send again: if it happened, the EditSequence moved on and QuickBooks refuses it (3200,
+    repaired by a query). A budget modification replaces the estimate's lines with the whole revised
+    budget, so sending it again is harmless, while finding the estimate says nothing of whether the
+    modification reached it.
+    """
+    kind = KINDS.get(request.kind)
+    if kind is None or not request.item_id:
+        return ""
+    if kind.name == "purchase_order_change":
+        return "exists"
+    return "" if (kind.always_modifies or qb_ref) else "exists"
 
 
 def queue_depth(connection: QbConnection) -> int:
