@@ -126,53 +126,64 @@ class Batch:
     held: list[tuple[QbRequest, str]] = field(default_factory=list)
 
 
-_VIEW_FIELDS = (
-    "pk",
-    "object_type",
-    "state",
-    "label",
-    "accept_options",
-    "qb_ref",
-    "qb_edit_sequence",
-    "qb_details",
-    "depends_on",
-)
+_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
+# Dependencies whose own data the export reads: a change order needs its commitment's purchase order and
+# lines, a budget modification its budget's lines. Other dependencies matter only by their state.
+_READ_DEPENDENCIES = {"commitment", "budget"}
 
 
-def _item_views(item_ids: Iterable[int], *, payload_types: set[str] | None = None) -> dict[int, ItemView]:
-    """What the export needs of these items. Payloads (the big part) are read for every item, or only for
-    items of `payload_types`."""
-    views = {}
+def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
+    """What the export needs of these items: everything (`full`), or only their state and QuickBooks ids.
+
+    JSON columns cost a decode per row and value, the most expensive part of reading hundreds of items, so
+    they are read only where they are used.
+    """
     ids = set(item_ids)
-    for pk, object_type, state, label, options, qb_ref, edit_sequence, details, depends_on in ErpItem.objects.filter(
-        pk__in=ids
-    ).values_list(*_VIEW_FIELDS):
-        views[pk] = ItemView(
+    if not ids:
+        return {}
+    rows = ErpItem.objects.filter(pk__in=ids)
+    if not full:
+        return {
+            pk: ItemView(
+                id=pk,
+                object_type=object_type,
+                state=state,
+                label=label,
+                payload={},
+                accept_options={},
+                qb_ref=qb_ref,
+                edit_sequence=edit_sequence,
+            )
+            for pk, object_type, state, label, qb_ref, edit_sequence in rows.values_list(*_SCALAR_FIELDS)
+        }
+    return {
+        pk: ItemView(
             id=pk,
             object_type=object_type,
             state=state,
             label=label,
-            payload={},
+            payload=payload or {},
             accept_options=options or {},
             qb_ref=qb_ref,
             edit_sequence=edit_sequence,
             details=details or {},
             depends_on=list(depends_on or []),
         )
-    with_payload = ErpItem.objects.filter(pk__in=ids)
-    if payload_types is not None:
-        with_payload = with_payload.filter(object_type__in=payload_types)
-    for pk, payload in with_payload.values_list("pk", "sent_payload"):
-        views[pk].payload = payload or {}
-    return views
+        for pk, object_type, state, label, qb_ref, edit_sequence, payload, options, details, depends_on in (
+            rows.values_list(*_SCALAR_FIELDS, "sent_payload", "accept_options", "qb_details", "depends_on")
+        )
+    }
 
 
 def _views_with_dependencies(item_ids: set[int]) -> dict[int, ItemView]:
-    """The items, and what they depend on: a change order's commitment, a modification's budget (with
-    their payloads, which the export reads); other dependencies without theirs."""
+    """The items in full, and what they depend on: by state only, but for a change order's commitment and a
+    modification's budget, whose data the export reads."""
     views = _item_views(item_ids)
     dependencies = {dep for view in views.values() for dep in view.depends_on} - set(views)
-    views.update(_item_views(dependencies, payload_types={"commitment", "budget"}))
+    light = _item_views(dependencies, full=False)
+    read = {pk for pk, view in light.items() if view.object_type in _READ_DEPENDENCIES}
+    light.update(_item_views(read))
+    views.update(light)
     return views
 
 
