@@ -97,6 +97,14 @@ def _company_problems(company: ps.Company) -> list[Problem]:
     _text(problems, "phone", "The phone number", company.phone, limits.PHONE)
     if company.is_archived:
         problems.append(Problem("is_archived", "The company is archived: restore it before sending it."))
+    if company.vendor_type == ps.Company.VendorType.OWNER:
+        problems.append(
+            Problem(
+                "vendor_type",
+                "An owner is a customer in QuickBooks, not a vendor: it reaches QuickBooks as the parent customer "
+                "of its projects' jobs. Send the project instead.",
+            )
+        )
     return problems
 
 

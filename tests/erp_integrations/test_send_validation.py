@@ -133,3 +133,10 @@ def test_a_valid_record_is_sent_with_its_payload(pm):
     assert item.state == "pending"
     assert item.sent_payload["number"] == "SC-001"
     assert [line["amount"] for line in item.sent_payload["lines"]] == ["50000.00", "50000.00"]
+
+
+def test_an_owner_is_not_sent_as_a_vendor(pm):
+    owner = CompanyFactory(name="Riverside Holdings", vendor_type=ps.Company.VendorType.OWNER)
+    problems = refusal_of(owner, pm)
+    assert [problem["field"] for problem in problems] == ["vendor_type"]
+    assert "parent customer" in problems[0]["message"]
