@@ -25,6 +25,8 @@ from erp_integrations.workflow import allowed_steps
 class ErpFieldsMixin(serializers.Serializer):
     """Adds erp_status, erp_error, qb_ref, erp_allowed_actions and erp_history to a record's JSON."""
 
+    FIELDS = ("erp_status", "erp_error", "qb_ref", "erp_allowed_actions", "erp_history")
+
     erp_status = serializers.SerializerMethodField()
     erp_error = serializers.SerializerMethodField()
     qb_ref = serializers.SerializerMethodField()

@@ -87,6 +87,9 @@ class InvoiceLineSerializer(LineSerializer):
         ]
 
 
+# Every exportable record carries its timestamps and its workflow fields.
+RECORD_FIELDS = ("created_at", "updated_at", *ErpFieldsMixin.FIELDS)
+
 # --- records ---------------------------------------------------------------------------------------
 
 
@@ -107,13 +110,7 @@ class CompanySerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "postal_code",
             "country",
             "is_archived",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -135,13 +132,7 @@ class ProjectSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "state",
             "postal_code",
             "country",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -156,11 +147,7 @@ class CostCodeSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "division",
             "default_cost_type",
             "is_active",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *ErpFieldsMixin.FIELDS,
         ]
 
 
@@ -184,13 +171,7 @@ class BudgetSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "locked_at",
             "lines",
             "total",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["locked_at", "created_at", "updated_at"]
 
@@ -211,13 +192,7 @@ class BudgetModificationSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "reason",
             "date",
             "lines",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -243,13 +218,7 @@ class CommitmentSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "description",
             "lines",
             "original_value",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -272,13 +241,7 @@ class ChangeOrderSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "status",
             "description",
             "lines",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -300,13 +263,7 @@ class SubcontractorInvoiceSerializer(ErpFieldsMixin, serializers.ModelSerializer
             "status",
             "lines",
             "totals",
-            "created_at",
-            "updated_at",
-            "erp_status",
-            "erp_error",
-            "qb_ref",
-            "erp_allowed_actions",
-            "erp_history",
+            *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
