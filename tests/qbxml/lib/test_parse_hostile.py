@@ -45,14 +45,19 @@ HOSTILE = {
 }
 
 
+# Not a speed target (those live in bench/): a bound generous enough for any machine, so that an
+# expanding entity or a parser that reads a huge body would show as a hang, not pass.
+HANG = 10.0
+
+
 @pytest.mark.parametrize("data", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_input_is_refused_quickly_by_both_parsers(data):
+def test_hostile_input_is_refused_without_hanging_by_both_parsers(data):
     started = time.perf_counter()
     with pytest.raises(QbxmlParseError):
         parse_xml(data)
     with pytest.raises(QbxmlParseError):
         parse_responses(data)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < HANG
 
 
 def test_external_entity_never_reaches_the_output():
@@ -79,7 +84,7 @@ def test_oversized_body_is_refused_before_parsing():
         parse_responses(body)
     with pytest.raises(QbxmlParseError, match="limit"):
         parse_xml(body)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < HANG
     assert DEFAULT_MAX_BYTES < 50 * 1024 * 1024
 
 
@@ -96,7 +101,7 @@ def test_plain_parse_returns_the_root():
     assert parse_xml("<?xml version='1.0' encoding='utf-16'?><a>\u00e9</a>").text == "\u00e9"
 
 
-def test_a_large_page_streams_in_bounded_time():
+def test_a_large_page_is_read_whole():
     record = (
         b"<VendorRet><ListID>80000012-1711973002</ListID><EditSequence>1</EditSequence>"
         b"<Name>Vendor</Name><IsActive>true</IsActive><Balance>10.00</Balance></VendorRet>"
@@ -105,7 +110,6 @@ def test_a_large_page_streams_in_bounded_time():
         b'<QBXML><QBXMLMsgsRs><VendorQueryRs requestID="1" statusCode="0" statusSeverity="Info" '
         b'iteratorRemainingCount="9" iteratorID="{x}">' + record * 10_000 + b"</VendorQueryRs></QBXMLMsgsRs></QBXML>"
     )
-    started = time.perf_counter()
     (response,) = parse_responses(body)
     assert len(response.records) == 10_000 and response.has_more
-    assert time.perf_counter() - started < 2.0
+    assert response.records[-1]["list_id"] == "80000012-1711973002"
