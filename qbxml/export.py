@@ -300,10 +300,9 @@ def _change_order_lines(ctx: Context, payload: dict[str, Any], job: str) -> tupl
             amount=amount,
             class_name=cost_type,
             customer_full_name=job,
-            description=f"{marker} {descriptions[key]}".strip(),
+            description=f"{marker} {descriptions[(changed_line, code, cost_type)]}".strip(),
         )
-        for key, amount in summed.items()
-        for (_, code, cost_type) in [key]
+        for (changed_line, code, cost_type), amount in summed.items()
     )
 
 
