@@ -62,20 +62,25 @@ def tab_counts(object_type: str | None = None) -> dict[str, int]:
     return {"ready_to_import": 0, **counts}
 
 
-def erp_summaries(records: list[Model]) -> dict[tuple[type[Model], int], dict[str, Any]]:
-    """The workflow fields of many records of one or more types: two queries per type, whatever the count."""
+def items_for_records(records: list[Model], *, with_history: bool = False) -> dict[tuple[type[Model], int], ErpItem]:
+    """The workflow items of many records (one query per type); a record never sent has none."""
     by_model: dict[type[Model], list[int]] = {}
     for record in records:
         by_model.setdefault(type(record), []).append(record.pk)
-    summaries: dict[tuple[type[Model], int], dict[str, Any]] = {}
+    found: dict[tuple[type[Model], int], ErpItem] = {}
     for model, ids in by_model.items():
-        items = ErpItem.objects.filter(content_type=content_type_of(model), object_id__in=ids).prefetch_related(
-            Prefetch("events", queryset=ErpEvent.objects.select_related("actor"))
-        )
-        found = {item.object_id: item for item in items}
-        for pk in ids:
-            summaries[(model, pk)] = _summary(found.get(pk))
-    return summaries
+        items = ErpItem.objects.filter(content_type=content_type_of(model), object_id__in=ids)
+        if with_history:
+            items = items.prefetch_related(Prefetch("events", queryset=ErpEvent.objects.select_related("actor")))
+        for item in items:
+            found[(model, item.object_id)] = item
+    return found
+
+
+def erp_summaries(records: list[Model]) -> dict[tuple[type[Model], int], dict[str, Any]]:
+    """The workflow fields of many records of one or more types: two queries per type, whatever the count."""
+    items = items_for_records(records, with_history=True)
+    return {(type(record), record.pk): _summary(items.get((type(record), record.pk))) for record in records}
 
 
 def _summary(item: ErpItem | None) -> dict[str, Any]:
@@ -146,18 +151,6 @@ def queue_counts() -> dict[str, dict[str, int]]:
             {name: values[name] for name in aggregates}
         )
     return counts
-
-
-def items_for_records(records: list[Model]) -> dict[tuple[type[Model], int], ErpItem]:
-    """The workflow items of many records (one query per type); a record never sent has none."""
-    by_model: dict[type[Model], list[int]] = {}
-    for record in records:
-        by_model.setdefault(type(record), []).append(record.pk)
-    found: dict[tuple[type[Model], int], ErpItem] = {}
-    for model, ids in by_model.items():
-        for item in ErpItem.objects.filter(content_type=content_type_of(model), object_id__in=ids):
-            found[(model, item.object_id)] = item
-    return found
 
 
 def latest_rejections(item_ids: list[int]) -> dict[int, ErpEvent]:

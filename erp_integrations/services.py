@@ -29,6 +29,7 @@ from erp_integrations.errors import (
 from erp_integrations.exportables import ExportableType, exportable_type_of, is_exportable
 from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
 from erp_integrations.permissions import Action
+from erp_integrations.selectors import items_for_records
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked
 from procore_sync import models as ps
 from qbxml.lib import limits
@@ -215,18 +216,7 @@ def _check_dependencies(spec: ExportableType, record: Model, label: str) -> list
 
 def _states_of(records: list[Model]) -> dict[tuple[type[Model], int], tuple[str, int]]:
     """The workflow states (and item ids) of many records in one query per type."""
-    by_model: dict[type[Model], list[int]] = {}
-    for record in records:
-        by_model.setdefault(type(record), []).append(record.pk)
-    states: dict[tuple[type[Model], int], tuple[str, int]] = {}
-    for model, ids in by_model.items():
-        content_type = ContentType.objects.get_for_model(model)
-        rows = ErpItem.objects.filter(content_type=content_type, object_id__in=ids).values_list(
-            "object_id", "state", "pk"
-        )
-        for object_id, state, item_id in rows:
-            states[(model, object_id)] = (state, item_id)
-    return states
+    return {key: (item.state, item.pk) for key, item in items_for_records(records).items()}
 
 
 def _accept_options(spec: ExportableType, record: Model, options: dict[str, Any]) -> dict[str, Any]:

@@ -169,20 +169,23 @@ def _prepare(data: bytes | str, max_bytes: int) -> bytes:
     return data
 
 
+# Both parsers: no entities, no DTD, no network, libxml2's default size limits, no comments or PIs kept.
+_HARDENED: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def parse_xml(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Element:
     """Parse a whole document with the hardened settings and return its root element."""
     raw = _prepare(data, max_bytes)
     parser = etree.XMLParser(  # type: ignore[call-overload]  # the stubs predate lxml 6's decompress
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=False,
-        collect_ids=False,
-        decompress=False,
+        **_HARDENED, recover=False, collect_ids=False, decompress=False
     )
     try:
         root = etree.fromstring(raw, parser)
@@ -205,13 +208,7 @@ def iter_responses(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
     events = etree.iterparse(
         io.BytesIO(raw),
         events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
+        **_HARDENED,
     )
     depth = 0
     in_messages = False
