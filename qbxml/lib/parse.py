@@ -198,13 +198,29 @@ def parse_xml(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Element:
     return root
 
 
-def iter_responses(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Response]:
-    """Stream the `*Rs` of a QBXML response document, in document order.
+# Answers to our own messages are well under this: read whole, which is several times faster than
+# streaming. Bigger documents (pages of a large query) stream, so their cost is the dicts, not the tree.
+WHOLE_DOCUMENT_BYTES = 4 * 1024 * 1024
 
-    Raises QbxmlParseError when it reaches a problem, possibly after yielding the responses before it;
-    use `parse_responses` to get all or nothing.
+
+def iter_responses(
+    data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES, *, only: frozenset[str] | None = None
+) -> Iterator[Response]:
+    """The `*Rs` of a QBXML response document, in document order.
+
+    `only`: the qbXML tags to read in each record and line (with everything inside them); the others are
+    skipped. Raises QbxmlParseError when it reaches a problem; a streamed document may have yielded the
+    responses before it. Use `parse_responses` to get all or nothing.
     """
     raw = _prepare(data, max_bytes)
+    if len(raw) <= WHOLE_DOCUMENT_BYTES:
+        try:
+            root = parse_xml(raw, max_bytes)
+        except QbxmlParseError:
+            pass  # streamed below: the responses before the problem are still read, then the same error
+        else:
+            yield from _responses_of_tree(root, only)
+            return
     events = etree.iterparse(
         io.BytesIO(raw),
         events=("start", "end"),
@@ -220,13 +236,12 @@ def iter_responses(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
                 if depth == 1:
                     if element.getroottree().docinfo.doctype:
                         raise QbxmlParseError("the document has a DOCTYPE; qbXML never does, and DTDs are refused")
-                    if element.tag != "QBXML":
-                        raise QbxmlParseError(f"expected a QBXML document, found {element.tag!r}")
+                    _check_root(element)
                 elif depth == 2:
                     in_messages = element.tag == "QBXMLMsgsRs"
                 continue
             if in_messages and depth == 4 and isinstance(element.tag, str) and element.tag.endswith("Ret"):
-                records.append(_record(element))
+                records.append(_record(element, only))
                 _drop(element)
             elif in_messages and depth == 3:
                 yield _response(element, records)
@@ -235,6 +250,25 @@ def iter_responses(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
             depth -= 1
     except etree.XMLSyntaxError as exc:
         raise QbxmlParseError(f"the document is not well-formed XML: {exc}") from None
+
+
+def _check_root(root: Element) -> None:
+    if root.tag != "QBXML":
+        raise QbxmlParseError(f"expected a QBXML document, found {root.tag!r}")
+
+
+def _responses_of_tree(root: Element, only: frozenset[str] | None) -> Iterator[Response]:
+    _check_root(root)
+    for messages in root:
+        if messages.tag != "QBXMLMsgsRs":
+            continue
+        for rs in messages:
+            if not isinstance(rs.tag, str):
+                continue
+            records = [
+                _record(ret, only) for ret in rs if isinstance(ret.tag, str) and ret.tag.endswith("Ret")
+            ]
+            yield _response(rs, records)
 
 
 def parse_responses(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Response]:
@@ -357,50 +391,53 @@ def snake(tag: str) -> str:
     return _CAMEL.sub("_", tag).lower()
 
 
-def _record(ret: Element) -> dict[str, Any]:
+def _record(ret: Element, only: frozenset[str] | None = None) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(_RECORD_KEYS)
     record["type"] = str(ret.tag)[: -len("Ret")]
     record["lines"] = []
     record["applied_to"] = []
     record["linked_txns"] = []
-    _fill(record, ret, str(ret.tag))
+    _fill(record, ret, str(ret.tag), only)
     if record["total_amount"] is None:
         record["total_amount"] = next((record[key] for key in _TOTAL_FIELDS[1:] if record.get(key) is not None), None)
     return record
 
 
-def _fill(target: dict[str, Any], element: Element, where: str) -> None:
+def _fill(target: dict[str, Any], element: Element, where: str, only: frozenset[str] | None = None) -> None:
+    """Read `element`'s children into `target`. `where` is the path for error messages; the children's
+    paths are built only when one is wrong, since most documents have none."""
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        path = f"{where}/{tag}"
         if tag in _LINE_TAGS:
-            target.setdefault("lines", []).append(_line(child, _LINE_TAGS[tag], path))
+            target.setdefault("lines", []).append(_line(child, _LINE_TAGS[tag], f"{where}/{tag}", only))
         elif tag in _GROUP_LINE_TAGS:
             for grandchild in child:
                 if isinstance(grandchild.tag, str) and grandchild.tag in _LINE_TAGS:
-                    line = _line(grandchild, _LINE_TAGS[grandchild.tag], f"{path}/{grandchild.tag}")
-                    target.setdefault("lines", []).append(line)
+                    path = f"{where}/{tag}/{grandchild.tag}"
+                    target.setdefault("lines", []).append(_line(grandchild, _LINE_TAGS[grandchild.tag], path, only))
+        elif only is not None and tag not in only:
+            continue
         elif tag in _REPEATED:
             target.setdefault(_REPEATED[tag], []).append(
-                _nested(child, path) if len(child) else _value(tag, child.text, path)
+                _nested(child, f"{where}/{tag}") if len(child) else _value(tag, child.text, where)
             )
         elif tag.endswith("Ref") and len(child):
             prefix = snake(tag[: -len("Ref")])
             for part in child:
                 if part.tag == "ListID" and target.get(f"{prefix}_list_id") is None:
-                    target[f"{prefix}_list_id"] = _value("ListID", part.text, f"{path}/ListID")
+                    target[f"{prefix}_list_id"] = _value("ListID", part.text, f"{where}/{tag}")
                 elif part.tag == "FullName" and target.get(f"{prefix}_full_name") is None:
-                    target[f"{prefix}_full_name"] = _value("FullName", part.text, f"{path}/FullName")
+                    target[f"{prefix}_full_name"] = _value("FullName", part.text, f"{where}/{tag}")
         elif len(child):
             key = snake(tag)
             if target.get(key) is None:
-                target[key] = _nested(child, path)
+                target[key] = _nested(child, f"{where}/{tag}")
         else:
             key = snake(tag)
             if target.get(key) is None:
-                target[key] = _value(tag, child.text, path)
+                target[key] = _value(tag, child.text, where)
 
 
 def _nested(element: Element, where: str) -> dict[str, Any]:
@@ -409,19 +446,20 @@ def _nested(element: Element, where: str) -> dict[str, Any]:
     return result
 
 
-def _line(element: Element, line_type: str, where: str) -> dict[str, Any]:
+def _line(element: Element, line_type: str, where: str, only: frozenset[str] | None = None) -> dict[str, Any]:
     line: dict[str, Any] = dict.fromkeys(_LINE_KEYS)
     line["line_type"] = line_type
-    _fill(line, element, where)
+    _fill(line, element, where, only)
     return line
 
 
-def _value(tag: str, text: str | None, where: str) -> Any:
+def _value(tag: str, text: str | None, parent: str) -> Any:
+    """The typed value of the leaf `tag` (under the path `parent`, for errors)."""
     if text is None:
         typed = tag in AMOUNT_FIELDS or tag in DECIMAL_FIELDS or tag in BOOL_FIELDS
         return None if typed or tag in DATE_FIELDS or tag in INT_FIELDS else ""
     if tag in AMOUNT_FIELDS or tag in DECIMAL_FIELDS:
-        return _decimal(where, text)
+        return _decimal(f"{parent}/{tag}", text)
     if tag in BOOL_FIELDS:
         value = text.strip().lower()
         if value in ("true", "1"):
@@ -430,16 +468,16 @@ def _value(tag: str, text: str | None, where: str) -> Any:
             return False
         if not value:
             return None
-        raise QbxmlParseError(f"{where}: {text[:40]!r} is not true or false")
+        raise QbxmlParseError(f"{parent}/{tag}: {text[:40]!r} is not true or false")
     if tag in DATE_FIELDS:
         if not text.strip():
             return None
         try:
             return date.fromisoformat(text.strip())
         except ValueError:
-            raise QbxmlParseError(f"{where}: {text[:40]!r} is not a date") from None
+            raise QbxmlParseError(f"{parent}/{tag}: {text[:40]!r} is not a date") from None
     if tag in INT_FIELDS:
-        return _optional_int(where, text)
+        return _optional_int(f"{parent}/{tag}", text)
     return text
 
 
