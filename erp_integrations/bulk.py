@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connections, models, router, transaction
 from django.db.models import Model
 
+
 def _as_text(value: Any) -> str:
     # Choices enums are str subclasses; drivers may adapt an Enum by its name, so plain str it is.
     return value if type(value) is str else str(value)

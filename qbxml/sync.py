@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -118,25 +119,75 @@ def _known_support_keys(connection: QbConnection) -> set[str]:
 # --- from requests to a message --------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class QueuedRequest:
+    """A `QbRequest` row as the queue works on it: read as a tuple, written back with `update_rows`.
+
+    The queue handles hundreds of requests per message; building model instances for them cost more
+    than everything else the server does per request.
+    """
+
+    pk: int
+    connection_id: int
+    item_id: int | None
+    kind: str
+    target: str
+    support_key: str
+    needs: list[str]
+    depends_on_items: list[int]
+    sequence: int
+    operation: str
+    status: str
+    attempts: int
+    parse_failures: int
+    pending_check: str
+    repairs: int
+    session_id: int | None
+    message_number: int | None
+    status_code: int | None
+    status_message: str
+    not_before_session: int
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+_QUEUE_FIELDS = tuple(name for name in QueuedRequest.__slots__ if name not in ("sent_at", "answered_at"))  # type: ignore[attr-defined]
+
+
+def _read_queue(rows: Any, *extra: str) -> list[QueuedRequest]:
+    """The requests of a QbRequest queryset (or, with `extra` fields, (request, *extras) tuples)."""
+    fields = [("id" if name == "pk" else name) for name in _QUEUE_FIELDS]
+    values = rows.values_list(*fields, *extra)
+    if not extra:
+        return [QueuedRequest(*row) for row in values]
+    width = len(fields)
+    return [(QueuedRequest(*row[:width]), *row[width:]) for row in values]  # type: ignore[misc]
+
+
+def _save_requests(requests: list[QueuedRequest], fields: list[str]) -> None:
+    update_rows(requests, fields, model=QbRequest)
+
+
 @dataclass
 class Batch:
-    requests: list[QbRequest] = field(default_factory=list)
+    requests: list[QueuedRequest] = field(default_factory=list)
     elements: list[Any] = field(default_factory=list)
-    failed: list[tuple[QbRequest, str]] = field(default_factory=list)
-    held: list[tuple[QbRequest, str]] = field(default_factory=list)
+    failed: list[tuple[QueuedRequest, str]] = field(default_factory=list)
+    held: list[tuple[QueuedRequest, str]] = field(default_factory=list)
 
 
-_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
+_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence", "depends_on")
 # Dependencies whose own data the export reads: a change order needs its commitment's purchase order and
 # lines, a budget modification its budget's lines. Other dependencies matter only by their state.
 _READ_DEPENDENCIES = {"commitment", "budget"}
 
 
 def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
-    """What the export needs of these items: everything (`full`), or only their state and QuickBooks ids.
+    """What the export needs of these items: everything (`full`), or only their state, QuickBooks ids and
+    dependencies.
 
-    JSON columns cost a decode per row and value, the most expensive part of reading hundreds of items, so
-    they are read only where they are used.
+    The payloads are the most expensive part of reading hundreds of items (a JSON decode each), so they
+    are read only where they are used.
     """
     ids = set(item_ids)
     if not ids:
@@ -153,8 +204,9 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
                 accept_options={},
                 qb_ref=qb_ref,
                 edit_sequence=edit_sequence,
+                depends_on=depends_on or [],
             )
-            for pk, object_type, state, label, qb_ref, edit_sequence in rows.values_list(*_SCALAR_FIELDS)
+            for pk, object_type, state, label, qb_ref, edit_sequence, depends_on in rows.values_list(*_SCALAR_FIELDS)
         }
     return {
         pk: ItemView(
@@ -167,61 +219,90 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
             qb_ref=qb_ref,
             edit_sequence=edit_sequence,
             details=details or {},
-            depends_on=list(depends_on or []),
+            depends_on=depends_on or [],
         )
-        for pk, object_type, state, label, qb_ref, edit_sequence, payload, options, details, depends_on in (
-            rows.values_list(*_SCALAR_FIELDS, "sent_payload", "accept_options", "qb_details", "depends_on")
+        for pk, object_type, state, label, qb_ref, edit_sequence, depends_on, payload, options, details in (
+            rows.values_list(*_SCALAR_FIELDS, "sent_payload", "accept_options", "qb_details")
         )
     }
 
 
-def _views_with_dependencies(item_ids: set[int]) -> dict[int, ItemView]:
-    """The items in full, and what they depend on: by state only, but for a change order's commitment and a
-    modification's budget, whose data the export reads."""
-    views = _item_views(item_ids)
-    dependencies = {dep for view in views.values() for dep in view.depends_on} - set(views)
-    light = _item_views(dependencies, full=False)
-    read = {pk for pk, view in light.items() if view.object_type in _READ_DEPENDENCIES}
-    light.update(_item_views(read))
-    views.update(light)
-    return views
+class _Views:
+    """The items a message needs and the names they refer to, read as the queue is gone through.
+
+    Items are read in full (payload included) only when their request is about to be built, or when an
+    item being built reads their data; other dependencies only by their state.
+    """
+
+    def __init__(self) -> None:
+        self.ctx = Context(settings=export_settings(), items={}, item_names={}, job_names={})
+        self._full: set[int] = set()
+        self._modifications_read = False
+
+    def load(self, item_ids: Iterable[int]) -> Context:
+        wanted = set(item_ids) - self._full
+        if not wanted:
+            return self.ctx
+        items = self.ctx.items
+        full = _item_views(wanted)
+        dependencies = {dep for view in full.values() for dep in view.depends_on} - full.keys()
+        items.update(_item_views(dependencies - items.keys(), full=False))
+        read = {pk for pk in dependencies if pk in items and items[pk].object_type in _READ_DEPENDENCIES}
+        full.update(_item_views(read - self._full))
+        self._full |= full.keys()
+        items.update(full)
+        if not self._modifications_read and any(
+            view.object_type in ("budget", "budget_modification") for view in full.values()
+        ):
+            self._modifications_read = True
+            self.ctx.synced_modifications = _synced_modifications()
+        self._load_names(full.values())
+        return self.ctx
+
+    def _load_names(self, views: Iterable[ItemView]) -> None:
+        """The QuickBooks names of the cost codes and jobs these items name, that are not known yet."""
+        payloads = [view.payload for view in views]
+        payloads += [change for changes in self.ctx.synced_modifications.values() for change in changes]
+        codes: set[str] = set()
+        jobs: set[str] = set()
+        for payload in payloads:
+            if payload.get("job_name"):
+                jobs.add(payload["job_name"])
+            codes.update(line["cost_code"] for line in payload.get("lines") or () if line.get("cost_code"))
+        codes -= self.ctx.item_names.keys()
+        jobs -= self.ctx.job_names.keys()
+        if codes:
+            self.ctx.item_names.update(
+                (code, export.item_full_name(division, code))
+                for code, division in CostCode.objects.filter(code__in=codes).values_list("code", "division__code")
+            )
+        if jobs:
+            # The job's full name is its project's parent customer and its name, as the project was sent.
+            for job, parent in (
+                ErpItem.objects.filter(object_type="project", sent_payload__job_name__in=jobs)
+                .exclude(state=ErpState.DRAFT)
+                .values_list("sent_payload__job_name", "accept_options__parent_customer")
+            ):
+                if job and parent:
+                    self.ctx.job_names[job] = f"{parent}:{job}"
 
 
-def _context(items: dict[int, ItemView]) -> Context:
-    item_names = {
-        code: export.item_full_name(division, code)
-        for code, division in CostCode.objects.values_list("code", "division__code")
-    }
-    job_names = {}
-    for payload, options in (
-        ErpItem.objects.filter(object_type="project")
-        .exclude(state=ErpState.DRAFT)
-        .values_list("sent_payload", "accept_options")
-    ):
-        if payload and options and options.get("parent_customer"):
-            job_names[payload["job_name"]] = f"{options['parent_customer']}:{payload['job_name']}"
-    budgets = [view.id for view in items.values() if view.object_type == "budget"]
+def _synced_modifications() -> dict[int, list[dict[str, Any]]]:
+    """The payloads of the synced budget modifications, by budget: a revised estimate includes them all."""
     modifications: dict[int, list[dict[str, Any]]] = {}
-    if budgets or any(view.object_type == "budget_modification" for view in items.values()):
-        for payload, depends_on in ErpItem.objects.filter(
-            object_type="budget_modification", state=ErpState.SYNCED
-        ).values_list("sent_payload", "depends_on"):
-            for budget_id in depends_on or []:
-                modifications.setdefault(budget_id, []).append(payload or {})
-    return Context(
-        settings=export_settings(),
-        items=items,
-        item_names=item_names,
-        job_names=job_names,
-        synced_modifications=modifications,
-    )
+    for payload, depends_on in ErpItem.objects.filter(
+        object_type="budget_modification", state=ErpState.SYNCED
+    ).values_list("sent_payload", "depends_on"):
+        for budget_id in depends_on or []:
+            modifications.setdefault(budget_id, []).append(payload or {})
+    return modifications
 
 
 def _select(session: QbSession) -> Batch:
     """The next requests to send, in dependency order, each only once what it needs is there or before it."""
     connection = session.connection
     limit = max(1, min(connection.batch_limit, MAX_BATCH))
-    candidates = list(
+    candidates = _read_queue(
         QbRequest.objects.filter(connection=connection, status__in=WAITING)
         .filter(Q(not_before_session__lt=session.pk))
         # Held requests last: they wait for a record that failed, and must not keep ready ones out.
@@ -232,8 +313,7 @@ def _select(session: QbSession) -> Batch:
     batch = Batch()
     if not candidates:
         return batch
-    views = _views_with_dependencies({request.item_id for request in candidates if request.item_id})
-    ctx = _context(views)
+    views = _Views()
     known = _known_support_keys(connection)
     failed_support = dict(
         QbRequest.objects.filter(
@@ -253,50 +333,56 @@ def _select(session: QbSession) -> Batch:
     )
     in_batch_items: set[int] = set()
     in_batch_keys: set[str] = set()
-    for request in candidates:
+    # Most candidates go: their items are read a batch at a time, so the window's tail costs nothing.
+    for start in range(0, len(candidates), limit):
         if len(batch.requests) >= limit:
             break
-        if request.item_id is None:
-            element = (
-                export.support_lookup(_rid(request), request.support_key)
-                if request.pending_check == "exists"
-                else export.support_request(
-                    _rid(request), request.support_key, ctx.settings, _division_names(request.support_key)
+        chunk = candidates[start : start + limit]
+        ctx = views.load(request.item_id for request in chunk if request.item_id)
+        for request in chunk:
+            if len(batch.requests) >= limit:
+                break
+            if request.item_id is None:
+                element = (
+                    export.support_lookup(_rid(request), request.support_key)
+                    if request.pending_check == "exists"
+                    else export.support_request(
+                        _rid(request), request.support_key, ctx.settings, _division_names(request.support_key)
+                    )
                 )
+                _add(batch, request, element)
+                in_batch_keys.add(request.support_key)
+                continue
+            item = ctx.items.get(request.item_id)
+            if item is None or item.state != ErpState.QUEUED:
+                batch.failed.append((request, ""))  # the item left the queue (retrieved by nobody: rejected...)
+                continue
+            kind = KINDS[request.kind]
+            blocked = _blocker(
+                request,
+                ctx.items,
+                set() if kind.waits_for_answers else in_batch_items,
+                known | in_batch_keys,
+                failed_support,
+                held_items,
             )
+            if blocked is not None:
+                if blocked:
+                    batch.held.append((request, blocked))
+                    held_items[request.item_id] = blocked
+                continue
+            held_items.pop(request.item_id, None)
+            try:
+                if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
+                    element = kind.lookup(_rid(request), item, ctx)
+                else:
+                    element = export.request_for(kind, _rid(request), item, ctx)
+            except (ExportError, ValueError) as exc:
+                batch.failed.append((request, f"{item.label} cannot be sent to QuickBooks: {exc}"))
+                continue
+            request.target = kind.target(item, ctx)[:255]
             _add(batch, request, element)
-            in_batch_keys.add(request.support_key)
-            continue
-        item = views.get(request.item_id)
-        if item is None or item.state != ErpState.QUEUED:
-            batch.failed.append((request, ""))  # the item left the queue (retrieved by nobody: rejected...)
-            continue
-        kind = KINDS[request.kind]
-        blocked = _blocker(
-            request,
-            views,
-            set() if kind.waits_for_answers else in_batch_items,
-            known | in_batch_keys,
-            failed_support,
-            held_items,
-        )
-        if blocked is not None:
-            if blocked:
-                batch.held.append((request, blocked))
-                held_items[request.item_id] = blocked
-            continue
-        held_items.pop(request.item_id, None)
-        try:
-            if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
-                element = kind.lookup(_rid(request), item, ctx)
-            else:
-                element = export.request_for(kind, _rid(request), item, ctx)
-        except (ExportError, ValueError) as exc:
-            batch.failed.append((request, f"{item.label} cannot be sent to QuickBooks: {exc}"))
-            continue
-        request.target = kind.target(item, ctx)[:255]
-        _add(batch, request, element)
-        in_batch_items.add(request.item_id)
+            in_batch_items.add(request.item_id)
     return batch
 
 
@@ -305,18 +391,18 @@ def _division_names(key: str) -> dict[str, str]:
     return dict(Division.objects.filter(code=code).values_list("code", "name"))
 
 
-def _rid(request: QbRequest) -> str:
+def _rid(request: QueuedRequest) -> str:
     return str(request.pk)
 
 
-def _add(batch: Batch, request: QbRequest, element: Any) -> None:
+def _add(batch: Batch, request: QueuedRequest, element: Any) -> None:
     request.operation = element.tag.removesuffix("Rq")
     batch.requests.append(request)
     batch.elements.append(element)
 
 
 def _blocker(
-    request: QbRequest,
+    request: QueuedRequest,
     views: dict[int, ItemView],
     in_batch_items: set[int],
     present_keys: set[str],
@@ -359,11 +445,11 @@ def prepare_message(session: QbSession) -> str:
         number = session.messages_sent + 1
         for request in batch.requests:
             request.status = QbRequest.Status.SENT
-            request.session = session
+            request.session_id = session.pk
             request.message_number = number
             request.attempts += 1
             request.sent_at = None  # set when the Web Connector actually takes the message
-        update_rows(
+        _save_requests(
             batch.requests, ["status", "session", "message_number", "attempts", "sent_at", "operation", "target"]
         )
         session.messages_sent = number
@@ -380,17 +466,19 @@ def _settle_unsendable(batch: Batch, session: QbSession) -> None:
         if message and request.item_id:
             outcomes.append(erp.SyncOutcome(request.item_id, False, error=message))
     if batch.failed:
-        update_rows([r for r, _ in batch.failed], ["status", "status_message"])
+        _save_requests([r for r, _ in batch.failed], ["status", "status_message"])
         erp.record_sync_outcomes(outcomes)
         session.failed_count += len(outcomes)
         session.save(update_fields=["failed_count"])
+    changed = []
     for request, message in batch.held:
         if request.status != QbRequest.Status.HELD or request.status_message != message:
             request.status = QbRequest.Status.HELD
             request.status_message = message
-            request.save(update_fields=["status", "status_message"])
+            changed.append(request)
         if request.item_id:
             erp.item_waiting([request.item_id], message)
+    _save_requests(changed, ["status", "status_message"])
 
 
 # --- from QuickBooks' answers to items -------------------------------------------------------------
@@ -400,7 +488,7 @@ def _settle_unsendable(batch: Batch, session: QbSession) -> None:
 class Answers:
     """What one response document changes, gathered to be written at once."""
 
-    requests: list[QbRequest] = field(default_factory=list)
+    requests: list[QueuedRequest] = field(default_factory=list)
     outcomes: list[erp.SyncOutcome] = field(default_factory=list)
     touched: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     list_records: list[QbListRecord] = field(default_factory=list)
@@ -408,34 +496,77 @@ class Answers:
     failed: int = 0
 
 
-def _in_flight(session: QbSession) -> list[QbRequest]:
+def _in_flight(session: QbSession) -> list[QueuedRequest]:
     """Requests of the session that the Web Connector took to QuickBooks and whose answer is not read yet."""
-    return list(
+    return _read_queue(
         QbRequest.objects.select_for_update().filter(
             session=session, status=QbRequest.Status.SENT, sent_at__isnull=False
         )
     )
 
 
+# What the sync reads of QuickBooks' records (`Response.records`): ids, names, reference numbers, the
+# party and its details (to tell the same vendor), and the lines' ids and descriptions. The rest of an
+# answer is skipped unread.
+ANSWER_TAGS = frozenset(
+    {
+        "ListID",
+        "TxnID",
+        "EditSequence",
+        "Name",
+        "FullName",
+        "RefNumber",
+        "VendorRef",
+        "CustomerRef",
+        "VendorAddress",
+        "BillAddress",
+        "Phone",
+        "Email",
+        "TxnLineID",
+        "Desc",
+    }
+)
+
+
+def _read_answers(response: str) -> tuple[list[Response], str]:
+    """The answers of a response document that could be read, and the problem that stopped the rest."""
+    answers: list[Response] = []
+    try:
+        for answer in iter_responses(response, only=ANSWER_TAGS):
+            answers.append(answer)
+    except QbxmlParseError as exc:
+        return answers, str(exc)
+    return answers, ""
+
+
+def _needs_payload(request: QueuedRequest, answer: Response) -> bool:
+    """Whether reading this answer needs the item's payload: anything but a plain success, and purchase
+    orders, whose line ids are kept by line number."""
+    return bool(request.pending_check) or not (answer.ok and answer.records) or request.kind == "purchase_order"
+
+
 def apply_answer(session: QbSession, response: str) -> None:
     """Read QuickBooks' answer to the session's message. The same answer read twice changes nothing."""
     with transaction.atomic():
         in_flight = {_rid(request): request for request in _in_flight(session)}
-        views = _views_with_dependencies({r.item_id for r in in_flight.values() if r.item_id})
-        ctx = _context(views)
+        responses, problem = _read_answers(response)
+        answered = []
+        for answer in responses:
+            request = in_flight.pop(answer.request_id or "", None)
+            if request is not None:  # else an answer read before (the Web Connector sent it again), or not ours
+                answered.append((request, answer))
+        views = _Views()
+        views.ctx.items.update(_item_views({r.item_id for r in in_flight.values() if r.item_id}, full=False))
+        views.ctx.items.update(_item_views({r.item_id for r, _ in answered if r.item_id}, full=False))
+        ctx = views.load(request.item_id for request, answer in answered if _needs_payload(request, answer))
         answers = Answers()
         failed_in_message: set[int | str] = set()
-        unreadable = False
-        try:
-            for answer in iter_responses(response):
-                request = in_flight.pop(answer.request_id or "", None)
-                if request is None:
-                    continue  # an answer read before (the Web Connector sent it again), or not ours
-                _apply_one(request, answer, session, views, ctx, answers, failed_in_message)
-        except QbxmlParseError as exc:
-            unreadable = True
-            session.last_error = f"The answer from QuickBooks could not be read: {exc}"
-            logger.warning("Unreadable answer in session %s: %s", session.pk, exc)
+        for request, answer in answered:
+            _apply_one(request, answer, session, ctx.items, ctx, answers, failed_in_message)
+        unreadable = bool(problem)
+        if unreadable:
+            session.last_error = f"The answer from QuickBooks could not be read: {problem}"
+            logger.warning("Unreadable answer in session %s: %s", session.pk, problem)
         if not answers.requests and not unreadable:
             return
         numbers = {request.message_number for request in answers.requests} or {
@@ -446,7 +577,7 @@ def apply_answer(session: QbSession, response: str) -> None:
         for request in in_flight.values():
             if request.message_number in numbers:
                 if unreadable:  # QuickBooks may well have carried it out: ask before sending it again
-                    view = views.get(request.item_id) if request.item_id else None
+                    view = ctx.items.get(request.item_id) if request.item_id else None
                     request.status = QbRequest.Status.IN_DOUBT
                     request.pending_check = _doubt_check(request, view.qb_ref if view else "")
                 else:  # stopOnError: QuickBooks stopped before it
@@ -463,7 +594,7 @@ def apply_answer(session: QbSession, response: str) -> None:
 
 
 def _apply_one(
-    request: QbRequest,
+    request: QueuedRequest,
     answer: Response,
     session: QbSession,
     views: dict[int, ItemView],
@@ -518,7 +649,7 @@ def _apply_one(
     _error(request, kind, item, answer, session, ctx, answers, failed_in_message)
 
 
-def _apply_support(request: QbRequest, answer: Response, session: QbSession, answers: Answers) -> None:
+def _apply_support(request: QueuedRequest, answer: Response, session: QbSession, answers: Answers) -> None:
     check, request.pending_check = request.pending_check, ""
     if check == "exists" and not (answer.ok and answer.records):
         word = {"class": "class", "parent_item": "item", "customer": "customer"}[request.support_key.partition(":")[0]]
@@ -555,7 +686,7 @@ def _apply_support(request: QbRequest, answer: Response, session: QbSession, ans
 
 
 def _done(
-    request: QbRequest,
+    request: QueuedRequest,
     kind: export.Kind,
     item: ItemView,
     record: dict[str, Any],
@@ -589,14 +720,16 @@ def _done(
         )
 
 
-def _fail(request: QbRequest, item: ItemView, message: str, answers: Answers) -> None:
+def _fail(request: QueuedRequest, item: ItemView, message: str, answers: Answers) -> None:
     request.status = QbRequest.Status.FAILED
     request.status_message = message
     answers.outcomes.append(erp.SyncOutcome(item.id, False, error=message))
     answers.failed += 1
 
 
-def _retry_later(request: QbRequest, session: QbSession, message: str, item: ItemView | None, answers: Answers) -> None:
+def _retry_later(
+    request: QueuedRequest, session: QbSession, message: str, item: ItemView | None, answers: Answers
+) -> None:
     """Locked or in use in QuickBooks: try again in the next session, a bounded number of times."""
     if request.attempts >= MAX_TRANSIENT_ATTEMPTS:
         final = f"{message} (tried {request.attempts} times; giving up)"
@@ -611,7 +744,7 @@ def _retry_later(request: QbRequest, session: QbSession, message: str, item: Ite
 
 
 def _error(
-    request: QbRequest,
+    request: QueuedRequest,
     kind: export.Kind,
     item: ItemView,
     answer: Response,
@@ -667,7 +800,7 @@ def _describe(record: dict[str, Any]) -> str:
 
 
 def _resolve_name_in_use(
-    request: QbRequest, kind: export.Kind, item: ItemView, answer: Response, ctx: Context, answers: Answers
+    request: QueuedRequest, kind: export.Kind, item: ItemView, answer: Response, ctx: Context, answers: Answers
 ) -> None:
     target = kind.target(item, ctx)
     record = answer.records[0] if answer.ok and answer.records else None
@@ -715,7 +848,7 @@ def _refresh(
 
 
 def _write(answers: Answers, session: QbSession) -> None:
-    update_rows(
+    _save_requests(
         answers.requests,
         [
             "status",
@@ -764,7 +897,7 @@ def apply_parse_failure(session: QbSession, hresult: str, message: str) -> None:
                     request.status = QbRequest.Status.FAILED
                     if request.item_id:
                         outcomes.append(erp.SyncOutcome(request.item_id, False, error=text))
-        update_rows(requests, ["status", "status_message", "parse_failures"])
+        _save_requests(requests, ["status", "status_message", "parse_failures"])
         erp.record_sync_outcomes(outcomes)
         # Halve the next messages until the request QuickBooks cannot read is found alone.
         connection.batch_limit = max(1, len(requests) // 2)
@@ -798,15 +931,16 @@ def mark_in_doubt(connection: QbConnection, current: QbSession) -> int:
     """Requests sent by an earlier session whose answer never came: ask QuickBooks before adding again."""
     stale = QbRequest.objects.filter(connection=connection, status=QbRequest.Status.SENT).exclude(session=current)
     never_sent = stale.filter(sent_at__isnull=True).update(status=QbRequest.Status.READY)
-    doubtful = list(stale.filter(sent_at__isnull=False).select_related("item"))
-    for request in doubtful:
+    doubtful = []
+    for request, qb_ref in _read_queue(stale.filter(sent_at__isnull=False), "item__qb_ref"):  # type: ignore[misc]
         request.status = QbRequest.Status.IN_DOUBT
-        request.pending_check = _doubt_check(request, request.item.qb_ref if request.item else "")
-    update_rows(doubtful, ["status", "pending_check"])
+        request.pending_check = _doubt_check(request, qb_ref or "")
+        doubtful.append(request)
+    _save_requests(doubtful, ["status", "pending_check"])
     return never_sent + len(doubtful)
 
 
-def _doubt_check(request: QbRequest, qb_ref: str) -> str:
+def _doubt_check(request: QueuedRequest, qb_ref: str) -> str:
     """The look-up to make before sending again a request QuickBooks may have carried out.
 
     An Add may have happened: look for the record first (a change order's lines by their marker). A Mod
@@ -838,9 +972,8 @@ def remaining_for(session: QbSession) -> int:
 
 def preview_message(item: ErpItem) -> str:
     """The qbXML that exporting `item` sends (with what QuickBooks is known to hold now), for people."""
-    views = _views_with_dependencies({item.pk})
-    ctx = _context(views)
-    view = views[item.pk]
+    ctx = _Views().load([item.pk])
+    view = ctx.items[item.pk]
     kind = KINDS[export.KIND_OF_TYPE[item.object_type]]
     try:
         element = export.request_for(kind, "1", view, ctx)

@@ -265,9 +265,7 @@ def _responses_of_tree(root: Element, only: frozenset[str] | None) -> Iterator[R
         for rs in messages:
             if not isinstance(rs.tag, str):
                 continue
-            records = [
-                _record(ret, only) for ret in rs if isinstance(ret.tag, str) and ret.tag.endswith("Ret")
-            ]
+            records = [_record(ret, only) for ret in rs if isinstance(ret.tag, str) and ret.tag.endswith("Ret")]
             yield _response(rs, records)
 
 
