@@ -33,18 +33,54 @@ def _converter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _row_builder(fields: Sequence[Any], connection: Any) -> Callable[[Any], list[Any]]:
-    attnames = [field.attname for field in fields]
-    converters = [_converter(field, connection) for field in fields]
+def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], Any] | None]:
+    return [_converter(field, connection) for field in fields]
 
-    def row(obj: Any) -> list[Any]:
-        values = []
-        for attname, convert in zip(attnames, converters, strict=True):
-            value = getattr(obj, attname)
-            values.append(value if convert is None or value is None else convert(value))
-        return values
 
-    return row
+def _convert(row: Sequence[Any], converters: list[Callable[[Any], Any] | None]) -> list[Any]:
+    return [
+        value if convert is None or value is None else convert(value)
+        for value, convert in zip(row, converters, strict=False)
+    ]
+
+
+def update_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write `fields` of many rows of `model`, each row given as its values in `fields` order followed by
+    its primary key. Returns the number of rows."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    model_fields = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in model_fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
+    converters = [*_converters(model_fields, connection), None]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.executemany(sql, [_convert(row, converters) for row in rows])
+    return len(rows)
+
+
+def insert_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert many rows of `model`, each given as its values in `fields` order (the other columns must have
+    database defaults or be nullable: pass every field that has a Python default). Returns the number."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    model_fields = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in model_fields)  # type: ignore[union-attr]
+    placeholders = ", ".join(["%s"] * len(model_fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    converters = _converters(model_fields, connection)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.executemany(sql, [_convert(row, converters) for row in rows])
+    return len(rows)
 
 
 def update_rows(objects: Iterable[Any], fields: Sequence[str], *, model: type[Model] | None = None) -> int:
@@ -53,18 +89,8 @@ def update_rows(objects: Iterable[Any], fields: Sequence[str], *, model: type[Mo
     if not objects:
         return 0
     model = model or type(objects[0])
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in model_fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
-    row = _row_builder(model_fields, connection)
-    rows = [[*row(obj), obj.pk] for obj in objects]
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    return len(objects)
+    attnames = [model._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]
+    return update_values(model, fields, ([*(getattr(obj, name) for name in attnames), obj.pk] for obj in objects))
 
 
 def insert_rows(objects: Iterable[Model]) -> int:
@@ -77,21 +103,7 @@ def insert_rows(objects: Iterable[Model]) -> int:
     if not objects:
         return 0
     model = type(objects[0])
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     # pre_save fills auto_now and auto_now_add fields, as Model.save would.
-    for obj in objects:
-        for field in fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                field.pre_save(obj, True)
-    row = _row_builder(fields, connection)
-    rows = [row(obj) for obj in objects]
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    return len(objects)
+    rows = [[field.pre_save(obj, True) for field in fields] for obj in objects]
+    return insert_values(model, [field.name for field in fields], rows)

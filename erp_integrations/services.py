@@ -17,7 +17,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from erp_integrations import permissions, tasks
-from erp_integrations.bulk import insert_rows, update_rows
+from erp_integrations.bulk import insert_values, update_values
 from erp_integrations.errors import (
     AcceptOptionsInvalid,
     DependencyNotReady,
@@ -297,56 +297,54 @@ class SyncOutcome:
 
 
 _SYNC_FIELDS = ["state", "updated_at", "qb_ref", "qb_edit_sequence", "qb_details", "erp_error"]
+_EVENT_FIELDS = ["item", "actor", "action", "from_state", "to_state", "reason", "payload", "created_at"]
 
 
-def record_sync_outcomes(outcomes: list[SyncOutcome]) -> list[ErpItem]:
+def record_sync_outcomes(outcomes: list[SyncOutcome]) -> int:
     """Apply QuickBooks' answers to their items: synced or failed, in one transaction, with their history.
 
     Called by the connector inside the transaction that also closes the requests, so an answer and the
     items' states are committed together or not at all. Items no longer queued are left as they are.
+    Returns how many items moved.
+
+    An answer holds hundreds of items: they are read and written as rows, not model instances, and their
+    payloads are never decoded (what QuickBooks received is copied from what was sent, in the database).
     """
     if not outcomes:
-        return []
+        return 0
     with transaction.atomic():
-        # Only what the step reads: an answer for hundreds of items must not decode their payloads.
-        items = {
-            item.pk: item
-            for item in ErpItem.objects.select_for_update()
-            .only("id", "state", "label", "qb_details")
+        current = {
+            pk: (state, details)
+            for pk, state, details in ErpItem.objects.select_for_update()
             .filter(pk__in={o.item_id for o in outcomes})
+            .values_list("id", "state", "qb_details")
         }
-        moved: list[ErpItem] = []
-        synced_ids: list[int] = []
-        events: list[ErpEvent] = []
+        now = timezone.now()
+        synced_rows: list[list[Any]] = []
+        failed_rows: list[list[Any]] = []
+        event_rows: list[list[Any]] = []
         for outcome in outcomes:
-            item = items.get(outcome.item_id)
-            if item is None or item.state != ErpState.QUEUED:
-                continue
+            state, details = current.get(outcome.item_id, (None, None))
+            step = Step.SYNC_SUCCEEDED if outcome.ok else Step.SYNC_FAILED
+            if state not in TRANSITIONS[step].sources:
+                continue  # no longer queued: retrieved, rejected or answered already
+            target = TRANSITIONS[step].target
             if outcome.ok:
-                event = _move(
-                    item,
-                    Step.SYNC_SUCCEEDED,
-                    None,
-                    reason=outcome.note,
-                    payload={"qb_ref": outcome.qb_ref, "edit_sequence": outcome.edit_sequence},
-                    fields={
-                        "qb_ref": outcome.qb_ref,
-                        "qb_edit_sequence": outcome.edit_sequence,
-                        "qb_details": {**item.qb_details, **outcome.details},
-                        "erp_error": "",
-                    },
-                )
-                synced_ids.append(item.pk)
+                merged = {**(details or {}), **outcome.details}
+                synced_rows.append([target, now, outcome.qb_ref, outcome.edit_sequence, merged, "", outcome.item_id])
+                reason, payload = outcome.note, {"qb_ref": outcome.qb_ref, "edit_sequence": outcome.edit_sequence}
             else:
-                event = _move(item, Step.SYNC_FAILED, None, reason=outcome.error, fields={"erp_error": outcome.error})
-            moved.append(item)
-            events.append(event)
-        update_rows(moved, _SYNC_FIELDS)
+                failed_rows.append([target, now, outcome.error, outcome.item_id])
+                reason, payload = outcome.error, None
+            event_rows.append([outcome.item_id, None, step.value, state, target, reason, payload, now])
+        update_values(ErpItem, _SYNC_FIELDS, synced_rows)
+        update_values(ErpItem, ["state", "updated_at", "erp_error"], failed_rows)
+        synced_ids = [row[-1] for row in synced_rows]
         if synced_ids:
             # What QuickBooks received is what was sent: copied in the database, never decoded here.
             ErpItem.objects.filter(pk__in=synced_ids).update(synced_payload=F("sent_payload"))
-        insert_rows(events)
-    return moved
+        insert_values(ErpEvent, _EVENT_FIELDS, event_rows)
+    return len(event_rows)
 
 
 def item_synced(
