@@ -10,7 +10,7 @@ rows are read without building model instances).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models, router, transaction
@@ -44,9 +44,12 @@ def _convert(row: Sequence[Any], converters: list[Callable[[Any], Any] | None]) 
     ]
 
 
-def update_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def update_values(
+    model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, copy: Mapping[str, str] | None = None
+) -> int:
     """Write `fields` of many rows of `model`, each row given as its values in `fields` order followed by
-    its primary key. Returns the number of rows."""
+    its primary key. `copy` sets more fields of the same rows from others ({"to": "from"}), in the
+    database. Returns the number of rows."""
     rows = list(rows)
     if not rows:
         return 0
@@ -55,8 +58,11 @@ def update_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequ
     meta = model._meta
     model_fields = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in model_fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
+    assignments = [f"{quote(str(field.column))} = %s" for field in model_fields]  # type: ignore[union-attr]
+    for target, source in (copy or {}).items():
+        assignments.append(f"{quote(str(meta.get_field(target).column))} = {quote(str(meta.get_field(source).column))}")  # type: ignore[union-attr]
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column))
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} = %s"  # noqa: S608
     converters = [*_converters(model_fields, connection), None]
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.executemany(sql, [_convert(row, converters) for row in rows])

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 
 from erp_integrations import permissions, tasks
@@ -337,12 +337,9 @@ def record_sync_outcomes(outcomes: list[SyncOutcome]) -> int:
                 failed_rows.append([target, now, outcome.error, outcome.item_id])
                 reason, payload = outcome.error, None
             event_rows.append([outcome.item_id, None, step.value, state, target, reason, payload, now])
-        update_values(ErpItem, _SYNC_FIELDS, synced_rows)
+        # What QuickBooks received is what was sent: copied in the database, never decoded here.
+        update_values(ErpItem, _SYNC_FIELDS, synced_rows, copy={"synced_payload": "sent_payload"})
         update_values(ErpItem, ["state", "updated_at", "erp_error"], failed_rows)
-        synced_ids = [row[-1] for row in synced_rows]
-        if synced_ids:
-            # What QuickBooks received is what was sent: copied in the database, never decoded here.
-            ErpItem.objects.filter(pk__in=synced_ids).update(synced_payload=F("sent_payload"))
         insert_values(ErpEvent, _EVENT_FIELDS, event_rows)
     return len(event_rows)
 

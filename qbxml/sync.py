@@ -21,7 +21,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from erp_integrations import services as erp
-from erp_integrations.bulk import insert_rows, update_rows
+from erp_integrations.bulk import insert_values, update_rows
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -56,18 +56,41 @@ def default_connection() -> QbConnection | None:
 # --- from accepted items to requests ---------------------------------------------------------------
 
 
+# A new request: its own fields, then every other column at its model default.
+_NEW_REQUEST_FIELDS = [
+    "connection",
+    "item",
+    "kind",
+    "support_key",
+    "target",
+    "needs",
+    "depends_on_items",
+    "sequence",
+    "created_at",
+    "operation",
+    "status",
+    "attempts",
+    "parse_failures",
+    "pending_check",
+    "repairs",
+    "request_xml",
+    "status_message",
+    "not_before_session",
+]
+_NEW_REQUEST_DEFAULTS = ("", QbRequest.Status.READY, 0, 0, "", 0, "", "", 0)
+
+
 def enqueue_accepted(connection: QbConnection) -> int:
     """Give every queued item without a live request one, on the default connection. Returns how many."""
     if not connection.is_default:
         return 0
     live = QbRequest.objects.filter(item=OuterRef("pk"), status__in=ACTIVE)
-    items = list(
+    items = (
         ErpItem.objects.filter(state=ErpState.QUEUED, record_deleted_at__isnull=True)
         .exclude(Exists(live))
-        .only("pk", "object_type", "sent_payload", "accept_options", "depends_on", "qb_ref")
+        .order_by("pk")
+        .values_list("pk", "object_type", "sent_payload", "accept_options", "depends_on")
     )
-    if not items:
-        return 0
     settings = export_settings()
     known = _known_support_keys(connection)
     pending_support = set(
@@ -75,36 +98,22 @@ def enqueue_accepted(connection: QbConnection) -> int:
             "support_key", flat=True
         )
     )
-    new_requests: list[QbRequest] = []
-    for item in items:
-        kind = export.KIND_OF_TYPE[item.object_type]
-        payload = item.sent_payload or {}
-        needs = export.support_keys(item.object_type, payload, item.accept_options or {}, settings)
+    now = timezone.now()
+    rows: list[tuple[Any, ...]] = []
+
+    def add(item_id: int | None, kind: str, key: str, target: str, needs: list[str], depends_on: list[int]) -> None:
+        own = (connection.pk, item_id, kind, key, target, needs, depends_on, export.SEQUENCE[kind], now)
+        rows.append(own + _NEW_REQUEST_DEFAULTS)
+
+    for item_id, object_type, payload, options, depends_on in items:
+        needs = export.support_keys(object_type, payload or {}, options or {}, settings)
         for key in needs:
             if key not in known and key not in pending_support:
                 pending_support.add(key)
-                support_kind = key.partition(":")[0]
-                new_requests.append(
-                    QbRequest(
-                        connection=connection,
-                        kind=support_kind,
-                        support_key=key,
-                        target=key.partition(":")[2],
-                        sequence=export.SEQUENCE[support_kind],
-                    )
-                )
-        new_requests.append(
-            QbRequest(
-                connection=connection,
-                item=item,
-                kind=kind,
-                needs=needs,
-                depends_on_items=list(item.depends_on or []),
-                sequence=export.SEQUENCE[kind],
-            )
-        )
-    insert_rows(new_requests)
-    return len(new_requests)
+                support_kind, _, name = key.partition(":")
+                add(None, support_kind, key, name, [], [])
+        add(item_id, export.KIND_OF_TYPE[object_type], "", "", needs, list(depends_on or []))
+    return insert_values(QbRequest, _NEW_REQUEST_FIELDS, rows)
 
 
 def _known_support_keys(connection: QbConnection) -> set[str]:
@@ -176,17 +185,16 @@ class Batch:
     held: list[tuple[QueuedRequest, str]] = field(default_factory=list)
 
 
-_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence", "depends_on")
+_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
 # Dependencies whose own data the export reads: a change order needs its commitment's purchase order and
 # lines, a budget modification its budget's lines. Other dependencies matter only by their state.
 _READ_DEPENDENCIES = {"commitment", "budget"}
 
 
 def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
-    """What the export needs of these items: everything (`full`), or only their state, QuickBooks ids and
-    dependencies.
+    """What the export needs of these items: everything (`full`), or only their state and QuickBooks ids.
 
-    The payloads are the most expensive part of reading hundreds of items (a JSON decode each), so they
+    The JSON columns are the most expensive part of reading hundreds of items (a decode each), so they
     are read only where they are used.
     """
     ids = set(item_ids)
@@ -204,9 +212,8 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
                 accept_options={},
                 qb_ref=qb_ref,
                 edit_sequence=edit_sequence,
-                depends_on=depends_on or [],
             )
-            for pk, object_type, state, label, qb_ref, edit_sequence, depends_on in rows.values_list(*_SCALAR_FIELDS)
+            for pk, object_type, state, label, qb_ref, edit_sequence in rows.values_list(*_SCALAR_FIELDS)
         }
     return {
         pk: ItemView(
@@ -222,7 +229,7 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
             depends_on=depends_on or [],
         )
         for pk, object_type, state, label, qb_ref, edit_sequence, depends_on, payload, options, details in (
-            rows.values_list(*_SCALAR_FIELDS, "sent_payload", "accept_options", "qb_details")
+            rows.values_list(*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details")
         )
     }
 
@@ -239,7 +246,8 @@ class _Views:
         self._full: set[int] = set()
         self._modifications_read = False
 
-    def load(self, item_ids: Iterable[int]) -> Context:
+    def load(self, item_ids: Iterable[int], *, names: bool = True) -> Context:
+        """Read these items in full (and what they depend on), with the names they refer to (`names`)."""
         wanted = set(item_ids) - self._full
         if not wanted:
             return self.ctx
@@ -256,7 +264,8 @@ class _Views:
         ):
             self._modifications_read = True
             self.ctx.synced_modifications = _synced_modifications()
-        self._load_names(full.values())
+        if names:
+            self._load_names(full.values())
         return self.ctx
 
     def _load_names(self, views: Iterable[ItemView]) -> None:
@@ -539,10 +548,14 @@ def _read_answers(response: str) -> tuple[list[Response], str]:
     return answers, ""
 
 
-def _needs_payload(request: QueuedRequest, answer: Response) -> bool:
-    """Whether reading this answer needs the item's payload: anything but a plain success, and purchase
-    orders, whose line ids are kept by line number."""
-    return bool(request.pending_check) or not (answer.ok and answer.records) or request.kind == "purchase_order"
+# Kinds whose plain success reads the item in full: a purchase order keeps its line ids by line number, a
+# change reads what it changed (the commitment, the budget).
+_READ_ON_SUCCESS = frozenset({"purchase_order", "purchase_order_change", "estimate_change"})
+
+
+def _needs_full_item(request: QueuedRequest, answer: Response) -> bool:
+    """Whether reading this answer needs the whole item: anything but a plain success, and some kinds."""
+    return bool(request.pending_check) or not (answer.ok and answer.records) or request.kind in _READ_ON_SUCCESS
 
 
 def apply_answer(session: QbSession, response: str) -> None:
@@ -556,9 +569,11 @@ def apply_answer(session: QbSession, response: str) -> None:
             if request is not None:  # else an answer read before (the Web Connector sent it again), or not ours
                 answered.append((request, answer))
         views = _Views()
-        views.ctx.items.update(_item_views({r.item_id for r in in_flight.values() if r.item_id}, full=False))
-        views.ctx.items.update(_item_views({r.item_id for r, _ in answered if r.item_id}, full=False))
-        ctx = views.load(request.item_id for request, answer in answered if _needs_payload(request, answer))
+        ids = {r.item_id for r in in_flight.values() if r.item_id} | {r.item_id for r, _ in answered if r.item_id}
+        views.ctx.items.update(_item_views(ids, full=False))
+        ctx = views.load(
+            (request.item_id for request, answer in answered if _needs_full_item(request, answer)), names=False
+        )
         answers = Answers()
         failed_in_message: set[int | str] = set()
         for request, answer in answered:
