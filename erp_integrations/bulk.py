@@ -30,7 +30,23 @@ def _converter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
         field = field.target_field
     if isinstance(field, models.IntegerField | models.BooleanField):  # the auto fields are IntegerFields
         return None
-    return lambda value: field.get_db_prep_save(value, connection)
+    return _last_value_kept(lambda value: field.get_db_prep_save(value, connection))
+
+
+def _last_value_kept(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, remembering its last value: the rows of one write share their timestamp object, and
+    Django's conversion of a datetime costs more than the rest of the row."""
+    last: list[Any] = [_NOTHING, None]
+
+    def converted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
+
+
+_NOTHING = object()
 
 
 def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], Any] | None]:
