@@ -158,6 +158,8 @@ class QbRequest(models.Model):
         indexes = [
             models.Index(fields=["connection", "status", "sequence", "id"], name="qb_request_queue"),
             models.Index(fields=["connection", "support_key"], name="qb_request_support"),
+            # A session's requests in flight, read with every answer.
+            models.Index(fields=["session", "status"], name="qb_request_session"),
         ]
 
     def __str__(self) -> str:

@@ -311,42 +311,44 @@ def _select(session: QbSession) -> Batch:
     """The next requests to send, in dependency order, each only once what it needs is there or before it."""
     connection = session.connection
     limit = max(1, min(connection.batch_limit, MAX_BATCH))
-    candidates = _read_queue(
+    waiting = (
         QbRequest.objects.filter(connection=connection, status__in=WAITING)
         .filter(Q(not_before_session__lt=session.pk))
         # Held requests last: they wait for a record that failed, and must not keep ready ones out.
-        .order_by(Case(When(status=QbRequest.Status.HELD, then=Value(1)), default=Value(0)), "sequence", "id")[
-            : limit * CANDIDATE_WINDOW
-        ]
+        .order_by(Case(When(status=QbRequest.Status.HELD, then=Value(1)), default=Value(0)), "sequence", "id")
     )
     batch = Batch()
-    if not candidates:
-        return batch
     views = _Views()
     known = _known_support_keys(connection)
-    failed_support = dict(
-        QbRequest.objects.filter(
-            connection=connection,
-            item__isnull=True,
-            status=QbRequest.Status.FAILED,
-            support_key__in={key for request in candidates for key in request.needs},
-        ).values_list("support_key", "status_message")
-    )
-    # Queued items whose request is held back: what depends on them is held back too, and says why.
-    held_items = dict(
-        QbRequest.objects.filter(
-            connection=connection,
-            status=QbRequest.Status.HELD,
-            item_id__in={dep for request in candidates for dep in request.depends_on_items},
-        ).values_list("item_id", "status_message")
-    )
+    failed_support: dict[str, str] = {}
+    held_items: dict[int, str] = {}
+    released: set[int] = set()  # items held back before, whose request goes in this message
     in_batch_items: set[int] = set()
     in_batch_keys: set[str] = set()
-    # Most candidates go: their items are read a batch at a time, so the window's tail costs nothing.
-    for start in range(0, len(candidates), limit):
+    # Candidates are read a batch at a time: most go, and a blocked one makes room for the next batch's,
+    # up to CANDIDATE_WINDOW batches.
+    for start in range(0, limit * CANDIDATE_WINDOW, limit):
         if len(batch.requests) >= limit:
             break
-        chunk = candidates[start : start + limit]
+        chunk = _read_queue(waiting[start : start + limit])
+        if not chunk:
+            break
+        failed_support.update(
+            QbRequest.objects.filter(
+                connection=connection,
+                item__isnull=True,
+                status=QbRequest.Status.FAILED,
+                support_key__in={key for request in chunk for key in request.needs},
+            ).values_list("support_key", "status_message")
+        )
+        # Queued items whose request is held back: what depends on them is held back too, and says why.
+        for item_id, message in QbRequest.objects.filter(
+            connection=connection,
+            status=QbRequest.Status.HELD,
+            item_id__in={dep for request in chunk for dep in request.depends_on_items},
+        ).values_list("item_id", "status_message"):
+            if item_id not in released:
+                held_items.setdefault(item_id, message)
         ctx = views.load(request.item_id for request in chunk if request.item_id)
         for request in chunk:
             if len(batch.requests) >= limit:
@@ -381,6 +383,7 @@ def _select(session: QbSession) -> Batch:
                     held_items[request.item_id] = blocked
                 continue
             held_items.pop(request.item_id, None)
+            released.add(request.item_id)
             try:
                 if request.pending_check in ("exists", "name_in_use", "edit_sequence"):
                     element = kind.lookup(_rid(request), item, ctx)
@@ -503,6 +506,7 @@ class Answers:
     list_records: list[QbListRecord] = field(default_factory=list)
     synced: int = 0
     failed: int = 0
+    read_at: datetime = field(default_factory=timezone.now)
 
 
 def _in_flight(session: QbSession) -> list[QueuedRequest]:
@@ -619,7 +623,7 @@ def _apply_one(
 ) -> None:
     request.status_code = answer.status_code
     request.status_message = answer.status_message
-    request.answered_at = timezone.now()
+    request.answered_at = answers.read_at
     answers.requests.append(request)
     if request.item_id is None:
         _apply_support(request, answer, session, answers)
