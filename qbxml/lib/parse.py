@@ -304,6 +304,8 @@ def _response(element: Element, records: list[dict[str, Any]]) -> Response:
 
 
 def _int(where: str, text: str) -> int:
+    if text.isdigit() and text.isascii() and len(text) <= 18:
+        return int(text)  # the usual case, without the pattern
     text = text.strip()
     if not re.fullmatch(r"[+-]?\d{1,18}", text):
         raise QbxmlParseError(f"{where}: {text[:40]!r} is not a whole number")
@@ -406,36 +408,46 @@ def _fill(target: dict[str, Any], element: Element, where: str, only: frozenset[
     paths are built only when one is wrong, since most documents have none."""
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
         if tag in _LINE_TAGS:
             target.setdefault("lines", []).append(_line(child, _LINE_TAGS[tag], f"{where}/{tag}", only))
         elif tag in _GROUP_LINE_TAGS:
             for grandchild in child:
-                if isinstance(grandchild.tag, str) and grandchild.tag in _LINE_TAGS:
+                if grandchild.tag in _LINE_TAGS:
                     path = f"{where}/{tag}/{grandchild.tag}"
                     target.setdefault("lines", []).append(_line(grandchild, _LINE_TAGS[grandchild.tag], path, only))
-        elif only is not None and tag not in only:
-            continue
+        elif (only is not None and tag not in only) or not isinstance(tag, str):
+            continue  # skipped, or a comment or processing instruction
         elif tag in _REPEATED:
             target.setdefault(_REPEATED[tag], []).append(
                 _nested(child, f"{where}/{tag}") if len(child) else _value(tag, child.text, where)
             )
-        elif tag.endswith("Ref") and len(child):
-            prefix = snake(tag[: -len("Ref")])
-            for part in child:
-                if part.tag == "ListID" and target.get(f"{prefix}_list_id") is None:
-                    target[f"{prefix}_list_id"] = _value("ListID", part.text, f"{where}/{tag}")
-                elif part.tag == "FullName" and target.get(f"{prefix}_full_name") is None:
-                    target[f"{prefix}_full_name"] = _value("FullName", part.text, f"{where}/{tag}")
         elif len(child):
-            key = snake(tag)
-            if target.get(key) is None:
+            key, _, list_id_key, full_name_key = _tag_plan(tag)
+            if list_id_key:  # a reference: its ListID and FullName, flattened
+                for part in child:
+                    if part.tag == "ListID" and target.get(list_id_key) is None:
+                        target[list_id_key] = _value("ListID", part.text, f"{where}/{tag}")
+                    elif part.tag == "FullName" and target.get(full_name_key) is None:
+                        target[full_name_key] = _value("FullName", part.text, f"{where}/{tag}")
+            elif target.get(key) is None:
                 target[key] = _nested(child, f"{where}/{tag}")
         else:
-            key = snake(tag)
+            key, typed, _, _ = _tag_plan(tag)
             if target.get(key) is None:
-                target[key] = _value(tag, child.text, where)
+                text = child.text
+                target[key] = text if typed == _TEXT and text is not None else _value(tag, text, where)
+
+
+_TEXT, _TYPED = 0, 1
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_plan(tag: str) -> tuple[str, int, str, str]:
+    """How a tag is read, worked out once per tag: its key, whether its text is typed, and for a
+    reference (a *Ref with children) the keys of its ListID and FullName."""
+    typed = any(tag in fields for fields in (AMOUNT_FIELDS, DECIMAL_FIELDS, BOOL_FIELDS, DATE_FIELDS, INT_FIELDS))
+    prefix = snake(tag[: -len("Ref")]) if tag.endswith("Ref") else ""
+    return snake(tag), _TYPED if typed else _TEXT, prefix and f"{prefix}_list_id", prefix and f"{prefix}_full_name"
 
 
 def _nested(element: Element, where: str) -> dict[str, Any]:
