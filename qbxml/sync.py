@@ -160,17 +160,17 @@ class QueuedRequest:
     answered_at: datetime | None = None
 
 
-_QUEUE_FIELDS = tuple(name for name in QueuedRequest.__slots__ if name not in ("sent_at", "answered_at"))  # type: ignore[attr-defined]
+# The columns read, in the dataclass' order (the two times are written, never read).
+_QUEUE_COLUMNS = tuple(
+    "id" if name == "pk" else name
+    for name in QueuedRequest.__slots__  # type: ignore[attr-defined]
+    if name not in ("sent_at", "answered_at")
+)
 
 
-def _read_queue(rows: Any, *extra: str) -> list[QueuedRequest]:
-    """The requests of a QbRequest queryset (or, with `extra` fields, (request, *extras) tuples)."""
-    fields = [("id" if name == "pk" else name) for name in _QUEUE_FIELDS]
-    values = rows.values_list(*fields, *extra)
-    if not extra:
-        return [QueuedRequest(*row) for row in values]
-    width = len(fields)
-    return [(QueuedRequest(*row[:width]), *row[width:]) for row in values]  # type: ignore[misc]
+def _read_queue(rows: Any) -> list[QueuedRequest]:
+    """The requests of a QbRequest queryset, as plain rows."""
+    return [QueuedRequest(*row) for row in rows.values_list(*_QUEUE_COLUMNS)]
 
 
 def _save_requests(requests: list[QueuedRequest], fields: list[str]) -> None:
@@ -191,8 +191,9 @@ _SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequ
 _READ_DEPENDENCIES = {"commitment", "budget"}
 
 
-def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
-    """What the export needs of these items: everything (`full`), or only their state and QuickBooks ids.
+def _item_views(item_ids: Iterable[int], *, full: bool = True, **filters: Any) -> dict[int, ItemView]:
+    """What the export needs of these items (those of them that match `filters`): everything (`full`), or
+    only their state and QuickBooks ids.
 
     The JSON columns are the most expensive part of reading hundreds of items (a decode each), so they
     are read only where they are used.
@@ -200,7 +201,7 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
     ids = set(item_ids)
     if not ids:
         return {}
-    rows = ErpItem.objects.filter(pk__in=ids)
+    rows = ErpItem.objects.filter(pk__in=ids, **filters)
     if not full:
         return {
             pk: ItemView(
@@ -234,6 +235,9 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, Item
     }
 
 
+_NOT_SYNCED = [state for state in ErpState if state != ErpState.SYNCED]
+
+
 class _Views:
     """The items a message needs and the names they refer to, read as the queue is gone through.
 
@@ -244,19 +248,25 @@ class _Views:
     def __init__(self) -> None:
         self.ctx = Context(settings=export_settings(), items={}, item_names={}, job_names={})
         self._full: set[int] = set()
+        self._dependencies_read: set[int] = set()
         self._modifications_read = False
 
     def load(self, item_ids: Iterable[int], *, names: bool = True) -> Context:
-        """Read these items in full (and what they depend on), with the names they refer to (`names`)."""
+        """Read these items in full (and what they depend on), with the names they refer to (`names`).
+
+        Of the dependencies, those whose data the export reads come in full; of the others only those not
+        synced, since a synced one holds nothing back: most are, and reading them cost more than the rest.
+        """
         wanted = set(item_ids) - self._full
         if not wanted:
             return self.ctx
         items = self.ctx.items
         full = _item_views(wanted)
         dependencies = {dep for view in full.values() for dep in view.depends_on} - full.keys()
-        items.update(_item_views(dependencies - items.keys(), full=False))
-        read = {pk for pk in dependencies if pk in items and items[pk].object_type in _READ_DEPENDENCIES}
-        full.update(_item_views(read - self._full))
+        new = dependencies - self._dependencies_read - items.keys()
+        self._dependencies_read |= new
+        items.update(_item_views(new, full=False, state__in=_NOT_SYNCED))
+        full.update(_item_views(dependencies - self._full, object_type__in=_READ_DEPENDENCIES))
         self._full |= full.keys()
         items.update(full)
         if not self._modifications_read and any(
@@ -576,7 +586,8 @@ def apply_answer(session: QbSession, response: str) -> None:
         ids = {r.item_id for r in in_flight.values() if r.item_id} | {r.item_id for r, _ in answered if r.item_id}
         views.ctx.items.update(_item_views(ids, full=False))
         ctx = views.load(
-            (request.item_id for request, answer in answered if _needs_full_item(request, answer)), names=False
+            (request.item_id for request, answer in answered if request.item_id and _needs_full_item(request, answer)),
+            names=False,
         )
         answers = Answers()
         failed_in_message: set[int | str] = set()
@@ -950,11 +961,11 @@ def mark_in_doubt(connection: QbConnection, current: QbSession) -> int:
     """Requests sent by an earlier session whose answer never came: ask QuickBooks before adding again."""
     stale = QbRequest.objects.filter(connection=connection, status=QbRequest.Status.SENT).exclude(session=current)
     never_sent = stale.filter(sent_at__isnull=True).update(status=QbRequest.Status.READY)
-    doubtful = []
-    for request, qb_ref in _read_queue(stale.filter(sent_at__isnull=False), "item__qb_ref"):  # type: ignore[misc]
+    doubtful = _read_queue(stale.filter(sent_at__isnull=False))
+    qb_refs = dict(ErpItem.objects.filter(pk__in={r.item_id for r in doubtful}).values_list("pk", "qb_ref"))
+    for request in doubtful:
         request.status = QbRequest.Status.IN_DOUBT
-        request.pending_check = _doubt_check(request, qb_ref or "")
-        doubtful.append(request)
+        request.pending_check = _doubt_check(request, qb_refs.get(request.item_id or 0, ""))
     _save_requests(doubtful, ["status", "pending_check"])
     return never_sent + len(doubtful)
 
