@@ -21,7 +21,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from erp_integrations import services as erp
-from erp_integrations.bulk import insert_values, update_rows
+from erp_integrations.bulk import insert_values, select_by_ids, update_rows
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -185,23 +185,21 @@ class Batch:
     held: list[tuple[QueuedRequest, str]] = field(default_factory=list)
 
 
-_SCALAR_FIELDS = ("pk", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
+_SCALAR_FIELDS = ("id", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
 # Dependencies whose own data the export reads: a change order needs its commitment's purchase order and
 # lines, a budget modification its budget's lines. Other dependencies matter only by their state.
 _READ_DEPENDENCIES = {"commitment", "budget"}
 
 
-def _item_views(item_ids: Iterable[int], *, full: bool = True, **filters: Any) -> dict[int, ItemView]:
-    """What the export needs of these items (those of them that match `filters`): everything (`full`), or
-    only their state and QuickBooks ids.
+def _item_views(
+    item_ids: Iterable[int], *, full: bool = True, any_of: dict[str, Iterable[Any]] | None = None
+) -> dict[int, ItemView]:
+    """What the export needs of these items (those of them with a value of `any_of`): everything (`full`),
+    or only their state and QuickBooks ids.
 
     The JSON columns are the most expensive part of reading hundreds of items (a decode each), so they
     are read only where they are used.
     """
-    ids = set(item_ids)
-    if not ids:
-        return {}
-    rows = ErpItem.objects.filter(pk__in=ids, **filters)
     if not full:
         return {
             pk: ItemView(
@@ -214,7 +212,9 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True, **filters: Any) -
                 qb_ref=qb_ref,
                 edit_sequence=edit_sequence,
             )
-            for pk, object_type, state, label, qb_ref, edit_sequence in rows.values_list(*_SCALAR_FIELDS)
+            for pk, object_type, state, label, qb_ref, edit_sequence in select_by_ids(
+                ErpItem, _SCALAR_FIELDS, item_ids, any_of=any_of
+            )
         }
     return {
         pk: ItemView(
@@ -230,7 +230,12 @@ def _item_views(item_ids: Iterable[int], *, full: bool = True, **filters: Any) -
             depends_on=depends_on or [],
         )
         for pk, object_type, state, label, qb_ref, edit_sequence, depends_on, payload, options, details in (
-            rows.values_list(*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details")
+            select_by_ids(
+                ErpItem,
+                (*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details"),
+                item_ids,
+                any_of=any_of,
+            )
         )
     }
 
@@ -265,8 +270,8 @@ class _Views:
         dependencies = {dep for view in full.values() for dep in view.depends_on} - full.keys()
         new = dependencies - self._dependencies_read - items.keys()
         self._dependencies_read |= new
-        items.update(_item_views(new, full=False, state__in=_NOT_SYNCED))
-        full.update(_item_views(dependencies - self._full, object_type__in=_READ_DEPENDENCIES))
+        items.update(_item_views(new, full=False, any_of={"state": _NOT_SYNCED}))
+        full.update(_item_views(dependencies - self._full, any_of={"object_type": _READ_DEPENDENCIES}))
         self._full |= full.keys()
         items.update(full)
         if not self._modifications_read and any(
