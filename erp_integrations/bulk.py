@@ -132,37 +132,31 @@ def insert_rows(objects: Iterable[Model]) -> int:
     return insert_values(model, [field.name for field in fields], rows)
 
 
-def select_by_ids(
-    model: type[Model],
-    fields: Sequence[str],
-    ids: Iterable[int],
-    *,
-    for_update: bool = False,
-    any_of: Mapping[str, Iterable[Any]] | None = None,
+def select_in(
+    model: type[Model], fields: Sequence[str], where_in: Mapping[str, Iterable[Any]], *, for_update: bool = False
 ) -> list[tuple[Any, ...]]:
-    """The `fields` of the rows of `model` with these primary keys (and, per `any_of` field, one of its
-    values), JSON fields decoded, other values as the database driver returns them.
+    """The `fields` of the rows of `model` whose every `where_in` field has one of its values, JSON fields
+    decoded, other values as the database driver returns them ("pk" names the primary key).
 
     Django builds and checks every parameter of an `__in` lookup, which costs milliseconds for a few
     hundred ids even when no row matches; the driver binds them in microseconds.
     """
-    ids = list(ids)
-    if not ids:
-        return []
     alias = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[alias]
     meta = model._meta
     quote = connection.ops.quote_name
     model_fields = [meta.get_field(name) for name in fields]
     columns = ", ".join(quote(str(field.column)) for field in model_fields)  # type: ignore[union-attr]
-    conditions = [f"{quote(str(meta.pk.column))} IN ({', '.join(['%s'] * len(ids))})"]
-    params: list[Any] = [*ids]
-    for name, values in (any_of or {}).items():
-        values = [_as_text(value) if isinstance(value, str) else value for value in values]
-        column = quote(str(meta.get_field(name).column))  # type: ignore[union-attr]
-        conditions.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+    conditions: list[str] = []
+    params: list[Any] = []
+    for name, given in where_in.items():
+        values = [_as_text(value) if isinstance(value, str) else value for value in given]
+        if not values:
+            return []
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        conditions.append(f"{quote(str(field.column))} IN ({', '.join(['%s'] * len(values))})")  # type: ignore[union-attr]
         params.extend(values)
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions) or '1 = 1'}"  # noqa: S608
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     decode = [isinstance(field, models.JSONField) for field in model_fields]

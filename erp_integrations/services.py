@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from erp_integrations import permissions, tasks
-from erp_integrations.bulk import insert_values, select_by_ids, update_values
+from erp_integrations.bulk import insert_values, select_in, update_values
 from erp_integrations.errors import (
     AcceptOptionsInvalid,
     DependencyNotReady,
@@ -315,8 +315,8 @@ def record_sync_outcomes(outcomes: list[SyncOutcome]) -> int:
     with transaction.atomic():
         current = {
             pk: (state, details)
-            for pk, state, details in select_by_ids(
-                ErpItem, ["id", "state", "qb_details"], {o.item_id for o in outcomes}, for_update=True
+            for pk, state, details in select_in(
+                ErpItem, ["id", "state", "qb_details"], {"pk": {o.item_id for o in outcomes}}, for_update=True
             )
         }
         now = timezone.now()

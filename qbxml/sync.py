@@ -21,7 +21,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from erp_integrations import services as erp
-from erp_integrations.bulk import insert_values, select_by_ids, update_rows
+from erp_integrations.bulk import insert_values, select_in, update_rows
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -212,8 +212,8 @@ def _item_views(
                 qb_ref=qb_ref,
                 edit_sequence=edit_sequence,
             )
-            for pk, object_type, state, label, qb_ref, edit_sequence in select_by_ids(
-                ErpItem, _SCALAR_FIELDS, item_ids, any_of=any_of
+            for pk, object_type, state, label, qb_ref, edit_sequence in select_in(
+                ErpItem, _SCALAR_FIELDS, {"pk": item_ids, **(any_of or {})}
             )
         }
     return {
@@ -230,11 +230,10 @@ def _item_views(
             depends_on=depends_on or [],
         )
         for pk, object_type, state, label, qb_ref, edit_sequence, depends_on, payload, options, details in (
-            select_by_ids(
+            select_in(
                 ErpItem,
                 (*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details"),
-                item_ids,
-                any_of=any_of,
+                {"pk": item_ids, **(any_of or {})},
             )
         )
     }
@@ -357,11 +356,15 @@ def _select(session: QbSession) -> Batch:
             ).values_list("support_key", "status_message")
         )
         # Queued items whose request is held back: what depends on them is held back too, and says why.
-        for item_id, message in QbRequest.objects.filter(
-            connection=connection,
-            status=QbRequest.Status.HELD,
-            item_id__in={dep for request in chunk for dep in request.depends_on_items},
-        ).values_list("item_id", "status_message"):
+        for item_id, message in select_in(
+            QbRequest,
+            ["item", "status_message"],
+            {
+                "connection": [connection.pk],
+                "status": [QbRequest.Status.HELD],
+                "item": {dep for request in chunk for dep in request.depends_on_items},
+            },
+        ):
             if item_id not in released:
                 held_items.setdefault(item_id, message)
         ctx = views.load(request.item_id for request in chunk if request.item_id)
