@@ -189,13 +189,11 @@ _SCALAR_FIELDS = ("id", "object_type", "state", "label", "qb_ref", "qb_edit_sequ
 # Dependencies whose own data the export reads: a change order needs its commitment's purchase order and
 # lines, a budget modification its budget's lines. Other dependencies matter only by their state.
 _READ_DEPENDENCIES = {"commitment", "budget"}
+_READS_DEPENDENCIES = {"change_order", "budget_modification"}
 
 
-def _item_views(
-    item_ids: Iterable[int], *, full: bool = True, any_of: dict[str, Iterable[Any]] | None = None
-) -> dict[int, ItemView]:
-    """What the export needs of these items (those of them with a value of `any_of`): everything (`full`),
-    or only their state and QuickBooks ids.
+def _item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
+    """What the export needs of these items: everything (`full`), or only their state and QuickBooks ids.
 
     The JSON columns are the most expensive part of reading hundreds of items (a decode each), so they
     are read only where they are used.
@@ -213,7 +211,7 @@ def _item_views(
                 edit_sequence=edit_sequence,
             )
             for pk, object_type, state, label, qb_ref, edit_sequence in select_in(
-                ErpItem, _SCALAR_FIELDS, {"pk": item_ids, **(any_of or {})}
+                ErpItem, _SCALAR_FIELDS, {"pk": item_ids}
             )
         }
     return {
@@ -233,13 +231,10 @@ def _item_views(
             select_in(
                 ErpItem,
                 (*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details"),
-                {"pk": item_ids, **(any_of or {})},
+                {"pk": item_ids},
             )
         )
     }
-
-
-_NOT_SYNCED = [state for state in ErpState if state != ErpState.SYNCED]
 
 
 class _Views:
@@ -252,25 +247,37 @@ class _Views:
     def __init__(self) -> None:
         self.ctx = Context(settings=export_settings(), items={}, item_names={}, job_names={})
         self._full: set[int] = set()
-        self._dependencies_read: set[int] = set()
+        self._dependency_types: dict[int, str] = {}  # of every dependency read, synced ones included
         self._modifications_read = False
 
-    def load(self, item_ids: Iterable[int], *, names: bool = True) -> Context:
-        """Read these items in full (and what they depend on), with the names they refer to (`names`).
+    def load(self, item_ids: Iterable[int], *, sending: bool = True) -> Context:
+        """Read these items in full, and what they depend on. To send them (`sending`), also the names
+        they refer to and what may hold them back; to read their answers, only the data they read.
 
-        Of the dependencies, those whose data the export reads come in full; of the others only those not
-        synced, since a synced one holds nothing back: most are, and reading them cost more than the rest.
+        Of the dependencies, those whose data the export reads come in full; the others by their state,
+        and only those not synced are kept (a synced one holds nothing back). Each is read once per message.
         """
         wanted = set(item_ids) - self._full
         if not wanted:
             return self.ctx
         items = self.ctx.items
         full = _item_views(wanted)
-        dependencies = {dep for view in full.values() for dep in view.depends_on} - full.keys()
-        new = dependencies - self._dependencies_read - items.keys()
-        self._dependencies_read |= new
-        items.update(_item_views(new, full=False, any_of={"state": _NOT_SYNCED}))
-        full.update(_item_views(dependencies - self._full, any_of={"object_type": _READ_DEPENDENCIES}))
+        dependencies = {
+            dep
+            for view in full.values()
+            if sending or view.object_type in _READS_DEPENDENCIES
+            for dep in view.depends_on
+        } - full.keys()
+        for pk, view in _item_views(dependencies - self._dependency_types.keys() - items.keys(), full=False).items():
+            self._dependency_types[pk] = view.object_type
+            if view.state != ErpState.SYNCED:
+                items[pk] = view
+        read = {
+            pk
+            for pk in dependencies
+            if (items[pk].object_type if pk in items else self._dependency_types.get(pk)) in _READ_DEPENDENCIES
+        }
+        full.update(_item_views(read - self._full))
         self._full |= full.keys()
         items.update(full)
         if not self._modifications_read and any(
@@ -278,7 +285,7 @@ class _Views:
         ):
             self._modifications_read = True
             self.ctx.synced_modifications = _synced_modifications()
-        if names:
+        if sending:
             self._load_names(full.values())
         return self.ctx
 
@@ -595,7 +602,7 @@ def apply_answer(session: QbSession, response: str) -> None:
         views.ctx.items.update(_item_views(ids, full=False))
         ctx = views.load(
             (request.item_id for request, answer in answered if request.item_id and _needs_full_item(request, answer)),
-            names=False,
+            sending=False,
         )
         answers = Answers()
         failed_in_message: set[int | str] = set()
