@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connections, models, router, transaction
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 
 def _as_text(value: Any) -> str:
@@ -57,7 +58,7 @@ def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], 
 def _convert(row: Sequence[Any], converters: list[Callable[[Any], Any] | None]) -> list[Any]:
     return [
         value if convert is None or value is None else convert(value)
-        for value, convert in zip(row, converters, strict=False)
+        for value, convert in zip(row, converters, strict=True)  # a stray value must not become the key
     ]
 
 
@@ -132,37 +133,64 @@ def insert_rows(objects: Iterable[Model]) -> int:
     return insert_values(model, [field.name for field in fields], rows)
 
 
+# Values bound per query at most: under SQLite's and PostgreSQL's limits on parameters.
+MAX_PARAMETERS = 5000
+
+
 def select_in(
     model: type[Model], fields: Sequence[str], where_in: Mapping[str, Iterable[Any]], *, for_update: bool = False
 ) -> list[tuple[Any, ...]]:
-    """The `fields` of the rows of `model` whose every `where_in` field has one of its values, JSON fields
-    decoded, other values as the database driver returns them ("pk" names the primary key).
+    """The `fields` of the rows of `model` whose every `where_in` field has one of its values ("pk" names
+    the primary key, in both), JSON fields decoded. Other values come as the database driver returns
+    them: read datetimes with the ORM, since drivers differ on their time zone.
 
     Django builds and checks every parameter of an `__in` lookup, which costs milliseconds for a few
-    hundred ids even when no row matches; the driver binds them in microseconds.
+    hundred ids even when no row matches; the driver binds them in microseconds. Long lists are read in
+    several queries.
     """
     alias = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[alias]
+    if for_update and connection.get_autocommit():
+        raise TransactionManagementError("select_in(for_update=True) locks rows only inside a transaction")
     meta = model._meta
+
+    def field_of(name: str) -> Any:
+        return meta.pk if name == "pk" else meta.get_field(name)
+
     quote = connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = ", ".join(quote(str(field.column)) for field in model_fields)  # type: ignore[union-attr]
-    conditions: list[str] = []
-    params: list[Any] = []
+    model_fields = [field_of(name) for name in fields]
+    columns = ", ".join(quote(str(field.column)) for field in model_fields)
+    conditions: list[tuple[str, list[Any]]] = []
     for name, given in where_in.items():
-        values = [_as_text(value) if isinstance(value, str) else value for value in given]
+        field = field_of(name)
+        convert = _converter(field, connection)
+        values = [value if convert is None or value is None else convert(value) for value in given]
         if not values:
             return []
-        field = meta.pk if name == "pk" else meta.get_field(name)
-        conditions.append(f"{quote(str(field.column))} IN ({', '.join(['%s'] * len(values))})")  # type: ignore[union-attr]
-        params.extend(values)
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions) or '1 = 1'}"  # noqa: S608
-    if for_update and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        conditions.append((quote(str(field.column)), values))
     decode = [isinstance(field, models.JSONField) for field in model_fields]
+    # The longest list is split so that no query binds more than MAX_PARAMETERS values.
+    longest = -1
+    chunks: list[list[Any]] = [[]]
+    if conditions:
+        longest = max(range(len(conditions)), key=lambda index: len(conditions[index][1]))
+        fixed = sum(len(values) for index, (_, values) in enumerate(conditions) if index != longest)
+        step = max(1, MAX_PARAMETERS - fixed)
+        split = conditions[longest][1]
+        chunks = [split[start : start + step] for start in range(0, len(split), step)]
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        for chunk in chunks:
+            parts, params = [], []
+            for index, (column, values) in enumerate(conditions):
+                values = chunk if index == longest else values
+                parts.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+                params.extend(values)
+            sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {' AND '.join(parts) or '1 = 1'}"  # noqa: S608
+            if for_update and connection.features.has_select_for_update:
+                sql += " FOR UPDATE"
+            cursor.execute(sql, params)
+            rows.extend(cursor.fetchall())
     if not any(decode):
         return rows
     return [
