@@ -62,6 +62,18 @@ def _convert(row: Sequence[Any], converters: list[Callable[[Any], Any] | None]) 
     ]
 
 
+def _columns(model: type[Model], fields: Sequence[str]) -> tuple[str, Any, list[Any]]:
+    """The database alias and connection that write `model`, and its fields of these names."""
+    alias = router.db_for_write(model)
+    return alias, connections[alias], [model._meta.get_field(name) for name in fields]
+
+
+def _execute_many(alias: str, connection: Any, sql: str, rows: list[Sequence[Any]], converters: list[Any]) -> int:
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.executemany(sql, [_convert(row, converters) for row in rows])
+    return len(rows)
+
+
 def update_values(
     model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, copy: Mapping[str, str] | None = None
 ) -> int:
@@ -71,20 +83,14 @@ def update_values(
     rows = list(rows)
     if not rows:
         return 0
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    assignments = [f"{quote(str(field.column))} = %s" for field in model_fields]  # type: ignore[union-attr]
+    alias, connection, model_fields = _columns(model, fields)
+    meta, quote = model._meta, connection.ops.quote_name
+    assignments = [f"{quote(field.column)} = %s" for field in model_fields]
     for target, source in (copy or {}).items():
-        assignments.append(f"{quote(str(meta.get_field(target).column))} = {quote(str(meta.get_field(source).column))}")  # type: ignore[union-attr]
+        assignments.append(f"{quote(meta.get_field(target).column)} = {quote(meta.get_field(source).column)}")  # type: ignore[union-attr]
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} = %s"  # noqa: S608
-    converters = [*_converters(model_fields, connection), None]
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.executemany(sql, [_convert(row, converters) for row in rows])
-    return len(rows)
+    return _execute_many(alias, connection, sql, rows, [*_converters(model_fields, connection), None])
 
 
 def insert_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -93,18 +99,12 @@ def insert_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequ
     rows = list(rows)
     if not rows:
         return 0
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
+    alias, connection, model_fields = _columns(model, fields)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in model_fields)  # type: ignore[union-attr]
+    columns = ", ".join(quote(field.column) for field in model_fields)
     placeholders = ", ".join(["%s"] * len(model_fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    converters = _converters(model_fields, connection)
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.executemany(sql, [_convert(row, converters) for row in rows])
-    return len(rows)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    return _execute_many(alias, connection, sql, rows, _converters(model_fields, connection))
 
 
 def update_rows(objects: Iterable[Any], fields: Sequence[str], *, model: type[Model] | None = None) -> int:
