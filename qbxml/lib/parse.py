@@ -307,7 +307,7 @@ def _int(where: str, text: str) -> int:
     if text.isdigit() and text.isascii() and len(text) <= 18:
         return int(text)  # the usual case, without the pattern
     text = text.strip()
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+    if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):
         raise QbxmlParseError(f"{where}: {text[:40]!r} is not a whole number")
     return int(text)
 
