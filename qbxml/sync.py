@@ -10,6 +10,7 @@ Request lifecycle:
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -346,10 +347,11 @@ def _select(session: QbSession) -> Batch:
     released: set[int] = set()  # items held back before, whose request goes in this message
     in_batch_items: set[int] = set()
     in_batch_keys: set[str] = set()
+    held_because_of: dict[int, int] = {}  # item held back → the held dependency it waits for
     # Candidates are read a batch at a time: most go, and a blocked one makes room for the next batch's,
-    # up to CANDIDATE_WINDOW batches.
-    for start in range(0, limit * CANDIDATE_WINDOW, limit):
-        if len(batch.requests) >= limit:
+    # up to CANDIDATE_WINDOW batches, or as far as it takes to find one that can go.
+    for start in itertools.count(0, limit):
+        if len(batch.requests) >= limit or (start >= limit * CANDIDATE_WINDOW and batch.requests):
             break
         chunk = _read_queue(waiting[start : start + limit])
         if not chunk:
@@ -403,9 +405,12 @@ def _select(session: QbSession) -> Batch:
                 held_items,
             )
             if blocked is not None:
-                if blocked:
-                    batch.held.append((request, blocked))
-                    held_items[request.item_id] = blocked
+                reason, held_dependency = blocked
+                if reason:
+                    batch.held.append((request, reason))
+                    held_items[request.item_id] = reason
+                    if held_dependency is not None:
+                        held_because_of[request.item_id] = held_dependency
                 continue
             held_items.pop(request.item_id, None)
             released.add(request.item_id)
@@ -420,7 +425,20 @@ def _select(session: QbSession) -> Batch:
             request.target = kind.target(item, ctx)[:255]
             _add(batch, request, element)
             in_batch_items.add(request.item_id)
+    _drop_moot_holds(batch, held_because_of, released)
     return batch
+
+
+def _drop_moot_holds(batch: Batch, held_because_of: dict[int, int], released: set[int]) -> None:
+    """Held requests come last, so a request may be held back for a dependency that an earlier message
+    held, which goes in this message after all: it was only waiting its turn (and so is what waits for it)."""
+    moot = set(released)
+    while True:
+        newly = {item for item, dependency in held_because_of.items() if dependency in moot} - moot
+        if not newly:
+            break
+        moot |= newly
+    batch.held = [(request, reason) for request, reason in batch.held if request.item_id not in moot]
 
 
 def _division_names(key: str) -> dict[str, str]:
@@ -445,26 +463,27 @@ def _blocker(
     present_keys: set[str],
     failed_support: dict[str, str],
     held_items: dict[int, str],
-) -> str | None:
-    """None when the request may go now; "" when it must wait its turn; else why it is held back."""
+) -> tuple[str, int | None] | None:
+    """None when the request may go now; else why not: "" when it must wait its turn, or why it is held
+    back, with the held dependency it waits for, if that is the reason."""
     for dep_id in request.depends_on_items:
         dep = views.get(dep_id)
         if dep is None or dep.state == ErpState.SYNCED or dep_id in in_batch_items:
             continue
         if dep.state == ErpState.QUEUED:
             if dep_id in held_items:
-                return f"Waiting for {dep.label}, which is held back: {held_items[dep_id]}"
-            return ""
+                return f"Waiting for {dep.label}, which is held back: {held_items[dep_id]}", dep_id
+            return "", None
         what = dep.label
         if dep.state == ErpState.FAILED:
-            return f"Waiting for {what}, which failed to export to QuickBooks."
-        return f"Waiting for {what}, which is {dep.state} and not in QuickBooks."
+            return f"Waiting for {what}, which failed to export to QuickBooks.", None
+        return f"Waiting for {what}, which is {dep.state} and not in QuickBooks.", None
     for key in request.needs:
         if key in present_keys:
             continue
         if key in failed_support:
-            return f"Waiting for {key.replace(':', ' ', 1)}, which QuickBooks refused: {failed_support[key]}"
-        return ""
+            return f"Waiting for {key.replace(':', ' ', 1)}, which QuickBooks refused: {failed_support[key]}", None
+        return "", None
     return None
 
 
