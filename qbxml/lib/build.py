@@ -819,10 +819,10 @@ def build_message(
     return header + _TEXT_SEGMENT.sub(_escape_quotes, body)
 
 
-# Character data between tags. lxml escapes & < > there but leaves " as is (XML allows it); the product
-# spec asks for & < > " escaped, so the quote is escaped too. Attribute values never contain a raw ">"
-# (lxml writes &gt;), so this pattern only ever sees text.
-_TEXT_SEGMENT = re.compile(rb">([^<]+)<")
+# Character data between tags that holds a quote. lxml escapes & < > there but leaves " as is (XML allows
+# it); the product spec asks for & < > " escaped, so the quote is escaped too. Attribute values never
+# contain a raw ">" (lxml writes &gt;), so this pattern only ever sees text, and only text with a quote.
+_TEXT_SEGMENT = re.compile(rb'>([^<"]*"[^<]*)<')
 
 
 def _escape_quotes(match: re.Match[bytes]) -> bytes:
