@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 
 from django.conf import settings  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-application = get_wsgi_application()
+from config.wsgi import application  # noqa: E402  (the product's entry point, as deployed)
+
 settings.ALLOWED_HOSTS = ["*"]
 
 
