@@ -38,7 +38,7 @@ WAITING = [QbRequest.Status.READY, QbRequest.Status.IN_DOUBT, QbRequest.Status.H
 MAX_TRANSIENT_ATTEMPTS = 5  # "record in use" answers before the item fails with the last message
 MAX_PARSE_FAILURES = 2  # messages QuickBooks could not read while the request was sent alone
 MAX_BATCH = 250
-CANDIDATE_WINDOW = 2  # candidates read per message, as a multiple of the batch limit
+CANDIDATE_WINDOW = 2  # batches of candidates read per message while one fits (more while none does)
 
 
 def export_settings() -> ExportSettings:
@@ -133,8 +133,8 @@ def _known_support_keys(connection: QbConnection) -> set[str]:
 class QueuedRequest:
     """A `QbRequest` row as the queue works on it: read as a tuple, written back with `update_rows`.
 
-    The queue handles hundreds of requests per message; building model instances for them cost more
-    than everything else the server does per request.
+    The queue handles hundreds of requests per message; building model instances for them was one of
+    the largest costs of a message.
     """
 
     pk: int
