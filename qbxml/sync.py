@@ -38,7 +38,7 @@ WAITING = [QbRequest.Status.READY, QbRequest.Status.IN_DOUBT, QbRequest.Status.H
 MAX_TRANSIENT_ATTEMPTS = 5  # "record in use" answers before the item fails with the last message
 MAX_PARSE_FAILURES = 2  # messages QuickBooks could not read while the request was sent alone
 MAX_BATCH = 250
-CANDIDATE_WINDOW = 2  # batches of candidates read per message while one fits (more while none does)
+CANDIDATE_WINDOW = 2  # batches of candidates read per message; more only while none of them can go
 
 
 def export_settings() -> ExportSettings:
