@@ -191,12 +191,23 @@ def select_in(
                 sql += " FOR UPDATE"
             cursor.execute(sql, params)
             rows.extend(cursor.fetchall())
-    if not any(decode):
+    json_columns = [index for index, wanted in enumerate(decode) if wanted]
+    if not json_columns:
         return rows
-    return [
-        tuple(
-            json.loads(value) if wanted and isinstance(value, str | bytes) else value
-            for value, wanted in zip(row, decode, strict=True)
-        )
-        for row in rows
-    ]
+    decoded = []
+    for row in rows:
+        values = list(row)
+        for index in json_columns:
+            if isinstance(values[index], str | bytes):
+                values[index] = _json_value(values[index])
+        decoded.append(tuple(values))
+    return decoded
+
+
+def _json_value(text: str | bytes) -> Any:
+    # Empty lists and objects are most of the small JSON columns: no parser for them.
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    return json.loads(text)
