@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models, router, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
 
 
@@ -191,7 +191,24 @@ def select_in(
                 sql += " FOR UPDATE"
             cursor.execute(sql, params)
             rows.extend(cursor.fetchall())
-    json_columns = [index for index, wanted in enumerate(decode) if wanted]
+    return _decoded(rows, [index for index, wanted in enumerate(decode) if wanted])
+
+
+def values_of(queryset: QuerySet[Any], fields: Sequence[str]) -> list[tuple[Any, ...]]:
+    """`queryset.values_list(*fields)`, filters, order, slice and locks included, with the rows as the
+    driver returns them but for JSON fields, decoded: none of Django's per-value conversions, which
+    cost more than the query for a few hundred rows. Read datetimes with the ORM."""
+    rows_query = queryset.values_list(*fields)
+    sql, params = rows_query.query.get_compiler(using=rows_query.db).as_sql()
+    meta = queryset.model._meta
+    json_columns = [index for index, name in enumerate(fields) if isinstance(meta.get_field(name), models.JSONField)]
+    with connections[rows_query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _decoded(rows, json_columns)
+
+
+def _decoded(rows: list[tuple[Any, ...]], json_columns: list[int]) -> list[tuple[Any, ...]]:
     if not json_columns:
         return rows
     decoded = []

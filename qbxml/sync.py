@@ -22,7 +22,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from erp_integrations import services as erp
-from erp_integrations.bulk import insert_values, select_in, update_rows
+from erp_integrations.bulk import insert_values, select_in, update_rows, values_of
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync.models import CostCode, Division
 from qbxml import export
@@ -171,7 +171,7 @@ _QUEUE_COLUMNS = tuple(
 
 def _read_queue(rows: Any) -> list[QueuedRequest]:
     """The requests of a QbRequest queryset, as plain rows."""
-    return [QueuedRequest(*row) for row in rows.values_list(*_QUEUE_COLUMNS)]
+    return [QueuedRequest(*row) for row in values_of(rows, _QUEUE_COLUMNS)]
 
 
 def _save_requests(requests: list[QueuedRequest], fields: list[str]) -> None:

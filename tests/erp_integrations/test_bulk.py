@@ -33,6 +33,7 @@ from erp_integrations.bulk import (
     select_in,
     update_rows,
     update_values,
+    values_of,
 )
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from qbxml import services as qb_services
@@ -607,3 +608,26 @@ def test_a_row_with_a_value_too_many_is_refused_rather_than_written_to_another_r
         update_values(ErpItem, ["erp_error"], [["stray", second.pk, first.pk]])
 
     assert not ErpItem.objects.filter(erp_error="stray").exists()
+
+
+def test_values_of_reads_what_values_list_reads_with_json_decoded(qb_requests: list[QbRequest]) -> None:
+    fields = ["id", "item_id", "status", "needs", "depends_on_items", "session_id"]
+    queryset = QbRequest.objects.filter(status__in=[QbRequest.Status.READY, QbRequest.Status.SENT])
+
+    assert sorted(values_of(queryset, fields)) == sorted(queryset.values_list(*fields))
+    row = next(row for row in values_of(queryset, fields) if row[0] == qb_requests[1].pk)
+    assert row[3:5] == ([], [qb_requests[0].item_id])  # JSON decoded, empty list included
+
+
+def test_values_of_keeps_the_order_and_slice_of_the_queryset(qb_requests: list[QbRequest]) -> None:
+    ordered = QbRequest.objects.order_by("-id")
+
+    assert values_of(ordered[1:3], ["id", "target"]) == [(r.pk, r.target) for r in reversed(qb_requests[:2])]
+
+
+def test_values_of_keeps_the_lock_of_the_queryset(qb_requests: list[QbRequest]) -> None:
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        rows = values_of(QbRequest.objects.select_for_update().filter(pk=qb_requests[0].pk), ["id"])
+
+    assert rows == [(qb_requests[0].pk,)]
+    assert queries.captured_queries[-1]["sql"].endswith("FOR UPDATE") == connection.features.has_select_for_update
