@@ -128,7 +128,7 @@ class CommitmentLineFactory(factory.django.DjangoModelFactory):
 
 
 def commitment_with_lines(lines: int = 2, **kwargs: Any) -> ps.Commitment:
-    commitment = CommitmentFactory(**kwargs)
+    commitment: ps.Commitment = CommitmentFactory.create(**kwargs)
     for number in range(1, lines + 1):
         CommitmentLineFactory(commitment=commitment, line_number=number)
     return commitment
@@ -183,7 +183,7 @@ def invoice_for(
     **kwargs: Any,
 ) -> ps.SubcontractorInvoice:
     """An invoice billing `work` on the commitment's first line, with 10 % retainage unless told otherwise."""
-    invoice = InvoiceFactory(commitment=commitment, **kwargs)
+    invoice: ps.SubcontractorInvoice = InvoiceFactory.create(commitment=commitment, **kwargs)
     line = commitment.lines.first()
     held = (work / 10).quantize(Decimal("0.01")) if retainage is None else retainage
     InvoiceLineFactory(invoice=invoice, commitment_line=line, work_completed_this_period=work, retainage_held=held)
