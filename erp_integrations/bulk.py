@@ -117,22 +117,6 @@ def update_rows(objects: Iterable[Any], fields: Sequence[str], *, model: type[Mo
     return update_values(model, fields, ([*(getattr(obj, name) for name in attnames), obj.pk] for obj in objects))
 
 
-def insert_rows(objects: Iterable[Model]) -> int:
-    """Insert new objects (all of one model) with one prepared INSERT run by `executemany`.
-
-    Unlike `bulk_create`, the objects do not get their primary keys back: for rows nobody reads again in
-    the same call (history rows, queued requests).
-    """
-    objects = list(objects)
-    if not objects:
-        return 0
-    model = type(objects[0])
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    # pre_save fills auto_now and auto_now_add fields, as Model.save would.
-    rows = [[field.pre_save(obj, True) for field in fields] for obj in objects]
-    return insert_values(model, [field.name for field in fields], rows)
-
-
 # Values bound per query at most: under SQLite's and PostgreSQL's limits on parameters.
 MAX_PARAMETERS = 5000
 

@@ -57,8 +57,9 @@ def default_connection() -> QbConnection | None:
 # --- from accepted items to requests ---------------------------------------------------------------
 
 
-# A new request: its own fields, then every other column at its model default.
-_NEW_REQUEST_FIELDS = [
+# A new request: its own fields, then every other non-null column at its model default (the nullable ones
+# stay NULL), taken from the model so the two cannot disagree.
+_NEW_REQUEST_OWN = [
     "connection",
     "item",
     "kind",
@@ -68,17 +69,14 @@ _NEW_REQUEST_FIELDS = [
     "depends_on_items",
     "sequence",
     "created_at",
-    "operation",
-    "status",
-    "attempts",
-    "parse_failures",
-    "pending_check",
-    "repairs",
-    "request_xml",
-    "status_message",
-    "not_before_session",
 ]
-_NEW_REQUEST_DEFAULTS = ("", QbRequest.Status.READY, 0, 0, "", 0, "", "", 0)
+_NEW_REQUEST_DEFAULTED = [
+    field
+    for field in QbRequest._meta.concrete_fields
+    if not field.primary_key and not field.null and field.name not in _NEW_REQUEST_OWN
+]
+_NEW_REQUEST_FIELDS = _NEW_REQUEST_OWN + [field.name for field in _NEW_REQUEST_DEFAULTED]
+_NEW_REQUEST_DEFAULTS = tuple(field.get_default() for field in _NEW_REQUEST_DEFAULTED)
 
 
 def enqueue_accepted(connection: QbConnection) -> int:

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
@@ -28,7 +27,6 @@ from erp_integrations.bulk import (
     _as_text,
     _converter,
     _last_value_kept,
-    insert_rows,
     insert_values,
     select_in,
     update_rows,
@@ -197,7 +195,6 @@ def test_nothing_to_write_runs_no_query(django_assert_num_queries: Any) -> None:
         assert update_values(ErpItem, ["state"], []) == 0
         assert insert_values(ErpEvent, ["action"], iter([])) == 0
         assert update_rows([], ["state"], model=ErpItem) == 0
-        assert insert_rows([]) == 0
 
 
 # --- insert_values ------------------------------------------------------------------------------------
@@ -267,7 +264,7 @@ def test_insert_values_stores_a_choices_member_as_its_value(
     assert [request.kind for request in QbRequest.objects.all()] == ["class", "vendor"]
 
 
-# --- update_rows and insert_rows ------------------------------------------------------------------------
+# --- update_rows ------------------------------------------------------------------------
 
 
 @dataclass
@@ -327,45 +324,6 @@ def test_update_rows_writes_only_the_named_fields_of_model_instances(sent_items:
     for number, item in enumerate((first, second)):
         stored = ErpItem.objects.get(pk=item.pk)
         assert (stored.label, stored.depends_on, stored.erp_error) == (f"Renamed {number}", [number, {"n": number}], "")
-
-
-def test_insert_rows_fills_auto_now_and_auto_now_add_fields(sent_items: list[ErpItem], pm: Any) -> None:
-    item = sent_items[0]
-    events = [
-        ErpEvent(item=item, actor=pm, action="accept", from_state=ErpState.PENDING, to_state=ErpState.QUEUED),
-        ErpEvent(item=item, action="sync_succeeded", from_state=ErpState.QUEUED, to_state=ErpState.SYNCED, payload={}),
-    ]
-    company = CompanyFactory.create()
-    new_item = ErpItem(
-        content_type=ContentType.objects.get_for_model(company),
-        object_id=company.pk,
-        object_type="vendor",
-        label=company.name,
-        qb_details={"list_id": "80000009-1"},
-    )
-    start = timezone.now()
-
-    assert insert_rows(events) == 2
-    assert insert_rows([new_item]) == 1
-
-    end = timezone.now()
-    assert new_item.pk is None  # documented: no primary keys come back
-    stored_events = list(ErpEvent.objects.filter(item=item, action__in=["accept", "sync_succeeded"]))
-    assert [(e.actor, e.from_state, e.to_state, e.payload) for e in stored_events] == [
-        (pm, "pending", "queued", None),
-        (None, "queued", "synced", {}),
-    ]
-    assert all(start <= event.created_at <= end for event in stored_events)
-    stored_item = ErpItem.objects.get(content_type=new_item.content_type, object_id=company.pk)
-    assert start <= stored_item.created_at <= end
-    assert start <= stored_item.updated_at <= end
-    assert (stored_item.state, stored_item.label, stored_item.project_id) == ("draft", company.name, None)
-    assert (stored_item.depends_on, stored_item.qb_details, stored_item.sent_payload) == (
-        [],
-        {"list_id": "80000009-1"},
-        None,
-    )
-    assert stored_item.record == company
 
 
 # --- select_in ----------------------------------------------------------------------------------------
