@@ -79,6 +79,23 @@
     region.replaceChildren(box);
   }
 
+  // --- htmx: a page being left takes no more swaps --------------------------------------------------------
+  // A list swap that lands after the reader has clicked an ordinary link would push its URL onto the
+  // history, and pushing history cancels the navigation the reader asked for: the click would be lost.
+  var inFlight = [];
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    inFlight.push(event.detail.elt);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var index = inFlight.indexOf(event.detail.elt);
+    if (index !== -1) inFlight.splice(index, 1);
+  });
+  window.addEventListener("beforeunload", function () {
+    inFlight.slice().forEach(function (elt) {
+      if (window.htmx) window.htmx.trigger(elt, "htmx:abort");
+    });
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     initBulk(event.detail.elt);
   });

@@ -60,6 +60,12 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     assert "/accounts/login/" not in page.url, f"{username} could not sign in"
 
 
+def open_tab(link: Any) -> None:
+    """Click a tab or filter of the queue and wait until htmx has swapped the list in: the link is current."""
+    link.click()
+    link.and_(link.page.locator('[aria-current="page"]')).wait_for()
+
+
 def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -11,7 +11,7 @@ from erp_integrations import services
 from erp_integrations.models import ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.tools import PROJECT_TOOLS, Level, Tool
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import open_tab, screenshot, sign_in
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -40,9 +40,9 @@ def test_approver_filters_opens_and_accepts_a_commitment(page, pm, approver):
     sign_in(page, "approver")
     assert page.get_by_role("heading", name="ERP Integrations", level=1).is_visible()
 
-    page.get_by_role("navigation", name="Object types").get_by_role("link", name=re.compile("^Commitments")).click()
-    page.get_by_role("navigation", name="Filters").get_by_role("link", name=re.compile("^Ready to Export")).click()
-    page.wait_for_url(re.compile(r"type=commitment"))
+    open_tab(page.get_by_role("navigation", name="Object types").get_by_role("link", name=re.compile("^Commitments")))
+    open_tab(page.get_by_role("navigation", name="Filters").get_by_role("link", name=re.compile("^Ready to Export")))
+    assert "type=commitment" in page.url
     row_link = page.get_by_role("link", name=f"{commitment.number} {commitment.title}")
     row_link.click()
 
@@ -121,10 +121,10 @@ def test_approver_accepts_twenty_items_at_once(page, pm, approver):
     for company in companies:
         services.item_send(company, pm)
     sign_in(page, "approver")
-    page.get_by_role("navigation", name="Object types").get_by_role(
-        "link", name=re.compile("^Companies.Vendors")
-    ).click()
-    page.wait_for_url(re.compile(r"type=company"))
+    open_tab(
+        page.get_by_role("navigation", name="Object types").get_by_role("link", name=re.compile("^Companies.Vendors"))
+    )
+    assert "type=company" in page.url
     page.get_by_label("Select every item on this page").check()
     assert page.get_by_text("20 selected").is_visible()
     screenshot(page, "approver-bulk-selected")
@@ -163,3 +163,39 @@ def test_viewer_sees_no_actions_and_is_refused_the_accept_url(page, pm, approver
     ).is_visible()
     screenshot(page, "viewer-accept-forbidden")
     assert item_of(commitment).state == ErpState.PENDING
+
+
+def test_a_link_clicked_while_the_list_is_loading_abandons_the_list(page, pm, approver):
+    """Once the reader has clicked an item, a list answer still on its way is abandoned, not swapped in.
+
+    A swap landing then would push its URL onto the history, and a history push can cancel the
+    navigation the reader asked for. Both answers are held back here to make the overlap certain.
+    """
+    commitment = pending_commitment(pm, approver)
+    sign_in(page, "approver")
+    page.goto("/erp/?type=commitment")
+    held: dict[str, Any] = {}
+    failed: list[str] = []
+
+    def hold(route: Any) -> None:
+        kind = "list" if route.request.headers.get("hx-request") else "page"
+        if kind in held:
+            route.continue_()
+        else:
+            held[kind] = route
+
+    page.route(re.compile(r"/erp/"), hold)
+    page.on("requestfailed", lambda request: failed.append(request.headers.get("hx-request", "page")))
+    page.get_by_role("navigation", name="Filters").get_by_role("link", name=re.compile("^Ready to Export")).click()
+    while "list" not in held:
+        page.wait_for_timeout(20)
+    # Playwright would wait for the navigation to finish, and it is held: the click returns at once.
+    page.get_by_role("link", name=f"{commitment.number} {commitment.title}").click(no_wait_after=True)
+    while "page" not in held:
+        page.wait_for_timeout(20)
+
+    page.wait_for_timeout(100)
+    assert failed == ["true"], "the list's request should have been aborted when the page was left"
+    held["page"].continue_()
+    page.get_by_role("heading", name=re.compile(commitment.number), level=1).wait_for()
+    assert f"/erp/items/{item_of(commitment).pk}/" in page.url
