@@ -133,6 +133,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every command; lockouts are still logged
+# How many reverse proxies stand between the browser and the application server (1 for nginx as in
+# docs/deploy.md): the address is then read from X-Forwarded-For, else every sign-in seems to come
+# from the proxy and the pair above degrades to the user name alone.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
