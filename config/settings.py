@@ -127,8 +127,11 @@ LOGOUT_REDIRECT_URL = "login"
 # that pair waits AXES_COOLOFF_TIME. Keyed on the pair, not the address alone, so one mistyped password
 # cannot lock out a whole office behind one NAT address, nor can a stranger lock out a user by name alone.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+# The same limits hold the Web Connector endpoint's sign-ins (qbxml.services.authenticate).
+SIGN_IN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+SIGN_IN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = SIGN_IN_COOLOFF
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -55,6 +55,23 @@ class QbConnection(models.Model):
         return bool(self.password_hash) and check_password(raw_password, self.password_hash)
 
 
+class QbSignInFailure(models.Model):
+    """Wrong passwords the Web Connector endpoint was sent, per user name and address: past the limit, that
+    pair waits out the cool-off (the same rule django-axes applies to the browser's sign-in). Unknown user
+    names count too, so guessing names is throttled as well. Rows older than the cool-off are deleted."""
+
+    username = models.CharField(max_length=100)
+    address = models.CharField(max_length=45, blank=True, help_text="The client's IP address, as far as known.")
+    failures = models.PositiveIntegerField(default=1)
+    last_failed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="qb_sign_in_failure_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address or 'an unknown address'}: {self.failures}"
+
+
 class QbSession(models.Model):
     """A Web Connector session: its ticket (stored hashed), what it was told, its progress."""
 

@@ -12,13 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from erp_integrations import permissions
 from erp_integrations.permissions import Action
 from qbxml import sync
 from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
-from qbxml.models import QbConnection, QbExchange, QbSession
+from qbxml.models import QbConnection, QbExchange, QbSession, QbSignInFailure
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,40 @@ def connection_set_password(actor: Any, connection: QbConnection, password: str)
         raise ValueError("The Web Connector password must be at least 8 characters long.")
     connection.set_password(password)
     connection.save(update_fields=["password_hash"])
+    clear_sign_in_failures(connection)
 
 
 # --- the Web Connector's calls ---------------------------------------------------------------------
+
+
+def _sign_ins_paused_until(username: str, address: str, now: Any) -> Any:
+    """When the pair's pause ends, or None if it may try."""
+    failure = QbSignInFailure.objects.filter(
+        username=username,
+        address=address,
+        failures__gte=settings.SIGN_IN_FAILURE_LIMIT,
+        last_failed_at__gt=now - settings.SIGN_IN_COOLOFF,
+    ).first()
+    return None if failure is None else failure.last_failed_at + settings.SIGN_IN_COOLOFF
+
+
+def _record_sign_in_failure(username: str, address: str, now: Any) -> None:
+    window_start = now - settings.SIGN_IN_COOLOFF
+    # Counted in one UPDATE, so failures arriving together are all counted.
+    counted = QbSignInFailure.objects.filter(
+        username=username, address=address, last_failed_at__gt=window_start
+    ).update(failures=F("failures") + 1, last_failed_at=now)
+    if not counted:
+        QbSignInFailure.objects.filter(last_failed_at__lte=window_start).delete()
+        QbSignInFailure.objects.update_or_create(
+            username=username, address=address, defaults={"failures": 1, "last_failed_at": now}
+        )
+
+
+def clear_sign_in_failures(connection: QbConnection) -> int:
+    """Lift every pause on the connection's user name (after its password is changed)."""
+    deleted, _ = QbSignInFailure.objects.filter(username=connection.username).delete()
+    return deleted
 
 
 def server_version() -> str:
@@ -117,19 +149,37 @@ def client_version(version: str) -> str:
     return ""
 
 
-def authenticate(username: str, password: str) -> list[str]:
+def authenticate(username: str, password: str, address: str = "") -> list[str]:
     """[ticket, ""|path] to work, [ticket, "none"] when there is nothing to do, ["", "nvu"] for a wrong
-    user or password, [ticket, "busy"] while another session of the connection runs."""
-    connection = QbConnection.objects.filter(username=username or "", is_active=True).first()
+    user or password, [ticket, "busy"] while another session of the connection runs.
+
+    `address` is the caller's IP address: past SIGN_IN_FAILURE_LIMIT wrong passwords for one user name
+    from one address, that pair is answered "nvu" without a check until SIGN_IN_COOLOFF has passed."""
+    username = (username or "")[: QbSignInFailure._meta.get_field("username").max_length]
+    now = timezone.now()
+    connection = QbConnection.objects.filter(username=username, is_active=True).first()
+    paused_until = _sign_ins_paused_until(username, address, now)
+    if paused_until is not None:
+        if connection is not None:
+            QbConnection.objects.filter(pk=connection.pk).update(
+                last_contact_at=now,
+                last_error=f"Sign-ins from {address or 'an unknown address'} are paused until "
+                f"{timezone.localtime(paused_until):%Y-%m-%d %H:%M %Z} after {settings.SIGN_IN_FAILURE_LIMIT} "
+                "wrong passwords.",
+            )
+        return ["", "nvu"]
     if connection is None:
         # Spend the same time as a real check, so a wrong user name cannot be told from a wrong password.
         QbConnection(password_hash=_DUMMY_PASSWORD_HASH).check_password(password or "")
+        _record_sign_in_failure(username, address, now)
         return ["", "nvu"]
     if not connection.check_password(password or ""):
+        _record_sign_in_failure(username, address, now)
         QbConnection.objects.filter(pk=connection.pk).update(
-            last_contact_at=timezone.now(), last_error="The Web Connector sent a wrong password."
+            last_contact_at=now, last_error="The Web Connector sent a wrong password."
         )
         return ["", "nvu"]
+    QbSignInFailure.objects.filter(username=username, address=address).delete()
     ticket = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():

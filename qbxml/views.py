@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 
+from config.client_ip import client_ip
 from erp_integrations import permissions
 from erp_integrations.permissions import Action
 from qbxml import qwc, services, soap
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
-def _dispatch(call: soap.SoapCall) -> Any:
+def _dispatch(call: soap.SoapCall, request: HttpRequest) -> Any:
     p = call.params
     match call.operation:
         case "serverVersion":
@@ -27,7 +28,8 @@ def _dispatch(call: soap.SoapCall) -> Any:
         case "clientVersion":
             return services.client_version(p.get("strVersion", ""))
         case "authenticate":
-            return services.authenticate(p.get("strUserName", ""), p.get("strPassword", ""))
+            address = (client_ip(request) or "")[:45]
+            return services.authenticate(p.get("strUserName", ""), p.get("strPassword", ""), address)
         case "sendRequestXML":
             return services.send_request_xml(
                 p.get("ticket", ""),
@@ -77,7 +79,7 @@ def web_connector_endpoint(request: HttpRequest) -> HttpResponse:
     except soap.SoapFault as fault:
         return _soap(soap.build_fault(fault.message, fault.code), 500)
     try:
-        result = _dispatch(call)
+        result = _dispatch(call, request)
     except Exception:
         # Whatever went wrong stays in our log; the Web Connector gets a fault it can show, not a page.
         logger.exception("Web Connector call %s failed", call.operation)
