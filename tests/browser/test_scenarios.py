@@ -199,3 +199,35 @@ def test_a_link_clicked_while_the_list_is_loading_abandons_the_list(page, pm, ap
     held["page"].continue_()
     page.get_by_role("heading", name=re.compile(commitment.number), level=1).wait_for()
     assert f"/erp/items/{item_of(commitment).pk}/" in page.url
+
+
+def test_of_two_filters_clicked_quickly_the_last_is_shown(page, pm, approver):
+    """The first filter's answer is held back until the second has landed: it must not replace it."""
+    pending_commitment(pm, approver)
+    sign_in(page, "approver")
+    page.goto("/erp/?type=commitment")
+    held: list[Any] = []
+    failed: list[str] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"tab=synced"), hold_the_first)
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    filters = page.get_by_role("navigation", name="Filters")
+    filters.get_by_role("link", name=re.compile("^Synced")).click()
+    while not held:
+        page.wait_for_timeout(20)
+    open_tab(filters.get_by_role("link", name=re.compile("^Queued")))
+
+    try:
+        held[0].continue_()
+    except Exception:  # already aborted by the later click: nothing left to answer
+        pass
+    page.wait_for_timeout(300)  # time for the earlier answer to land, had it not been dropped
+    assert filters.get_by_role("link", name=re.compile("^Queued")).get_attribute("aria-current") == "page"
+    assert "tab=queued" in page.url
+    assert any("tab=synced" in url for url in failed)
