@@ -82,17 +82,19 @@
   // --- htmx: a page being left takes no more swaps --------------------------------------------------------
   // A list swap that lands after the reader has clicked an ordinary link would push its URL onto the
   // history, and pushing history cancels the navigation the reader asked for: the click would be lost.
+  // Only reads are abandoned: a step posted (accept, reject...) is left to finish and report.
   var inFlight = [];
   document.addEventListener("htmx:beforeRequest", function (event) {
-    inFlight.push(event.detail.elt);
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "get") inFlight.push(event.detail.xhr);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    var index = inFlight.indexOf(event.detail.elt);
+    var index = inFlight.indexOf(event.detail.xhr);
     if (index !== -1) inFlight.splice(index, 1);
   });
   window.addEventListener("beforeunload", function () {
-    inFlight.slice().forEach(function (elt) {
-      if (window.htmx) window.htmx.trigger(elt, "htmx:abort");
+    inFlight.slice().forEach(function (xhr) {
+      xhr.abort();
     });
   });
 
