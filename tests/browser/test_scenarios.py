@@ -97,7 +97,7 @@ def test_project_admin_sees_the_reason_edits_and_resends(page, pm, approver):
 
     row.get_by_role("link", name=commitment.title).click()
     page.get_by_role("link", name="Edit commitment").click()
-    assert page.get_by_text("Title should name the building.").is_visible()
+    page.get_by_text("Title should name the building.").wait_for()  # the edit page shows why it came back
     page.get_by_label("Title").fill("Concrete, Building A")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("saved").first.wait_for()
