@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from erp_integrations import services
-from erp_integrations.models import ErpItem, ErpState
+from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from tests.browser.conftest import open_tab, screenshot, sign_in
@@ -230,3 +230,31 @@ def test_of_two_filters_clicked_quickly_the_last_is_shown(page, pm, approver):
     assert filters.get_by_role("link", name=re.compile("^Queued")).get_attribute("aria-current") == "page"
     assert "tab=queued" in page.url
     assert any("tab=synced" in url for url in failed)
+
+
+def test_a_double_click_on_a_bulk_action_posts_it_once(page, pm, approver):
+    company = CompanyFactory(name="Double-click vendor")
+    services.item_send(company, pm)
+    sign_in(page, "approver")
+    page.goto("/erp/?type=company")
+    posts: list[Any] = []
+
+    def hold_posts(route: Any) -> None:
+        if route.request.method == "POST":
+            posts.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/erp/"), hold_posts)
+    page.get_by_label("Select every item on this page").check()
+    accept = page.get_by_role("button", name="Accept selected")
+    accept.click()
+    while not posts:
+        page.wait_for_timeout(20)
+    accept.click()  # the second click of a double click, while the first answer is on its way
+    page.wait_for_timeout(300)  # time for a second post to be sent, were it not dropped
+
+    assert len(posts) == 1
+    posts[0].continue_()
+    page.get_by_text("Accepted 1 item.").wait_for()
+    assert ErpEvent.objects.filter(action="accept").count() == 1
