@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,12 @@ from django.test import Client
 
 from erp_integrations import services as erp
 from erp_integrations.models import ErpItem
+from procore_sync import models as ps
 from qbxml import soap
 from qbxml.models import QbRequest
 from qbxml.simulator import QbxmlParseFailure, QuickBooksCompany
 from qbxml.webconnector import CLIENT_VERSION, SessionReport, Transport, WebConnector
+from tests.factories import CompanyFactory, commitment_with_lines, invoice_for
 from tests.qbxml.conftest import PASSWORD
 
 USERNAME = "qbuser"
@@ -206,3 +209,43 @@ def queue_for_quickbooks(records: Iterable[Model], pm: Any, approver: Any, **opt
 def requests_of(item: ErpItem | Model, **filters: Any) -> list[QbRequest]:
     item_id = item.pk if isinstance(item, ErpItem) else erp.item_for(item).pk
     return list(QbRequest.objects.filter(item_id=item_id, **filters).order_by("id"))
+
+
+CHAIN_VENDOR = "Acme Concrete"
+CHAIN_PHONE = "217-555-0100"
+
+
+@dataclass
+class Chain:
+    """A vendor, a job, cost codes, a purchase order and (optionally) a bill: one of each kind of record."""
+
+    vendor: ps.Company
+    project: ps.Project
+    cost_codes: list[ps.CostCode]
+    commitment: ps.Commitment
+    invoice: ps.SubcontractorInvoice | None
+
+    @property
+    def job(self) -> str:
+        return f"{self.project.owner.name}:{self.project.number} {self.project.name}"
+
+    def item_names(self) -> list[str]:
+        return [f"{code.division.code}:{code.code}" for code in self.cost_codes]
+
+    def records(self) -> list[Any]:
+        return [*self.cost_codes, self.vendor, self.project, self.commitment, *([self.invoice] if self.invoice else [])]
+
+
+def queued_chain(pm: Any, approver: Any, *, invoice: bool = True) -> Chain:
+    """One record of each kind, accepted and queued for QuickBooks."""
+    vendor = CompanyFactory(name=CHAIN_VENDOR, phone=CHAIN_PHONE)
+    commitment = commitment_with_lines(2, vendor=vendor, number="SC-001")
+    chain = Chain(
+        vendor=vendor,
+        project=commitment.project,
+        cost_codes=[line.cost_code for line in commitment.lines.order_by("line_number")],
+        commitment=commitment,
+        invoice=invoice_for(commitment, number="INV-001") if invoice else None,
+    )
+    queue_for_quickbooks(chain.records(), pm, approver)
+    return chain

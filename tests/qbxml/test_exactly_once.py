@@ -9,7 +9,6 @@ QuickBooks is the simulator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,23 +28,25 @@ from tests.factories import (
     CompanyFactory,
     CostCodeFactory,
     ProjectFactory,
-    commitment_with_lines,
-    invoice_for,
 )
 from tests.qbxml.helpers import (
+    CHAIN_PHONE,
+    CHAIN_VENDOR,
+    Chain,
     ManualSession,
     RefusingCompany,
     connector_for,
     item_of,
     queue_for_quickbooks,
+    queued_chain,
     requests_of,
     sync_until_nothing_to_do,
 )
 
 pytestmark = pytest.mark.django_db
 
-VENDOR = "Acme Concrete"
-PHONE = "217-555-0100"
+VENDOR = CHAIN_VENDOR
+PHONE = CHAIN_PHONE
 LOST_ANSWER_NOTE = "Found in QuickBooks: its first answer was lost."
 
 
@@ -68,41 +69,6 @@ def connector(company, client, connection):  # type: ignore[no-untyped-def]
 def idle_sessions_end_at_once(settings):  # type: ignore[no-untyped-def]
     """A session that stopped calling gives way to the next one at once (not after two minutes)."""
     settings.QBWC_SESSION_IDLE_SECONDS = 0
-
-
-@dataclass
-class Chain:
-    """A vendor, a job, cost codes, a purchase order and (optionally) a bill: one of each kind of record."""
-
-    vendor: ps.Company
-    project: ps.Project
-    cost_codes: list[ps.CostCode]
-    commitment: ps.Commitment
-    invoice: ps.SubcontractorInvoice | None
-
-    @property
-    def job(self) -> str:
-        return f"{self.project.owner.name}:{self.project.number} {self.project.name}"
-
-    def item_names(self) -> list[str]:
-        return [f"{code.division.code}:{code.code}" for code in self.cost_codes]
-
-    def records(self) -> list[Any]:
-        return [*self.cost_codes, self.vendor, self.project, self.commitment, *([self.invoice] if self.invoice else [])]
-
-
-def queued_chain(pm: Any, approver: Any, *, invoice: bool = True) -> Chain:
-    vendor = CompanyFactory(name=VENDOR, phone=PHONE)
-    commitment = commitment_with_lines(2, vendor=vendor, number="SC-001")
-    chain = Chain(
-        vendor=vendor,
-        project=commitment.project,
-        cost_codes=[line.cost_code for line in commitment.lines.order_by("line_number")],
-        commitment=commitment,
-        invoice=invoice_for(commitment, number="INV-001") if invoice else None,
-    )
-    queue_for_quickbooks(chain.records(), pm, approver)
-    return chain
 
 
 def assert_each_record_once_and_synced(company: QuickBooksCompany, chain: Chain) -> None:

@@ -23,14 +23,15 @@ from qbxml.models import QbConnection, QbExchange, QbRequest
 from qbxml.simulator import QuickBooksCompany
 from tests.factories import CommitmentFactory, CommitmentLineFactory, CompanyFactory, invoice_for
 from tests.qbxml.helpers import (
+    Chain,
     ManualSession,
     connector_for,
     item_of,
     queue_for_quickbooks,
+    queued_chain,
     requests_of,
     sync_until_nothing_to_do,
 )
-from tests.qbxml.test_exactly_once import Chain, queued_chain
 
 pytestmark = pytest.mark.django_db
 
