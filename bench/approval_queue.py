@@ -54,9 +54,10 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from erp_integrations.services import access_grant, access_set_push_privilege
+    from access.services import grant as access_grant
+    from access.services import set_push_privilege as access_set_push_privilege
+    from access.tools import Level, Tool
     from procore_sync.models import Project
-    from procore_sync.tools import Level, Tool
 
     users = get_user_model().objects
     approver = users.create_user("bench-approver", password="bench-pass-123")

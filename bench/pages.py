@@ -61,10 +61,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from access.services import grant as access_grant
+    from access.services import set_push_privilege as access_set_push_privilege
+    from access.tools import PROJECT_TOOLS, Level, Tool
     from erp_integrations.models import ErpItem
-    from erp_integrations.services import access_grant, access_set_push_privilege
     from procore_sync.models import Project
-    from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 
     users = get_user_model().objects
     approver = users.create_user("bench-approver", password="bench-pass-123")

@@ -8,15 +8,9 @@ from procore_sync import api as ps_api
 from qbxml import api as qb_api
 
 router = DefaultRouter()
-router.register("companies", ps_api.CompanyViewSet, basename="company")
-router.register("projects", ps_api.ProjectViewSet, basename="project")
-router.register("cost-codes", ps_api.CostCodeViewSet, basename="cost-code")
-router.register("cost-types", ps_api.CostTypeViewSet, basename="cost-type")
-router.register("budgets", ps_api.BudgetViewSet, basename="budget")
-router.register("budget-modifications", ps_api.BudgetModificationViewSet, basename="budget-modification")
-router.register("commitments", ps_api.CommitmentViewSet, basename="commitment")
-router.register("change-orders", ps_api.ChangeOrderViewSet, basename="change-order")
-router.register("subcontractor-invoices", ps_api.SubcontractorInvoiceViewSet, basename="subcontractor-invoice")
+# The project side's resources, each with the workflow's fields and steps where the record goes to QuickBooks.
+for prefix, viewset, basename in ps_api.ROUTES:
+    router.register(prefix, erp_api.with_workflow(viewset), basename=basename)
 router.register("erp/items", erp_api.ErpItemViewSet, basename="erp-item")
 router.register("qb-connections", qb_api.QbConnectionViewSet, basename="qb-connection")
 

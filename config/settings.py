@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    "access",
     "procore_sync",
     "erp_integrations",
     "qbxml",

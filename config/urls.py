@@ -16,6 +16,7 @@ urlpatterns = [
     # The browser pages.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("erp/connections/", include("qbxml.page_urls")),
     path("erp/", include("erp_integrations.urls")),
     path("projects/", include("procore_sync.urls")),
     path("", erp_views.home, name="home"),

@@ -1,4 +1,5 @@
-"""REST API of the workflow: the actions every exportable resource has, the approver's queue, settings."""
+"""REST API of the workflow: the fields and steps it adds to every exportable resource of the project side
+(`with_workflow`), the approver's queue, settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -15,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from erp_integrations import permissions, selectors, services
-from erp_integrations.exportables import EXPORTABLE_TYPES
+from access import permissions
+from access.permissions import Action, signed_in
+from erp_integrations import selectors, services
+from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
-from erp_integrations.permissions import Action
-from erp_integrations.workflow import allowed_steps
+from erp_integrations.workflow import Step, allowed_steps
 
 
 class ErpFieldsMixin(serializers.Serializer):
@@ -67,28 +69,18 @@ class AcceptSerializer(serializers.Serializer):
 
 
 def _run(step: str, record: Any, user: Any, data: dict[str, Any]) -> None:
-    if step == "send":
-        services.item_send(record, user)
-    elif step == "retrieve":
-        services.item_retrieve(record, user)
-    elif step == "accept":
-        options = AcceptSerializer(data=data)
-        options.is_valid(raise_exception=True)
-        services.item_accept(record, user, options.validated_data)
-    elif step == "reject":
+    """Read what the step takes from the request body, then take it through the one dispatcher."""
+    options: dict[str, Any] = {}
+    reason = ""
+    if step == Step.ACCEPT:
+        body: serializers.Serializer = AcceptSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        options = dict(body.validated_data)
+    elif step in (Step.REJECT, Step.UNLINK):
         body = RejectSerializer(data=data)
         body.is_valid(raise_exception=True)
-        services.item_reject(record, user, body.validated_data.get("reason", ""))
-    elif step == "resend":
-        services.item_resend(record, user)
-    elif step == "retry":
-        services.item_retry(record, user)
-    elif step == "unlink":
-        body = RejectSerializer(data=data)
-        body.is_valid(raise_exception=True)
-        services.item_unlink(record, user, body.validated_data.get("reason", ""))
-    else:  # pragma: no cover - the routes below name every step
-        raise ValueError(step)
+        reason = body.validated_data.get("reason", "")
+    services.take_step(step, record, user, reason=reason, options=options)
 
 
 def _workflow_action(step: str, request_serializer: type[serializers.Serializer] | None = None) -> Any:
@@ -103,7 +95,8 @@ def _workflow_action(step: str, request_serializer: type[serializers.Serializer]
 
 
 class ErpActionsMixin:
-    """send/, retrieve/, accept/, reject/, resend/, retry/, unlink/ on every exportable resource."""
+    """send/, retrieve/, accept/, reject/, resend/, retry/, unlink/ on every exportable resource, and the
+    `erp_status` filter of its list."""
 
     erp_send = _workflow_action("send")
     erp_retrieve = _workflow_action("retrieve")
@@ -116,6 +109,42 @@ class ErpActionsMixin:
     def workflow_response(self, record: Any) -> Response:
         fresh = self.get_queryset().get(pk=record.pk)  # type: ignore[attr-defined]
         return Response(self.get_serializer(fresh).data)  # type: ignore[attr-defined]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = super().get_queryset()  # type: ignore[misc]
+        erp_status = self.request.query_params.get("erp_status") or None  # type: ignore[attr-defined]
+        if erp_status is None:
+            return queryset
+        if erp_status not in ErpState.values:
+            raise serializers.ValidationError(
+                {"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."}
+            )
+        return selectors.with_erp_status(queryset, erp_status)
+
+
+def _with_erp_fields(serializer: type[serializers.ModelSerializer]) -> type[serializers.ModelSerializer]:
+    """The record's serializer with the workflow's fields last; it keeps its name, so the OpenAPI schema
+    names the resource as before."""
+    meta = type("Meta", (serializer.Meta,), {"fields": [*serializer.Meta.fields, *ErpFieldsMixin.FIELDS]})
+    return type(serializer.__name__, (ErpFieldsMixin, serializer), {"Meta": meta, "__module__": serializer.__module__})
+
+
+def with_workflow(viewset: type[Any]) -> type[Any]:
+    """A project-side resource with its workflow: the ERP fields in its JSON, its steps, the `erp_status`
+    filter. Resources of records that never go to QuickBooks (cost types) are returned as they are."""
+    if not is_exportable_model(viewset.model):
+        return viewset
+    extended = type(
+        viewset.__name__,
+        (ErpActionsMixin, viewset),
+        {
+            "serializer_class": _with_erp_fields(viewset.serializer_class),
+            "__doc__": viewset.__doc__,
+            "__module__": viewset.__module__,
+        },
+    )
+    status_filter = OpenApiParameter("erp_status", str, enum=[state.value for state in ErpState])
+    return extend_schema_view(list=extend_schema(parameters=[status_filter]))(extended)
 
 
 class ErpItemSerializer(serializers.ModelSerializer):
@@ -267,5 +296,5 @@ class ErpSettingsView(APIView):
         permissions.require(request.user, Action.CONFIGURE_SETTINGS)
         serializer = ErpSettingsSerializer(ErpSettings.load(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        row = services.update_settings(request.user, **serializer.validated_data)
+        row = services.update_settings(signed_in(request.user), **serializer.validated_data)
         return Response(ErpSettingsSerializer(row).data)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from erp_integrations.workflow import past
+from procore_sync.errors import DomainError
 
 _STATE_WORDS = {
     "draft": "a draft",
@@ -19,18 +20,8 @@ def state_words(state: str) -> str:
     return _STATE_WORDS.get(state, state)
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     """Base of every refusal the workflow gives. `status` is the HTTP status the API answers with."""
-
-    status = 409
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"detail": self.message, **self.details}
 
 
 class StepNotAllowed(WorkflowError):
@@ -39,7 +30,7 @@ class StepNotAllowed(WorkflowError):
     def __init__(self, step: str, label: str, current_state: str, allowed_actions: list[str]) -> None:
         allowed = ", ".join(allowed_actions) if allowed_actions else "none"
         super().__init__(
-            f"{label} cannot be {_past(step)}: it is {state_words(current_state)} now. Allowed now: {allowed}.",
+            f"{label} cannot be {past(step)}: it is {state_words(current_state)} now. Allowed now: {allowed}.",
             current_state=current_state,
             allowed_actions=allowed_actions,
         )
@@ -81,18 +72,3 @@ class AcceptOptionsInvalid(WorkflowError):
 
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message, problems=[{"field": field, "message": message}])
-
-
-def _past(step: str) -> str:
-    return {
-        "send": "sent",
-        "retrieve": "retrieved",
-        "accept": "accepted",
-        "reject": "rejected",
-        "resend": "resent",
-        "retry": "retried",
-        "unlink": "unlinked",
-        "delete": "deleted",
-        "sync_succeeded": "marked synced",
-        "sync_failed": "marked failed",
-    }.get(step, step)

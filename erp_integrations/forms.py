@@ -11,6 +11,8 @@ from erp_integrations.models import ErpSettings
 
 
 class AcceptForm(forms.Form):
+    """What the approver may give when accepting: the fields the item's type takes (`Exportable.accept_fields`)."""
+
     parent_customer = forms.CharField(
         label="Parent customer in QuickBooks",
         required=False,
@@ -18,6 +20,12 @@ class AcceptForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "qb-customers", "autocomplete": "off"}),
         help_text="The QuickBooks customer this job goes under: pick one QuickBooks has, or type a new name.",
     )
+
+    def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in fields:
+                del self.fields[name]
 
 
 class ReasonForm(forms.Form):

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from procore_sync.tools import erp_permissions
+from access.tools import erp_permissions
 
 
 class ErpState(models.TextChoices):

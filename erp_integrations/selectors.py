@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
@@ -105,6 +105,14 @@ def event_as_dict(event: ErpEvent) -> dict[str, Any]:
     }
 
 
+def with_erp_status(queryset: QuerySet[Any], erp_status: str) -> QuerySet[Any]:
+    """Records of the queryset whose item is in `erp_status` (a record never sent counts as a draft)."""
+    items = ErpItem.objects.filter(content_type=content_type_of(queryset.model), object_id=OuterRef("pk"))
+    if erp_status == ErpState.DRAFT:
+        return queryset.exclude(Exists(items.exclude(state=ErpState.DRAFT)))
+    return queryset.filter(Exists(items.filter(state=erp_status)))
+
+
 def record_of(item: ErpItem) -> Model:
     """The record behind an item (raises the model's DoesNotExist when it was deleted)."""
     model = EXPORTABLE_TYPES[item.object_type].model
@@ -170,23 +178,3 @@ def latest_rejections(item_ids: list[int]) -> dict[int, ErpEvent]:
 
 def item_history(item: ErpItem) -> QuerySet[ErpEvent]:
     return item.events.select_related("actor").order_by("created_at", "id")
-
-
-def qb_customer_names(limit: int = 2000) -> list[str]:
-    """The QuickBooks customers (not their jobs) a job's parent can be picked from, by name."""
-    from qbxml.models import QbListRecord
-
-    names = (
-        QbListRecord.objects.filter(list_type=QbListRecord.ListType.CUSTOMER, is_active=True, parent_list_id="")
-        .order_by("full_name")
-        .values_list("full_name", flat=True)
-        .distinct()[:limit]
-    )
-    return list(names)
-
-
-def qb_class_names() -> set[str]:
-    """The classes QuickBooks reported, by name."""
-    from qbxml.models import QbListRecord
-
-    return set(QbListRecord.objects.filter(list_type=QbListRecord.ListType.CLASS).values_list("full_name", flat=True))

@@ -1,39 +1,41 @@
 """Every write of the acceptance workflow. One function per step, for every exportable type.
 
 Each step: checks the permission gate, runs in one transaction, locks the item's row, checks the current
-state against the transition table, saves with `update_fields`, appends a history row, and queues its
-side effects to run after commit.
+state against the transition table, writes the item and appends a history row (both through `move_many`,
+the one writer of an item's state, for one item or a thousand), and queues its side effects to run after
+commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from erp_integrations import permissions, tasks
+from access import permissions
+from access.permissions import Action
+from erp_integrations import hooks, tasks
 from erp_integrations.bulk import insert_values, select_in, update_values
 from erp_integrations.errors import (
-    AcceptOptionsInvalid,
     DependencyNotReady,
     RecordLocked,
     SendRefused,
     StepNotAllowed,
+    WorkflowError,
     state_words,
 )
-from erp_integrations.exportables import ExportableType, exportable_type_of, is_exportable
+from erp_integrations.exportables import Exportable, exportable_type_of, is_exportable
 from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
-from erp_integrations.permissions import Action
 from erp_integrations.selectors import items_for_records
-from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked
-from procore_sync import models as ps
-from qbxml.lib import limits
-from qbxml.lib.text import text_problems
+from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked, may_move
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _item_identity(record: Model) -> dict[str, Any]:
@@ -43,10 +45,8 @@ def _item_identity(record: Model) -> dict[str, Any]:
 def item_for(record: Model) -> ErpItem:
     """The workflow item of `record`, created in draft the first time it is needed."""
     spec = exportable_type_of(record)
-    project = spec.project_of(record)
     item, _ = ErpItem.objects.get_or_create(
-        **_item_identity(record),
-        defaults={"object_type": spec.slug, "label": spec.describe(record)[:255], "project": project},
+        **_item_identity(record), defaults={"object_type": spec.slug, **_identity(spec, record)}
     )
     return item
 
@@ -56,76 +56,141 @@ def _locked_item(record: Model) -> ErpItem:
     return ErpItem.objects.select_for_update().get(pk=item.pk)
 
 
-def _apply(
-    item: ErpItem,
-    step: Step,
-    actor: Any,
-    *,
-    reason: str = "",
-    payload: Any = None,
-    fields: dict[str, Any] | None = None,
-) -> ErpEvent:
-    """Move a locked item along `step` of the transition table and record it."""
-    event = _move(item, step, actor, reason=reason, payload=payload, fields=fields)
-    item.save(update_fields=sorted({"state", "updated_at", *(fields or {})}))
-    event.save()
-    return event
-
-
-def _move(
-    item: ErpItem,
-    step: Step,
-    actor: Any,
-    *,
-    reason: str = "",
-    payload: Any = None,
-    fields: dict[str, Any] | None = None,
-) -> ErpEvent:
-    """Change a locked item in memory along `step`, and return its unsaved history row.
-
-    The only writer of `state`: it refuses a step that does not start from the item's current state.
-    """
-    transition = TRANSITIONS[step]
-    if item.state not in transition.sources:
-        raise StepNotAllowed(step, item.label, item.state, allowed_steps(item.state))
-    from_state = item.state
-    item.state = transition.target
-    item.updated_at = timezone.now()
-    for name, value in (fields or {}).items():
-        setattr(item, name, value)
-    return ErpEvent(
-        item=item,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=step.value,
-        from_state=from_state,
-        to_state=item.state,
-        reason=reason,
-        payload=payload,
-    )
-
-
-def _refresh_identity(spec: ExportableType, record: Model) -> dict[str, Any]:
+def _identity(spec: Exportable[Any], record: Model) -> dict[str, Any]:
+    """What the queue shows of the record: its label and project, kept in step with the record."""
     return {"label": spec.describe(record)[:255], "project": spec.project_of(record)}
 
 
-def _check_sendable(spec: ExportableType, record: Model, label: str) -> dict[str, Any]:
+# --- the one writer of an item's state ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One item to move: the values of the fields written with the state (in `move_many`'s order), and
+    what its history row says."""
+
+    item_id: int
+    values: Sequence[Any] = ()
+    reason: str = ""
+    payload: Any = None
+
+
+_EVENT_FIELDS = ["item", "actor", "action", "from_state", "to_state", "reason", "payload", "created_at"]
+
+
+def move_many(
+    step: Step,
+    moves: Sequence[Move],
+    *,
+    actor: User | None = None,
+    fields: Sequence[str] = (),
+    copy: Mapping[str, str] | None = None,
+    skip_refused: bool = False,
+) -> list[int]:
+    """Move items along `step` of the transition table: the only code that writes an item's state.
+
+    Locks the items' rows, checks each against the table, writes the state, `updated_at` and `fields`
+    (each move's `values`; `copy` sets fields from others of the same row, in the database), and appends
+    each item's history row, all with prepared statements: a thousand items cost a thousand rows, not a
+    thousand queries. A move the table refuses raises `StepNotAllowed`, or is left out with `skip_refused`
+    (QuickBooks' answers for items that someone moved meanwhile). Returns the ids of the items moved.
+    """
+    if not moves:
+        return []
+    transition = TRANSITIONS[step]
+    with transaction.atomic():
+        current = {
+            pk: (state, label)
+            for pk, state, label in select_in(
+                ErpItem, ["id", "state", "label"], {"pk": {move.item_id for move in moves}}, for_update=True
+            )
+        }
+        now = timezone.now()
+        actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+        item_rows: list[list[Any]] = []
+        event_rows: list[list[Any]] = []
+        for move in moves:
+            state, label = current.get(move.item_id, (None, ""))
+            if not may_move(step, state):
+                if skip_refused:
+                    continue
+                raise StepNotAllowed(step, label, str(state), allowed_steps(str(state)))
+            values = [value.pk if isinstance(value, Model) else value for value in move.values]
+            item_rows.append([transition.target, now, *values, move.item_id])
+            event_rows.append(
+                [move.item_id, actor_id, step.value, state, transition.target, move.reason, move.payload, now]
+            )
+        update_values(ErpItem, ["state", "updated_at", *fields], item_rows, copy=copy)
+        insert_values(ErpEvent, _EVENT_FIELDS, event_rows)
+        moved = [row[-1] for row in item_rows]
+        if transition.target == ErpState.QUEUED:
+            hooks.items_queued(moved)
+    return moved
+
+
+def _apply(
+    item: ErpItem,
+    step: Step,
+    actor: User | None,
+    *,
+    reason: str = "",
+    payload: Any = None,
+    fields: dict[str, Any] | None = None,
+) -> None:
+    """Move one locked item along `step` (through `move_many`); the instance follows what was written."""
+    fields = fields or {}
+    names = sorted(fields)
+    move = Move(item.pk, [fields[name] for name in names], reason=reason, payload=payload)
+    move_many(step, [move], actor=actor, fields=names)
+    item.state = TRANSITIONS[step].target
+    for name, value in fields.items():
+        setattr(item, name, value)
+
+
+# --- the steps a person takes ------------------------------------------------------------------------------
+
+
+def take_step(
+    step: Step | str, record: Model, actor: User, *, reason: str = "", options: Mapping[str, Any] | None = None
+) -> ErpItem:
+    """Take a person's workflow step on a record: the one entry the project pages, the approver's pages
+    and the API all call. `reason` goes with reject and unlink, `options` with accept."""
+    match Step(step):
+        case Step.SEND:
+            return item_send(record, actor)
+        case Step.RETRIEVE:
+            return item_retrieve(record, actor)
+        case Step.RESEND:
+            return item_resend(record, actor)
+        case Step.ACCEPT:
+            return item_accept(record, actor, options)
+        case Step.REJECT:
+            return item_reject(record, actor, reason)
+        case Step.RETRY:
+            return item_retry(record, actor)
+        case Step.UNLINK:
+            return item_unlink(record, actor, reason)
+    raise ValueError(f"{step} is not a step a person takes")
+
+
+def _check_sendable(spec: Exportable[Any], record: Model) -> dict[str, Any]:
     problems = spec.problems(record)
     if problems:
-        raise SendRefused(label, [problem.as_dict() for problem in problems])
-    return spec.payload(record)
+        raise SendRefused(spec.describe(record), [problem.as_dict() for problem in problems])
+    return dict(spec.payload(record))
 
 
-def item_send(record: Model, actor: Any) -> ErpItem:
+def item_send(record: Model, actor: User) -> ErpItem:
     """Send a draft record for accounting acceptance (and accept it at once under direct export)."""
     return _send_step(record, actor, Step.SEND, Action.SEND)
 
 
-def item_resend(record: Model, actor: Any) -> ErpItem:
+def item_resend(record: Model, actor: User) -> ErpItem:
     """Send again after a rejection, or push an update of a synced record."""
     return _send_step(record, actor, Step.RESEND, Action.RESEND)
 
 
-def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem:
+def _send_step(record: Model, actor: User, step: Step, action: Action) -> ErpItem:
     permissions.require(actor, action, record)
     spec = exportable_type_of(record)
     with transaction.atomic():
@@ -133,17 +198,17 @@ def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem
         # Read the record again under the item's lock: edits take the same lock, so what is validated and
         # recorded as sent is what is stored, not what the caller happened to hold in memory.
         record = type(record)._default_manager.get(pk=record.pk)
-        if item.state not in TRANSITIONS[step].sources:
+        if not may_move(step, item.state):
             raise StepNotAllowed(step, item.label, item.state, allowed_steps(item.state))
         # Validation runs after the state check: an item already sent is a conflict, not a form to fix.
-        payload = _check_sendable(spec, record, spec.describe(record))
+        payload = _check_sendable(spec, record)
         _apply(
             item,
             step,
             actor,
             payload=payload,
             fields={
-                **_refresh_identity(spec, record),
+                **_identity(spec, record),
                 "sent_payload": payload,
                 "sent_by": actor,
                 "sent_at": timezone.now(),
@@ -154,14 +219,14 @@ def _send_step(record: Model, actor: Any, step: Step, action: Action) -> ErpItem
     return item
 
 
-def _direct_export(item: ErpItem, spec: ExportableType, record: Model, actor: Any) -> None:
+def _direct_export(item: ErpItem, spec: Exportable[Any], record: Model, actor: User) -> None:
     """Under direct export the approver's step is taken at send, when what the item needs is ready."""
     if spec.slug not in ErpSettings.load().direct_export_types:
         return
     try:
-        options = _accept_options(spec, record, {})
+        options = spec.accept_options(record, {})
         depends_on = _check_dependencies(spec, record, item.label)
-    except (DependencyNotReady, AcceptOptionsInvalid) as exc:
+    except WorkflowError as exc:
         item.erp_error = f"Not exported directly: {exc.message}"
         item.save(update_fields=["erp_error", "updated_at"])
         return
@@ -170,40 +235,41 @@ def _direct_export(item: ErpItem, spec: ExportableType, record: Model, actor: An
     )
 
 
-def item_retrieve(record: Model, actor: Any) -> ErpItem:
+def item_retrieve(record: Model, actor: User) -> ErpItem:
     """The sender pulls back an item nobody has accepted or rejected yet."""
     return _simple_step(record, actor, Step.RETRIEVE, Action.RETRIEVE)
 
 
 def _simple_step(
     record: Model,
-    actor: Any,
+    actor: User,
     step: Step,
     action: Action,
     *,
     reason: str = "",
-    fields: Callable[[ErpItem], dict[str, Any]] | None = None,
-    after: Callable[[ErpEvent], None] | None = None,
+    fields: dict[str, Any] | None = None,
+    after: Callable[[ErpItem], None] | None = None,
 ) -> ErpItem:
     permissions.require(actor, action, record)
     with transaction.atomic():
         item = _locked_item(record)
-        event = _apply(item, step, actor, reason=reason, fields=fields(item) if fields else None)
+        _apply(item, step, actor, reason=reason, fields=fields)
         if after is not None:
-            after(event)
+            after(item)
     return item
 
 
-def _check_dependencies(spec: ExportableType, record: Model, label: str) -> list[int]:
+def _check_dependencies(spec: Exportable[Any], record: Model, label: str) -> list[int]:
     """The items `record` depends on, all queued or synced; else DependencyNotReady naming the others."""
     dependencies = [dep for dep in spec.dependencies(record) if is_exportable(dep)]
     if not dependencies:
         return []
-    states = _states_of(dependencies)
+    items = items_for_records(dependencies)
     waiting = []
     for dependency in dependencies:
         dep_spec = exportable_type_of(dependency)
-        state, _ = states.get((dep_spec.model, dependency.pk), (ErpState.DRAFT, 0))
+        dep_item = items.get((dep_spec.model, dependency.pk))
+        state = dep_item.state if dep_item else ErpState.DRAFT
         if state not in DEPENDENCY_READY_STATES:
             waiting.append(
                 f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {state_words(state)}, "
@@ -211,42 +277,18 @@ def _check_dependencies(spec: ExportableType, record: Model, label: str) -> list
             )
     if waiting:
         raise DependencyNotReady(label, waiting)
-    return sorted(item_id for _, item_id in states.values())
+    return sorted(dep_item.pk for dep_item in items.values())
 
 
-def _states_of(records: list[Model]) -> dict[tuple[type[Model], int], tuple[str, int]]:
-    """The workflow states (and item ids) of many records in one query per type."""
-    return {key: (item.state, item.pk) for key, item in items_for_records(records).items()}
-
-
-def _accept_options(spec: ExportableType, record: Model, options: dict[str, Any]) -> dict[str, Any]:
-    """What QuickBooks needs beyond the record, as the approver gave it (or its default)."""
-    if spec.slug != "project":
-        return {}
-    assert isinstance(record, ps.Project)
-    parent = str(options.get("parent_customer") or "").strip()
-    if not parent and record.owner_id:
-        parent = record.owner.name  # type: ignore[union-attr]
-    if not parent:
-        raise AcceptOptionsInvalid(
-            "Choose the QuickBooks customer this job belongs to (parent_customer): the project has no owner.",
-            "parent_customer",
-        )
-    problems = text_problems("The parent customer", parent, limits.CUSTOMER_NAME, list_name=True)
-    if problems:
-        raise AcceptOptionsInvalid(" ".join(problems), "parent_customer")
-    return {"parent_customer": parent}
-
-
-def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None) -> ErpItem:
+def item_accept(record: Model, actor: User, options: Mapping[str, Any] | None = None) -> ErpItem:
     """The accounting approver accepts: the item is queued for QuickBooks."""
     permissions.require(actor, Action.ACCEPT, record)
     spec = exportable_type_of(record)
     with transaction.atomic():
         item = _locked_item(record)
-        if item.state not in TRANSITIONS[Step.ACCEPT].sources:
+        if not may_move(Step.ACCEPT, item.state):
             raise StepNotAllowed(Step.ACCEPT, item.label, item.state, allowed_steps(item.state))
-        accept_options = _accept_options(spec, record, options or {})
+        accept_options = spec.accept_options(record, options or {})
         # Kept with the item: the connector sends what it depends on first.
         depends_on = _check_dependencies(spec, record, item.label)
         _apply(
@@ -259,28 +301,34 @@ def item_accept(record: Model, actor: Any, options: dict[str, Any] | None = None
     return item
 
 
-def item_reject(record: Model, actor: Any, reason: str = "") -> ErpItem:
+def item_reject(record: Model, actor: User, reason: str = "") -> ErpItem:
     """The approver rejects, with an optional reason; the sender is told by email."""
-    reason = (reason or "").strip()
 
-    def notify(event: ErpEvent) -> None:
-        transaction.on_commit(lambda: tasks.notify_rejection.delay(event.pk))
+    def notify(item: ErpItem) -> None:
+        event_id = item.events.order_by("-id").values_list("id", flat=True).first()
+        transaction.on_commit(lambda: tasks.notify_rejection.delay(event_id))
 
-    return _simple_step(record, actor, Step.REJECT, Action.REJECT, reason=reason, after=notify)
+    return _simple_step(record, actor, Step.REJECT, Action.REJECT, reason=(reason or "").strip(), after=notify)
 
 
-def item_retry(record: Model, actor: Any) -> ErpItem:
+def item_retry(record: Model, actor: User) -> ErpItem:
     """Queue a failed item again."""
-    return _simple_step(record, actor, Step.RETRY, Action.RETRY, fields=lambda item: {"erp_error": ""})
+    return _simple_step(record, actor, Step.RETRY, Action.RETRY, fields={"erp_error": ""})
 
 
-def item_unlink(record: Model, actor: Any, reason: str = "") -> ErpItem:
+def item_unlink(record: Model, actor: User, reason: str = "") -> ErpItem:
     """Forget the link to the QuickBooks record (which must have been deleted in QuickBooks first)."""
-
-    def cleared(item: ErpItem) -> dict[str, Any]:
-        return {"qb_ref": "", "qb_edit_sequence": "", "qb_details": {}, "synced_payload": None, "erp_error": ""}
-
+    cleared: dict[str, Any] = {
+        "qb_ref": "",
+        "qb_edit_sequence": "",
+        "qb_details": {},
+        "synced_payload": None,
+        "erp_error": "",
+    }
     return _simple_step(record, actor, Step.UNLINK, Action.UNLINK, reason=reason, fields=cleared)
+
+
+# --- the steps QuickBooks' answers take --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -296,78 +344,64 @@ class SyncOutcome:
     note: str = ""
 
 
-_SYNC_FIELDS = ["state", "updated_at", "qb_ref", "qb_edit_sequence", "qb_details", "erp_error"]
-_EVENT_FIELDS = ["item", "actor", "action", "from_state", "to_state", "reason", "payload", "created_at"]
+_SYNCED_FIELDS = ["qb_ref", "qb_edit_sequence", "qb_details", "erp_error"]
 
 
-def record_sync_outcomes(outcomes: list[SyncOutcome]) -> int:
-    """Apply QuickBooks' answers to their items: synced or failed, in one transaction, with their history.
+def record_sync_outcomes(outcomes: list[SyncOutcome], *, strict: bool = False) -> int:
+    """Apply QuickBooks' answers to their items: synced or failed, with their history.
 
     Called by the connector inside the transaction that also closes the requests, so an answer and the
-    items' states are committed together or not at all. Items no longer queued are left as they are.
-    Returns how many items moved.
-
-    An answer holds hundreds of items: they are read and written as rows, not model instances, and their
-    payloads are never decoded (what QuickBooks received is copied from what was sent, in the database).
+    items' states are committed together or not at all. Items no longer queued are left as they are (or,
+    `strict`, refused with `StepNotAllowed`). Returns how many items moved. What QuickBooks received is
+    what was sent: it is copied in the database, so the payloads of hundreds of items are never decoded.
     """
     if not outcomes:
         return 0
     with transaction.atomic():
-        current = {
-            pk: (state, details)
-            for pk, state, details in select_in(
-                ErpItem, ["id", "state", "qb_details"], {"pk": {o.item_id for o in outcomes}}, for_update=True
-            )
-        }
-        now = timezone.now()
-        synced_rows: list[list[Any]] = []
-        failed_rows: list[list[Any]] = []
-        event_rows: list[list[Any]] = []
-        for outcome in outcomes:
-            state, details = current.get(outcome.item_id, (None, None))
-            step = Step.SYNC_SUCCEEDED if outcome.ok else Step.SYNC_FAILED
-            if state not in TRANSITIONS[step].sources:
-                continue  # no longer queued: retrieved, rejected or answered already
-            target = TRANSITIONS[step].target
-            if outcome.ok:
-                merged = {**(details or {}), **outcome.details}
-                synced_rows.append([target, now, outcome.qb_ref, outcome.edit_sequence, merged, "", outcome.item_id])
-                reason, payload = outcome.note, {"qb_ref": outcome.qb_ref, "edit_sequence": outcome.edit_sequence}
-            else:
-                failed_rows.append([target, now, outcome.error, outcome.item_id])
-                reason, payload = outcome.error, None
-            event_rows.append([outcome.item_id, None, step.value, state, target, reason, payload, now])
-        # What QuickBooks received is what was sent: copied in the database, never decoded here.
-        update_values(ErpItem, _SYNC_FIELDS, synced_rows, copy={"synced_payload": "sent_payload"})
-        update_values(ErpItem, ["state", "updated_at", "erp_error"], failed_rows)
-        insert_values(ErpEvent, _EVENT_FIELDS, event_rows)
-    return len(event_rows)
+        synced = [outcome for outcome in outcomes if outcome.ok]
+        # The QuickBooks details an answer adds are merged into those the item has (read under lock).
+        details = dict(
+            select_in(ErpItem, ["id", "qb_details"], {"pk": {o.item_id for o in synced if o.details}}, for_update=True)
+            if any(o.details for o in synced)
+            else []
+        )
+        moved = move_many(
+            Step.SYNC_SUCCEEDED,
+            [
+                Move(
+                    o.item_id,
+                    [o.qb_ref, o.edit_sequence, {**(details.get(o.item_id) or {}), **o.details}, ""],
+                    reason=o.note,
+                    payload={"qb_ref": o.qb_ref, "edit_sequence": o.edit_sequence},
+                )
+                for o in synced
+            ],
+            fields=_SYNCED_FIELDS,
+            copy={"synced_payload": "sent_payload"},
+            skip_refused=not strict,
+        )
+        moved += move_many(
+            Step.SYNC_FAILED,
+            [Move(o.item_id, [o.error], reason=o.error) for o in outcomes if not o.ok],
+            fields=["erp_error"],
+            skip_refused=not strict,
+        )
+    return len(moved)
 
 
 def item_synced(
     item_id: int, *, qb_ref: str, edit_sequence: str = "", details: dict[str, Any] | None = None, note: str = ""
 ) -> ErpItem:
-    """QuickBooks holds the item now."""
-    with transaction.atomic():
-        item = ErpItem.objects.select_for_update().get(pk=item_id)
-        if item.state != ErpState.QUEUED:
-            raise StepNotAllowed(Step.SYNC_SUCCEEDED, item.label, item.state, allowed_steps(item.state))
-        record_sync_outcomes(
-            [SyncOutcome(item_id, True, qb_ref=qb_ref, edit_sequence=edit_sequence, details=details or {}, note=note)]
-        )
-        item.refresh_from_db()
-    return item
+    """QuickBooks holds the item now (refused unless it is queued)."""
+    outcome = SyncOutcome(item_id, True, qb_ref=qb_ref, edit_sequence=edit_sequence, details=details or {}, note=note)
+    record_sync_outcomes([outcome], strict=True)
+    return ErpItem.objects.get(pk=item_id)
 
 
 def item_sync_failed(item_id: int, *, error: str) -> ErpItem:
-    """QuickBooks refused the item."""
-    with transaction.atomic():
-        item = ErpItem.objects.select_for_update().get(pk=item_id)
-        if item.state != ErpState.QUEUED:
-            raise StepNotAllowed(Step.SYNC_FAILED, item.label, item.state, allowed_steps(item.state))
-        record_sync_outcomes([SyncOutcome(item_id, False, error=error)])
-        item.refresh_from_db()
-    return item
+    """QuickBooks refused the item (refused unless it is queued)."""
+    record_sync_outcomes([SyncOutcome(item_id, False, error=error)], strict=True)
+    return ErpItem.objects.get(pk=item_id)
 
 
 def item_quickbooks_record_changed(item_id: int, *, edit_sequence: str, details: dict[str, Any] | None = None) -> None:
@@ -387,6 +421,9 @@ def item_waiting(item_ids: list[int], message: str) -> None:
     )
 
 
+# --- what the project side's edits mean for the workflow ------------------------------------------------------
+
+
 def ensure_editable(record: Model, changed_fields: set[str], *, lines_changed: bool = False) -> None:
     """Refuse an edit of the fields QuickBooks will receive while the item is in accounting's hands.
 
@@ -395,11 +432,8 @@ def ensure_editable(record: Model, changed_fields: set[str], *, lines_changed: b
     if not is_exportable(record) or record.pk is None:
         return
     spec = exportable_type_of(record)
-    try:
-        item = ErpItem.objects.select_for_update().get(**_item_identity(record))
-    except ErpItem.DoesNotExist:
-        return
-    if not is_locked(item.state):
+    item = ErpItem.objects.select_for_update().filter(**_item_identity(record)).first()
+    if item is None or not is_locked(item.state):
         return
     touched = sorted(changed_fields & set(spec.locked_fields))
     if lines_changed and spec.has_lines:
@@ -419,6 +453,12 @@ def ensure_deletable(record: Model) -> None:
         raise StepNotAllowed("delete", item.label, item.state, allowed_steps(item.state))
 
 
+def refresh_item_label(record: Model) -> None:
+    """Keep the queue's label and project in step with an edited record."""
+    if is_exportable(record):
+        ErpItem.objects.filter(**_item_identity(record)).update(**_identity(exportable_type_of(record), record))
+
+
 def record_deleted(model: type[Model], pk: int) -> None:
     """Keep the item and its history after the record is gone: the audit trail outlives the record."""
     ErpItem.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id=pk).update(
@@ -426,7 +466,26 @@ def record_deleted(model: type[Model], pk: int) -> None:
     )
 
 
-def update_settings(actor: Any, **changes: Any) -> ErpSettings:
+class RecordWatcher:
+    """What the workflow does when the project side edits or deletes a record (registered at start-up)."""
+
+    def before_change(self, record: Model, changed_fields: set[str], *, lines_changed: bool) -> None:
+        ensure_editable(record, changed_fields, lines_changed=lines_changed)
+
+    def before_delete(self, record: Model) -> None:
+        ensure_deletable(record)
+
+    def changed(self, record: Model) -> None:
+        refresh_item_label(record)
+
+    def deleted(self, model: type[Model], pk: int) -> None:
+        record_deleted(model, pk)
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+
+
+def update_settings(actor: User, **changes: Any) -> ErpSettings:
     permissions.require(actor, Action.CONFIGURE_SETTINGS)
     if "direct_export_types" in changes:
         permissions.require(actor, Action.ENABLE_DIRECT_EXPORT)
@@ -437,58 +496,3 @@ def update_settings(actor: Any, **changes: Any) -> ErpSettings:
         row.full_clean()
         row.save(update_fields=[*changes, "updated_at"])
     return row
-
-
-def refresh_item_label(record: Model) -> None:
-    """Keep the queue's label and project in step with an edited record."""
-    spec = exportable_type_of(record)
-    ErpItem.objects.filter(**_item_identity(record)).update(**_refresh_identity(spec, record))
-
-
-def access_grant(user: Any, tool: Any, level: Any, project: ps.Project | None = None) -> None:
-    """Give `user` exactly `level` on `tool`, on one project or company-wide (replacing what was there)."""
-    from django.contrib.auth.models import Permission
-    from guardian.shortcuts import assign_perm, remove_perm
-
-    from procore_sync.tools import GRANTABLE_LEVELS, Level, Tool, level_codename
-
-    tool, level = Tool(tool), Level(level)
-    if project is not None and not tool.is_project_tool:
-        raise ValueError(f"{tool.label} is a company tool: grant it without a project.")
-    app_label = "procore_sync" if tool.is_project_tool else "erp_integrations"
-    with transaction.atomic():
-        for other in GRANTABLE_LEVELS:
-            codename = level_codename(tool, other)
-            if project is None:
-                user.user_permissions.remove(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-            else:
-                remove_perm(f"{app_label}.{codename}", user, project)
-        if level is not Level.NONE:
-            codename = level_codename(tool, level)
-            if project is None:
-                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-            else:
-                assign_perm(f"{app_label}.{codename}", user, project)
-    _forget_cached_access(user)
-
-
-def access_set_push_privilege(user: Any, allowed: bool) -> None:
-    """Give or take the company-level Can Push to Accounting privilege."""
-    from django.contrib.auth.models import Permission
-
-    from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING
-
-    permission = Permission.objects.get(content_type__app_label="erp_integrations", codename=CAN_PUSH_TO_ACCOUNTING)
-    if allowed:
-        user.user_permissions.add(permission)
-    else:
-        user.user_permissions.remove(permission)
-    _forget_cached_access(user)
-
-
-def _forget_cached_access(user: Any) -> None:
-    for attribute in ("_erp_access", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        if hasattr(user, attribute):
-            delattr(user, attribute)

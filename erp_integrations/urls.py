@@ -15,7 +15,6 @@ urlpatterns = [
         path(f"items/<int:pk>/{step}/", views.item_step, {"step": step}, name=f"item-{step}")
         for step in ("accept", "reject", "retry", "unlink")
     ],
-    path("connections/", views.connections, name="connections"),
-    path("connections/<int:pk>/progress/", views.connection_progress, name="connection-progress"),
+    path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="record-step"),
     path("settings/", views.settings_page, name="settings"),
 ]

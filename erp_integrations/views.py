@@ -16,23 +16,36 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from erp_integrations import permissions, selectors, services
+from access import permissions
+from access.permissions import Action, signed_in
+from access.tools import Level
+from erp_integrations import hooks, selectors, services
 from erp_integrations.errors import WorkflowError
-from erp_integrations.exportables import EXPORTABLE_TYPES, ExportableType, exportable_type_of, is_exportable
+from erp_integrations.exportables import EXPORTABLE_TYPES, Exportable, exportable_type_of, is_exportable
+from erp_integrations.exportables.base import PayloadField, payload_fields
 from erp_integrations.forms import BULK_ACTIONS, AcceptForm, BulkForm, ReasonForm, SettingsForm
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
-from erp_integrations.permissions import Action
-from erp_integrations.workflow import DEPENDENCY_READY_STATES, allowed_steps
-from procore_sync.tools import Level
-from qbxml import selectors as qb_selectors
+from erp_integrations.record_status import record_statuses
+from erp_integrations.workflow import (
+    APPROVER_STEPS,
+    DEPENDENCY_READY_STATES,
+    PROJECT_SIDE_STEPS,
+    TRANSITIONS,
+    Step,
+    allowed_steps,
+    done_message,
+)
+from procore_sync.models import CostType
+from procore_sync.selectors import records_for
+from procore_sync.views import next_url, page_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +70,6 @@ def workflow_error_message(exc: WorkflowError) -> str:
 
 def validation_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-PAST = {"accept": "accepted", "reject": "rejected", "retry": "queued again", "unlink": "unlinked"}
 
 
 # --- the ERP Integrations lists ---------------------------------------------------------------------------
@@ -246,14 +256,14 @@ def _bulk(request: HttpRequest) -> None:
             " ".join(str(error) for error in form.non_field_errors()) or "Choose what to do with the selected items.",
         )
         return
-    step = form.cleaned_data["action"]
+    step = Step(form.cleaned_data["action"])
     permissions.require(request.user, Action(step))
     done: list[ErpItem] = []
     refused: list[str] = []
     for item in ErpItem.objects.filter(pk__in=form.ids).order_by("id"):
         try:
             record = selectors.record_of(item)
-            _take_step(step, record, request.user, reason=form.cleaned_data["reason"])
+            services.take_step(step, record, signed_in(request.user), reason=form.cleaned_data["reason"])
         except ObjectDoesNotExist:
             refused.append(f"{item.label}: its record was deleted.")
         except WorkflowError as exc:
@@ -265,47 +275,23 @@ def _bulk(request: HttpRequest) -> None:
     missing = len(form.ids) - len(done) - len(refused)
     if missing > 0:
         refused.append(f"{missing} of the selected items no longer exist.")
+    transition = TRANSITIONS[step]
     if done:
         noun = "item" if len(done) == 1 else "items"
-        messages.success(request, f"{PAST[step].capitalize()} {len(done)} {noun}.")
+        messages.success(request, f"{transition.done_many} {len(done)} {noun}.")
     if refused:
         messages.error(
             request,
             format_html(
                 "{} could not be {}:<ul>{}</ul>",
                 f"{len(refused)} item{'s' if len(refused) != 1 else ''}",
-                PAST[step],
+                transition.past,
                 format_html_join("", "<li>{}</li>", ((text,) for text in refused)),
             ),
         )
 
 
-def _take_step(step: str, record: Any, user: Any, *, reason: str = "", options: dict[str, Any] | None = None) -> None:
-    if step == "accept":
-        services.item_accept(record, user, options or {})
-    elif step == "reject":
-        services.item_reject(record, user, reason)
-    elif step == "retry":
-        services.item_retry(record, user)
-    elif step == "unlink":
-        services.item_unlink(record, user, reason)
-    else:  # pragma: no cover - the URLs name every step
-        raise ValueError(step)
-
-
 # --- one item ----------------------------------------------------------------------------------------------
-
-MONEY_KEYS = frozenset(
-    {
-        "amount",
-        "original_amount",
-        "amount_due",
-        "retainage_held",
-        "retainage_released",
-        "work_completed",
-        "materials_stored",
-    }
-)
 
 
 def _display(value: Any) -> str:
@@ -318,71 +304,33 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-# The order fields are shown in. PostgreSQL's jsonb does not keep the order a payload was built in, so
-# the page decides: identity first, then parties and dates, then amounts; unknown keys after, as stored.
-FIELD_ORDER = [
-    "job_name",
-    "number",
-    "line_number",
-    "changes_line",
-    "code",
-    "name",
-    "title",
-    "kind",
-    "commitment",
-    "vendor",
-    "owner",
-    "cost_code",
-    "cost_type",
-    "description",
-    "division",
-    "division_name",
-    "date",
-    "invoice_date",
-    "billing_period",
-    "reason",
-    "retainage_percent",
-    "contact_name",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "work_completed",
-    "materials_stored",
-    "retainage_held",
-    "retainage_released",
-    "amount",
-    "amount_due",
-    "lines",
-]
-_FIELD_RANK = {name: rank for rank, name in enumerate(FIELD_ORDER)}
-
-
-def _ordered(keys: list[str]) -> list[str]:
-    return sorted(keys, key=lambda key: (_FIELD_RANK.get(key, len(FIELD_ORDER)), keys.index(key)))
-
-
-def payload_view(payload: dict[str, Any] | None, previous: dict[str, Any] | None) -> dict[str, Any]:
+def payload_view(
+    payload: dict[str, Any] | None, previous: dict[str, Any] | None, shape: tuple[PayloadField, ...] = ()
+) -> dict[str, Any]:
     """What QuickBooks will receive, ready to show: fields, and tables for lines, each marked where it
-    differs from what QuickBooks received last (`previous`, for an update)."""
+    differs from what QuickBooks received last (`previous`, for an update).
+
+    `shape` is the payload's declared fields (its type's TypedDict): they are shown in that order, with
+    their amounts as money; keys it does not name (an older item's) follow, as stored. PostgreSQL's jsonb
+    does not keep the order a payload was built in, so the declaration decides."""
     fields: list[dict[str, Any]] = []
     tables: list[dict[str, Any]] = []
     payload = payload or {}
-    for key in _ordered(list(payload)):
+    declared = {field.name: field for field in shape}
+    for key in _ordered(list(payload), shape):
         value = payload[key]
         old = previous.get(key) if previous is not None else None
         if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
-            tables.append(_table_view(key, value, old if isinstance(old, list) else ([] if previous else None)))
+            line_shape = declared[key].lines if key in declared else ()
+            tables.append(
+                _table_view(key, value, old if isinstance(old, list) else ([] if previous else None), line_shape)
+            )
             continue
         fields.append(
             {
                 "key": key,
                 "value": _display(value),
-                "money": key in MONEY_KEYS,
+                "money": key in declared and declared[key].money,
                 "changed": previous is not None and old != value,
                 "old": _display(old),
             }
@@ -390,11 +338,19 @@ def payload_view(payload: dict[str, Any] | None, previous: dict[str, Any] | None
     return {"fields": fields, "tables": tables, "is_update": previous is not None}
 
 
-def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> dict[str, Any]:
+def _ordered(keys: list[str], shape: tuple[PayloadField, ...]) -> list[str]:
+    rank = {field.name: position for position, field in enumerate(shape)}
+    return sorted(keys, key=lambda key: (rank.get(key, len(rank)), keys.index(key)))
+
+
+def _table_view(
+    key: str, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None, shape: tuple[PayloadField, ...]
+) -> dict[str, Any]:
     seen: list[str] = []
     for row in rows:
         seen.extend(name for name in row if name not in seen)
-    columns = _ordered(seen)
+    columns = _ordered(seen, shape)
+    money_columns = {field.name for field in shape if field.money}
     match = "line_number" if all("line_number" in row for row in rows) else None
 
     def row_key(index: int, row: dict[str, Any]) -> Any:
@@ -413,7 +369,7 @@ def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, A
             cells.append(
                 {
                     "value": _display(row.get(name)),
-                    "money": name in MONEY_KEYS,
+                    "money": name in money_columns,
                     "changed": changed,
                     "old": _display(old_row.get(name)) if old_row is not None else "",
                 }
@@ -423,25 +379,25 @@ def _table_view(key: str, rows: list[dict[str, Any]], previous: list[dict[str, A
         shown.append(
             {
                 "cells": [
-                    {"value": _display(old_row.get(name)), "money": name in MONEY_KEYS, "changed": False, "old": ""}
+                    {"value": _display(old_row.get(name)), "money": name in money_columns, "changed": False, "old": ""}
                     for name in columns
                 ],
                 "status": "removed",
             }
         )
     footer: list[dict[str, Any]] = []
-    if any(name in MONEY_KEYS for name in columns):
+    if money_columns & set(columns):
         for position, name in enumerate(columns):
-            if name in MONEY_KEYS:
+            if name in money_columns:
                 total = sum((Decimal(str(row.get(name) or 0)) for row in rows), Decimal("0"))
                 footer.append({"value": total, "money": True})
             else:
                 footer.append({"value": "Total" if position == 0 else "", "money": False})
-    headers = [{"key": name, "money": name in MONEY_KEYS} for name in columns]
+    headers = [{"key": name, "money": name in money_columns} for name in columns]
     return {"key": key, "columns": headers, "rows": shown, "footer": footer}
 
 
-def _dependencies(spec: ExportableType, record: Any) -> list[dict[str, Any]]:
+def _dependencies(spec: Exportable[Any], record: Any) -> list[dict[str, Any]]:
     dependencies = [dep for dep in spec.dependencies(record) if is_exportable(dep)]
     items = selectors.items_for_records(dependencies)
     rows = []
@@ -462,10 +418,8 @@ def _dependencies(spec: ExportableType, record: Any) -> list[dict[str, Any]]:
 
 
 def _qbxml_preview(item: ErpItem) -> str:
-    from qbxml.export import preview_qbxml
-
     try:
-        return preview_qbxml(item)
+        return hooks.preview(item)
     except Exception as exc:  # the preview must never take the page down with it
         logger.exception("qbXML preview of item %s failed", item.pk)
         return f"<!-- The qbXML preview failed: {exc} -->"
@@ -476,10 +430,7 @@ def _item_steps(user: Any, item: ErpItem, record: Any) -> dict[str, bool]:
     if record is None:
         return {}
     allowed = set(allowed_steps(item.state))
-    return {
-        step: step in allowed and bool(permissions.check(user, step, record))
-        for step in ("accept", "reject", "retry", "unlink")
-    }
+    return {step.value: step in allowed and bool(permissions.check(user, step, record)) for step in APPROVER_STEPS}
 
 
 @login_required
@@ -505,7 +456,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item,
         "spec": spec,
         "record": record,
-        "payload": payload_view(payload, item.synced_payload if is_update else None),
+        "payload": payload_view(payload, item.synced_payload if is_update else None, payload_fields(spec.payload_type)),
         "payload_is_current": payload_is_current,
         "problems": spec.problems(record) if record is not None else [],
         "dependencies": dependencies,
@@ -514,7 +465,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rejection": selectors.latest_rejection(item) if item.state == ErpState.REJECTED else None,
         "steps": steps,
         "accept_form": _accept_form(spec, record) if steps.get("accept") else None,
-        "customers": selectors.qb_customer_names() if steps.get("accept") and spec.slug == "project" else [],
+        "customers": _customer_names(spec) if steps.get("accept") else [],
         "reject_form": ReasonForm(prefix="reject") if steps.get("reject") else None,
         "unlink_form": ReasonForm(prefix="unlink") if steps.get("unlink") else None,
         "qbxml": _qbxml_preview(item) if permissions.check(request.user, Action.VIEW_QBXML) else None,
@@ -535,25 +486,23 @@ def _tab_of(item: ErpItem) -> str:
     return tabs.get(ErpState(item.state), DEFAULT_TAB)
 
 
-def _accept_form(spec: ExportableType, record: Any, data: Any = None) -> AcceptForm | None:
-    if spec.slug != "project":
+def _accept_form(spec: Exportable[Any], record: Any, data: Any = None) -> AcceptForm | None:
+    """The approver's form for what QuickBooks needs beyond the record, for the types that take any."""
+    if not spec.accept_fields:
         return None
-    initial = {"parent_customer": record.owner.name if record.owner_id else ""}
-    return AcceptForm(data, prefix="accept", initial=initial)
+    return AcceptForm(data, prefix="accept", fields=spec.accept_fields, initial=spec.accept_initial(record))
 
 
-STEP_TITLES = {
-    "accept": "Accept",
-    "reject": "Reject",
-    "retry": "Retry",
-    "unlink": "Unlink from QuickBooks",
-}
+def _customer_names(spec: Exportable[Any]) -> list[str]:
+    """The QuickBooks customers a job's parent may be picked from, where the type asks for one."""
+    return hooks.quickbooks_names("customer") if "parent_customer" in spec.accept_fields else []
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Accept, reject, retry or unlink one item. GET shows the step's form; POST takes the step."""
+    step = Step(step)
     item = get_object_or_404(ErpItem, pk=pk)
     try:
         record = selectors.record_of(item)
@@ -574,71 +523,61 @@ def item_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 options = {k: v for k, v in accept_form.cleaned_data.items() if v}
         if valid:
             try:
-                _take_step(
-                    step, record, request.user, reason=reason_form.cleaned_data.get("reason", ""), options=options
+                services.take_step(
+                    step,
+                    record,
+                    signed_in(request.user),
+                    reason=reason_form.cleaned_data.get("reason", ""),
+                    options=options,
                 )
             except WorkflowError as exc:
                 messages.error(request, workflow_error_message(exc))
             else:
                 item.refresh_from_db()
-                messages.success(request, _step_done_message(step, item))
+                messages.success(request, done_message(step, item.label, item.state))
             return redirect("erp:item", pk=item.pk)
     elif step not in allowed_steps(item.state):
-        messages.info(request, f"{item.label} is {item.get_state_display().lower()}: it cannot be {PAST[step]} now.")
+        past = TRANSITIONS[step].past
+        messages.info(request, f"{item.label} is {item.get_state_display().lower()}: it cannot be {past} now.")
         return redirect("erp:item", pk=item.pk)
     context = {
         "item": item,
         "spec": spec,
         "step": step,
-        "title": STEP_TITLES[step],
+        "title": TRANSITIONS[step].button,
         "accept_form": accept_form if step == "accept" else None,
-        "customers": selectors.qb_customer_names() if step == "accept" and accept_form is not None else [],
+        "customers": _customer_names(spec) if step == "accept" else [],
         "reason_form": reason_form if step in ("reject", "unlink") else None,
     }
     return render(request, "erp/item_step.html", context)
 
 
-def _step_done_message(step: str, item: ErpItem) -> str:
-    if step == "accept":
-        return f"{item.label} accepted: it is queued for QuickBooks."
-    if step == "reject":
-        return f"{item.label} rejected: the sender has been told."
-    if step == "retry":
-        return f"{item.label} is queued for QuickBooks again."
-    return f"{item.label} is no longer linked to QuickBooks."
-
-
-# --- connections and sync health ---------------------------------------------------------------------------
+# --- a record's steps on the project's pages ----------------------------------------------------------------
 
 
 @login_required
-@require_GET
-def connections(request: HttpRequest) -> HttpResponse:
-    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
-    rows = list(qb_selectors.connections_with_health())
-    counts = selectors.tab_counts()
-    context = {
-        "connections": rows,
-        "failed_items": counts["failed_to_export"],
-        "failed_url": QueueQuery("", "failed_to_export", "", DEFAULT_SORT, 1).url(),
-        "can_manage": bool(permissions.check(request.user, Action.MANAGE_CONNECTIONS)),
-        "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
-    }
-    for connection in rows:
-        connection.running_session = qb_selectors.running_session(connection)  # type: ignore[attr-defined]
-    return render(request, "erp/connections.html", context)
-
-
-@login_required
-@require_GET
-def connection_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress of a connection's running session: polled by the health page while it runs."""
-    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
-    from qbxml.models import QbConnection
-
-    connection = get_object_or_404(QbConnection, pk=pk)
-    session = qb_selectors.latest_session(connection.pk)
-    return render(request, "erp/_connection_progress.html", {"connection": connection, "session": session})
+@require_POST
+def record_step(request: HtmxHttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
+    """Send, retrieve, resend or unlink one record from its project page. In place under htmx; otherwise
+    back where it was."""
+    spec = EXPORTABLE_TYPES.get(slug)
+    if spec is None or step not in PROJECT_SIDE_STEPS:
+        raise Http404("No such step.")
+    try:
+        record = records_for(request.user, spec.model).prefetch_related(None).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("No such record, or you cannot see it.") from None
+    back = next_url(request, page_of(record))
+    try:
+        item = services.take_step(step, record, signed_in(request.user), reason=request.POST.get("reason", "")[:2000])
+    except WorkflowError as exc:
+        messages.error(request, workflow_error_message(exc))
+    else:
+        messages.success(request, done_message(step, spec.describe(record), item.state))
+    if request.htmx:
+        status = record_statuses(request.user, record).of(record)
+        return render(request, "erp/_record_step_response.html", {"status": status, "next": back})
+    return redirect(back)
 
 
 # --- settings ---------------------------------------------------------------------------------------------------
@@ -656,7 +595,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Nothing changed.")
             return redirect("erp:settings")
         try:
-            services.update_settings(request.user, **changes)
+            services.update_settings(signed_in(request.user), **changes)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for name, errors in exc.message_dict.items():
@@ -666,13 +605,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("erp:settings")
-    from procore_sync.models import CostType
-
     context = {
         "form": form,
         "settings_row": row,
         "cost_types": list(CostType.objects.all()),
-        "qb_classes": selectors.qb_class_names(),
+        "qb_classes": set(hooks.quickbooks_names("class")),
     }
     return render(request, "erp/settings.html", context)
 

@@ -8,13 +8,11 @@ from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from erp_integrations.api import ErpActionsMixin, ErpFieldsMixin
-from erp_integrations.models import ErpState
-from erp_integrations.permissions import Tool, readable_projects, visible_projects
+from access.tools import Level, Tool
 from procore_sync import models as ps
 from procore_sync import selectors, services
 from procore_sync.money import ZERO
-from procore_sync.tools import Level
+from procore_sync.selectors import readable_projects, visible_projects
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
@@ -87,13 +85,13 @@ class InvoiceLineSerializer(LineSerializer):
         ]
 
 
-# Every exportable record carries its timestamps and its workflow fields.
-RECORD_FIELDS = ("created_at", "updated_at", *ErpFieldsMixin.FIELDS)
+# Every record carries its timestamps.
+RECORD_FIELDS = ("created_at", "updated_at")
 
 # --- records ---------------------------------------------------------------------------------------
 
 
-class CompanySerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = ps.Company
         fields = [
@@ -115,7 +113,7 @@ class CompanySerializer(ErpFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ProjectSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = ps.Project
         fields = [
@@ -137,7 +135,7 @@ class ProjectSerializer(ErpFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class CostCodeSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class CostCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ps.CostCode
         fields = [
@@ -147,7 +145,6 @@ class CostCodeSerializer(ErpFieldsMixin, serializers.ModelSerializer):
             "division",
             "default_cost_type",
             "is_active",
-            *ErpFieldsMixin.FIELDS,
         ]
 
 
@@ -157,7 +154,7 @@ class CostTypeSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "is_active", "sort_order"]
 
 
-class BudgetSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class BudgetSerializer(serializers.ModelSerializer):
     project = VisibleRelatedField(scope=_projects_for(Tool.BUDGET))
     lines = BudgetLineSerializer(many=True, required=False)
     total = serializers.SerializerMethodField()
@@ -179,7 +176,7 @@ class BudgetSerializer(ErpFieldsMixin, serializers.ModelSerializer):
         return f"{sum((line.original_amount for line in budget.lines.all()), ZERO):.2f}"
 
 
-class BudgetModificationSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class BudgetModificationSerializer(serializers.ModelSerializer):
     budget = VisibleRelatedField(scope=_parents_for(ps.Budget, Tool.BUDGET, "project"))
     lines = BudgetModificationLineSerializer(many=True, required=False)
 
@@ -197,7 +194,7 @@ class BudgetModificationSerializer(ErpFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class CommitmentSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class CommitmentSerializer(serializers.ModelSerializer):
     project = VisibleRelatedField(scope=_projects_for(Tool.COMMITMENTS))
     vendor = serializers.PrimaryKeyRelatedField(queryset=ps.Company.objects.filter(is_archived=False))
     lines = CommitmentLineSerializer(many=True, required=False)
@@ -226,7 +223,7 @@ class CommitmentSerializer(ErpFieldsMixin, serializers.ModelSerializer):
         return f"{sum((line.amount for line in commitment.lines.all()), ZERO):.2f}"
 
 
-class ChangeOrderSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class ChangeOrderSerializer(serializers.ModelSerializer):
     commitment = VisibleRelatedField(scope=_parents_for(ps.Commitment, Tool.CHANGE_ORDERS, "project"))
     lines = ChangeOrderLineSerializer(many=True, required=False)
 
@@ -246,7 +243,7 @@ class ChangeOrderSerializer(ErpFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class SubcontractorInvoiceSerializer(ErpFieldsMixin, serializers.ModelSerializer):
+class SubcontractorInvoiceSerializer(serializers.ModelSerializer):
     commitment = VisibleRelatedField(scope=_parents_for(ps.Commitment, Tool.INVOICING, "project"))
     lines = InvoiceLineSerializer(many=True, required=False)
     totals = serializers.SerializerMethodField()
@@ -285,29 +282,18 @@ class SubcontractorInvoiceSerializer(ErpFieldsMixin, serializers.ModelSerializer
 
 # --- view sets -------------------------------------------------------------------------------------
 
-_LIST_FILTERS = [
-    OpenApiParameter("project", int, description="Only records of this project (id)."),
-    OpenApiParameter("erp_status", str, enum=[state.value for state in ErpState]),
-]
+_LIST_FILTERS = [OpenApiParameter("project", int, description="Only records of this project (id).")]
 
 
 class RecordViewSet(viewsets.ModelViewSet):
-    """List (paginated, filterable by project and erp_status), create, retrieve, update and delete."""
+    """List (paginated, filterable by project), create, retrieve, update and delete."""
 
     model: type[Model]
     # Fields that say where a record lives: set at creation, never moved.
     parent_fields: tuple[str, ...] = ()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        params = self.request.query_params
-        erp_status = params.get("erp_status") or None
-        if erp_status and erp_status not in ErpState.values:
-            raise serializers.ValidationError(
-                {"erp_status": f"Unknown status; use one of {', '.join(ErpState.values)}."}
-            )
-        return selectors.records_for(
-            self.request.user, self.model, project=params.get("project"), erp_status=erp_status
-        )
+        return selectors.records_for(self.request.user, self.model, project=self.request.query_params.get("project"))
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         fields = dict(serializer.validated_data)
@@ -328,16 +314,11 @@ class RecordViewSet(viewsets.ModelViewSet):
 
 
 def _record_viewset(
-    model: type[Model],
-    serializer: type[serializers.Serializer],
-    *,
-    exportable: bool = True,
-    parent_fields: tuple[str, ...] = (),
+    model: type[Model], serializer: type[serializers.Serializer], *, parent_fields: tuple[str, ...] = ()
 ) -> type[RecordViewSet]:
-    bases: tuple[type, ...] = (ErpActionsMixin, RecordViewSet) if exportable else (RecordViewSet,)
     viewset = type(
         f"{model.__name__}ViewSet",
-        bases,
+        (RecordViewSet,),
         {
             "model": model,
             "serializer_class": serializer,
@@ -349,16 +330,27 @@ def _record_viewset(
     return extend_schema_view(list=extend_schema(parameters=_LIST_FILTERS))(viewset)
 
 
-CompanyViewSet = _record_viewset(ps.Company, CompanySerializer)
-ProjectViewSet = _record_viewset(ps.Project, ProjectSerializer)
-CostCodeViewSet = _record_viewset(ps.CostCode, CostCodeSerializer)
-CostTypeViewSet = _record_viewset(ps.CostType, CostTypeSerializer, exportable=False)
-BudgetViewSet = _record_viewset(ps.Budget, BudgetSerializer, parent_fields=("project",))
-BudgetModificationViewSet = _record_viewset(
-    ps.BudgetModification, BudgetModificationSerializer, parent_fields=("budget",)
-)
-CommitmentViewSet = _record_viewset(ps.Commitment, CommitmentSerializer, parent_fields=("project",))
-ChangeOrderViewSet = _record_viewset(ps.CommitmentChangeOrder, ChangeOrderSerializer, parent_fields=("commitment",))
-SubcontractorInvoiceViewSet = _record_viewset(
-    ps.SubcontractorInvoice, SubcontractorInvoiceSerializer, parent_fields=("commitment",)
-)
+# The resources: URL prefix, view set, route name.
+ROUTES: list[tuple[str, type[RecordViewSet], str]] = [
+    ("companies", _record_viewset(ps.Company, CompanySerializer), "company"),
+    ("projects", _record_viewset(ps.Project, ProjectSerializer), "project"),
+    ("cost-codes", _record_viewset(ps.CostCode, CostCodeSerializer), "cost-code"),
+    ("cost-types", _record_viewset(ps.CostType, CostTypeSerializer), "cost-type"),
+    ("budgets", _record_viewset(ps.Budget, BudgetSerializer, parent_fields=("project",)), "budget"),
+    (
+        "budget-modifications",
+        _record_viewset(ps.BudgetModification, BudgetModificationSerializer, parent_fields=("budget",)),
+        "budget-modification",
+    ),
+    ("commitments", _record_viewset(ps.Commitment, CommitmentSerializer, parent_fields=("project",)), "commitment"),
+    (
+        "change-orders",
+        _record_viewset(ps.CommitmentChangeOrder, ChangeOrderSerializer, parent_fields=("commitment",)),
+        "change-order",
+    ),
+    (
+        "subcontractor-invoices",
+        _record_viewset(ps.SubcontractorInvoice, SubcontractorInvoiceSerializer, parent_fields=("commitment",)),
+        "subcontractor-invoice",
+    ),
+]

@@ -23,11 +23,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
 
+from access import services as access_services
+from access.tools import CAN_PUSH_TO_ACCOUNTING, PROJECT_TOOLS, Level, Tool, level_codename
 from erp_integrations import services as erp
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.services import save_record
-from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING, PROJECT_TOOLS, Level, Tool, level_codename
 
 GENERAL_CONTRACTOR = "Sierra Ridge Constructors"
 
@@ -1004,10 +1005,10 @@ class _Loader:
             held = {level_codename(tool, lvl) for lvl in Level if lvl is not Level.NONE} & granted
             wanted = set() if level is Level.NONE else {level_codename(tool, level)}
             if held != wanted:
-                erp.access_grant(user, tool, level)
+                access_services.grant(user, tool, level)
                 changed = True
         if (CAN_PUSH_TO_ACCOUNTING in granted) != spec.push:
-            erp.access_set_push_privilege(user, spec.push)
+            access_services.set_push_privilege(user, spec.push)
             changed = True
         return changed
 

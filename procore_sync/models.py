@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 
+from access.tools import project_tool_permissions
 from procore_sync.money import ZERO, MoneyField
-from procore_sync.tools import project_tool_permissions
 
 
 class TimestampedModel(models.Model):

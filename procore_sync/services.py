@@ -1,13 +1,12 @@
 """Every write of the project-side records.
 
 Creating, editing and deleting go through one function (`save_record` / `delete_record`) so that the
-permission gate, the edit lock of items in accounting's hands, nested lines and the model invariants are
-applied the same way to every type.
+permission gate, nested lines, the model invariants and the watchers of the apps above (which refuse an
+edit of what accounting holds) are applied the same way to every type.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,67 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
-from erp_integrations import permissions
-from erp_integrations import services as erp
-from erp_integrations.permissions import Action
+from access import permissions
+from access.permissions import Action
+from procore_sync import hooks
 from procore_sync import models as ps
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    model: type[Model]
-    parent_field: str
-    fields: tuple[str, ...]
-
-
-LINES: dict[type[Model], LineSpec] = {
-    ps.Budget: LineSpec(ps.BudgetLineItem, "budget", ("cost_code", "cost_type", "description", "original_amount")),
-    ps.BudgetModification: LineSpec(ps.BudgetModificationLine, "modification", ("budget_line", "amount")),
-    ps.Commitment: LineSpec(
-        ps.CommitmentLine, "commitment", ("line_number", "cost_code", "cost_type", "description", "amount")
-    ),
-    ps.CommitmentChangeOrder: LineSpec(
-        ps.CommitmentChangeOrderLine,
-        "change_order",
-        ("commitment_line", "cost_code", "cost_type", "description", "amount"),
-    ),
-    ps.SubcontractorInvoice: LineSpec(
-        ps.SubcontractorInvoiceLine,
-        "invoice",
-        (
-            "commitment_line",
-            "change_order_line",
-            "work_completed_this_period",
-            "materials_stored",
-            "retainage_held",
-            "retainage_released",
-        ),
-    ),
-}
-
-# The object type the permission gate knows each model by.
-OBJECT_TYPES: dict[type[Model], str] = {
-    ps.Company: "company",
-    ps.Project: "project",
-    ps.CostCode: "cost_code",
-    ps.CostType: "cost_type",
-    ps.Budget: "budget",
-    ps.BudgetModification: "budget_modification",
-    ps.Commitment: "commitment",
-    ps.CommitmentChangeOrder: "change_order",
-    ps.SubcontractorInvoice: "subcontractor_invoice",
-}
-
-
-def project_of_new(model: type[Model], fields: dict[str, Any]) -> ps.Project | None:
-    """The project a record about to be created belongs to, from its parent."""
-    if "project" in fields:
-        return fields["project"]
-    if "budget" in fields:
-        return fields["budget"].project
-    if "commitment" in fields:
-        return fields["commitment"].project
-    return None
+from procore_sync.records import LineSpec, record_type_of
 
 
 def _value(value: Any) -> Any:
@@ -94,11 +37,13 @@ def save_record(
 
     Lines with an `id` are updated, lines without one are created, and lines left out are deleted.
     """
-    object_type = OBJECT_TYPES[model]
+    record_type = record_type_of(model)
     if instance is None:
-        permissions.require(actor, Action.CREATE, object_type=object_type, project=project_of_new(model, fields))
+        permissions.require(
+            actor, Action.CREATE, object_type=record_type.slug, project=record_type.project_of_new(fields)
+        )
     else:
-        permissions.require(actor, Action.EDIT, instance, object_type=object_type)
+        permissions.require(actor, Action.EDIT, instance)
     with transaction.atomic():
         if instance is None:
             record = model(**fields)
@@ -107,7 +52,7 @@ def save_record(
             record = model._default_manager.select_for_update().get(pk=instance.pk)
             changed = {name for name, value in fields.items() if _value(getattr(record, name)) != _value(value)}
             lines_changed = lines is not None and _lines_differ(record, lines)
-            erp.ensure_editable(record, changed, lines_changed=lines_changed)
+            hooks.before_change(record, changed, lines_changed=lines_changed)
             for name, value in fields.items():
                 setattr(record, name, value)
         _before_save(record, changed)
@@ -116,12 +61,12 @@ def save_record(
             record.save()
         except IntegrityError as exc:
             raise ValidationError(f"This would duplicate an existing record: {exc}") from exc
-        if lines is not None and model in LINES:
-            _save_lines(record, LINES[model], lines)
+        if lines is not None and record_type.lines is not None:
+            _save_lines(record, record_type.lines, lines)
         if hasattr(record, "check_invariants"):
             record.check_invariants()
-        if instance is not None and erp.is_exportable(record):
-            erp.refresh_item_label(record)
+        if instance is not None:
+            hooks.changed(record)
     return record
 
 
@@ -131,7 +76,9 @@ def _before_save(record: Model, changed: set[str]) -> None:
 
 
 def _lines_differ(record: Model, lines: list[dict[str, Any]]) -> bool:
-    spec = LINES[type(record)]
+    spec = record_type_of(record).lines
+    if spec is None:
+        return False
     existing = {line.pk: line for line in spec.model._default_manager.filter(**{spec.parent_field: record})}
     if {data.get("id") for data in lines} != set(existing) or len(lines) != len(existing):
         return True
@@ -178,14 +125,13 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
 
 def delete_record(actor: Any, instance: Model) -> None:
     """Delete a record that nothing in accounting or QuickBooks holds."""
-    permissions.require(actor, Action.DELETE, instance, object_type=OBJECT_TYPES[type(instance)])
+    permissions.require(actor, Action.DELETE, instance)
     with transaction.atomic():
-        erp.ensure_deletable(instance)
+        hooks.before_delete(instance)
         pk = instance.pk
         try:
             instance.delete()
         except ProtectedError as exc:
             names = sorted({str(obj) for obj in exc.protected_objects})[:5]
             raise ValidationError(f"Other records depend on this one: {', '.join(names)}.") from exc
-        if erp.is_exportable(instance):
-            erp.record_deleted(type(instance), pk)
+        hooks.deleted(type(instance), pk)

@@ -19,5 +19,4 @@ urlpatterns = [
     path("change-orders/<int:pk>/edit/", views.change_order_form, name="change-order-edit"),
     path("commitments/<int:commitment_pk>/invoices/new/", views.invoice_form, name="invoice-new"),
     path("invoices/<int:pk>/edit/", views.invoice_form, name="invoice-edit"),
-    path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="step"),
 ]

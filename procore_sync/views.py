@@ -1,120 +1,41 @@
-"""The project pages: projects, their budget and commitments (with change orders and invoices), the forms
-that create and edit them, and the send / retrieve / resend / unlink steps.
+"""The project pages: projects, their budget and commitments (with change orders and invoices), and the
+forms that create and edit them.
 
 Thin: reads go through selectors, writes through services, and the one permission gate decides what is
-offered. A refusal of the workflow is a message; a missing permission is a 403 page that names it.
+offered. What accounting holds of each record is shown by the templates (the acceptance workflow's
+`accounting_status` tag); a refusal is a message; a missing permission is a 403 page that names it.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from erp_integrations import permissions
-from erp_integrations import selectors as erp_selectors
-from erp_integrations import services as erp
-from erp_integrations.errors import WorkflowError
-from erp_integrations.exportables import EXPORTABLE_TYPES, exportable_type_of
-from erp_integrations.models import ErpEvent, ErpItem, ErpState
-from erp_integrations.permissions import Action
-from erp_integrations.views import HtmxHttpRequest, workflow_error_message
-from erp_integrations.workflow import allowed_steps, is_locked
+from access import permissions
+from access.permissions import Action
 from procore_sync import forms as pf
 from procore_sync import models as ps
 from procore_sync import selectors, services
+from procore_sync.errors import DomainError
 from procore_sync.money import ZERO
-
-# --- the ERP status of a record, with what the user may do ------------------------------------------------
-
-PROJECT_SIDE_STEPS = {
-    "send": "Send to accounting",
-    "retrieve": "Retrieve",
-    "resend": "Resend to accounting",
-    "unlink": "Unlink from QuickBooks",
-}
+from procore_sync.records import record_type_of
 
 
-@dataclass
-class StepButton:
-    step: str
-    label: str
-    url: str
-
-
-@dataclass
-class ErpBlock:
-    """What the page shows of one record's accounting state."""
-
-    slug: str
-    pk: int
-    state: str
-    item: ErpItem | None
-    rejection: ErpEvent | None
-    actions: list[StepButton] = field(default_factory=list)
-    review_url: str = ""
-
-    @property
-    def dom_id(self) -> str:
-        return f"erp-{self.slug}-{self.pk}"
-
-    @property
-    def error(self) -> str:
-        return self.item.erp_error if self.item else ""
-
-    @property
-    def locked(self) -> bool:
-        return is_locked(self.state)
-
-
-def erp_blocks(user: Any, records: list[Model]) -> dict[tuple[type[Model], int], ErpBlock]:
-    """The accounting state of many records: a query per type, one for the rejections, none per record."""
-    items = erp_selectors.items_for_records(records)
-    rejected = [item.pk for item in items.values() if item.state == ErpState.REJECTED]
-    rejections = erp_selectors.latest_rejections(rejected)
-    may_review = bool(permissions.check(user, Action.VIEW_ERP_QUEUE))
-    blocks = {}
-    for record in records:
-        key = (type(record), record.pk)
-        item = items.get(key)
-        state = item.state if item else ErpState.DRAFT
-        slug = exportable_type_of(record).slug
-        actions = [
-            StepButton(step, PROJECT_SIDE_STEPS[step], reverse("projects:step", args=[slug, record.pk, step]))
-            for step in allowed_steps(state)
-            if step in PROJECT_SIDE_STEPS and permissions.check(user, step, record)
-        ]
-        blocks[key] = ErpBlock(
-            slug=slug,
-            pk=record.pk,
-            state=state,
-            item=item,
-            rejection=rejections.get(item.pk) if item else None,
-            actions=actions,
-            review_url=reverse("erp:item", args=[item.pk]) if item and may_review else "",
-        )
-    return blocks
-
-
-def _attach(user: Any, records: list[Any]) -> None:
-    blocks = erp_blocks(user, records)
-    for record in records:
-        record.erp = blocks[(type(record), record.pk)]
-
-
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def next_url(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to: the page named in `next` when it is one of ours, else `fallback`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -139,7 +60,6 @@ def project_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     projects = list(page.object_list)
     permissions.access_for(request.user).prefetch(projects)
-    _attach(request.user, projects)
     return render(request, "projects/project_list.html", {"page": page, "projects": projects, "search": search})
 
 
@@ -159,8 +79,6 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     budget = selectors.budget_of_project(user, project)
     commitments: list[Any] = list(selectors.commitments_of_project(user, project))
     modifications = list(budget.modifications.all()) if budget else []
-    records: list[Any] = [project, *([budget] if budget else []), *modifications, *commitments]
-    _attach(user, records)
     for commitment in commitments:
         commitment.revised_total = commitment.original_total + commitment.approved_changes_total
     budget_lines = list(budget.lines.all()) if budget else []
@@ -204,7 +122,6 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = list(commitment.lines.all())
     change_orders: list[Any] = list(selectors.change_orders_of_commitment(user, commitment))
     invoices: list[Any] = list(selectors.invoices_of_commitment(user, commitment))
-    _attach(user, [commitment, *change_orders, *invoices])
     approved = ps.CommitmentChangeOrder.Status.APPROVED
     original = sum((line.amount for line in lines), ZERO)
     approved_changes = ZERO
@@ -271,7 +188,6 @@ class RecordFormPage:
     cancel_url: str
     cancel_label: str
     instance: Model | None = None
-    notice: str = ""
 
 
 def _cost_choices() -> dict[str, pf.Choices]:
@@ -283,27 +199,14 @@ def _cost_choices() -> dict[str, pf.Choices]:
     }
 
 
-def _lock_notice(record: Model | None) -> str:
-    if record is None:
-        return ""
-    item = erp_selectors.items_for_records([record]).get((type(record), record.pk))
-    if item is not None and is_locked(item.state):
-        state = item.get_state_display().lower()
-        return (
-            f"This record is {state}: the fields QuickBooks will receive, and its lines, cannot change until it "
-            "is retrieved or rejected."
-        )
-    return ""
-
-
 def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
     user = request.user
-    slug = exportable_type_of(page.instance).slug if page.instance else services.OBJECT_TYPES[page.model]
+    record_type = record_type_of(page.model)
     if page.instance is None:
-        project = services.project_of_new(page.model, page.parent_fields)
-        permissions.require(user, Action.CREATE, object_type=slug, project=project)
+        project = record_type.project_of_new(page.parent_fields)
+        permissions.require(user, Action.CREATE, object_type=record_type.slug, project=project)
     else:
-        permissions.require(user, Action.EDIT, page.instance, object_type=slug)
+        permissions.require(user, Action.EDIT, page.instance)
     formset_class = pf.line_formset(page.line_class, extra=1 if page.initial_lines else 3)
     data = request.POST if request.method == "POST" else None
     header = page.header_class(data, instance=copy.copy(page.instance) if page.instance else None)
@@ -316,16 +219,14 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
             record = services.save_record(user, page.model, fields, line_data, instance=page.instance)
         except ValidationError as exc:
             line_errors = _apply_errors(exc, header)
-        except WorkflowError as exc:
+        except DomainError as exc:
             header.add_error(None, exc.message)
         else:
             verb = "saved" if page.instance else "created"
-            messages.success(request, f"{EXPORTABLE_TYPES[slug].label} {record} {verb}.")
-            return redirect(_next_url(request, _page_of(record)))
-    block = erp_blocks(user, [page.instance])[(type(page.instance), page.instance.pk)] if page.instance else None
+            messages.success(request, f"{record_type.label} {record} {verb}.")
+            return redirect(next_url(request, page_of(record)))
     context = {
         "page": page,
-        "status": block,
         "header": header,
         "lines": lines,
         "line_errors": line_errors,
@@ -369,7 +270,8 @@ def _apply_errors(exc: ValidationError, header: forms.BaseForm) -> list[str]:
     return line_errors
 
 
-def _page_of(record: Model) -> str:
+def page_of(record: Model) -> str:
+    """The page that shows `record`."""
     if isinstance(record, ps.Commitment):
         return reverse("projects:commitment", args=[record.pk])
     if isinstance(record, ps.CommitmentChangeOrder | ps.SubcontractorInvoice):
@@ -417,7 +319,6 @@ def commitment_form(request: HttpRequest, project_pk: int | None = None, pk: int
         else reverse("projects:detail", args=[project.pk]),
         cancel_label=commitment.number if commitment else str(project),
         instance=commitment,
-        notice=_lock_notice(commitment),
     )
     return _record_form(request, page)
 
@@ -463,7 +364,6 @@ def change_order_form(request: HttpRequest, commitment_pk: int | None = None, pk
         cancel_url=reverse("projects:commitment", args=[commitment.pk]),
         cancel_label=commitment.number,
         instance=change_order,
-        notice=_lock_notice(change_order),
     )
     return _record_form(request, page)
 
@@ -493,7 +393,6 @@ def invoice_form(request: HttpRequest, commitment_pk: int | None = None, pk: int
         cancel_url=reverse("projects:commitment", args=[commitment.pk]),
         cancel_label=commitment.number,
         instance=invoice,
-        notice=_lock_notice(invoice),
     )
     return _record_form(request, page)
 
@@ -525,54 +424,5 @@ def budget_form(request: HttpRequest, project_pk: int) -> HttpResponse:
         cancel_url=reverse("projects:detail", args=[project.pk]) + "#budget",
         cancel_label=str(project),
         instance=budget,
-        notice=_lock_notice(budget),
     )
     return _record_form(request, page)
-
-
-# --- the workflow steps of the project side -------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def record_step(request: HtmxHttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
-    """Send, retrieve, resend or unlink one record. In place under htmx; otherwise back where it was."""
-    spec = EXPORTABLE_TYPES.get(slug)
-    if spec is None or step not in PROJECT_SIDE_STEPS:
-        raise Http404("No such step.")
-    try:
-        record = selectors.records_for(request.user, spec.model).prefetch_related(None).get(pk=pk)
-    except ObjectDoesNotExist:
-        raise Http404("No such record, or you cannot see it.") from None
-    try:
-        if step == "send":
-            erp.item_send(record, request.user)
-        elif step == "retrieve":
-            erp.item_retrieve(record, request.user)
-        elif step == "resend":
-            erp.item_resend(record, request.user)
-        else:
-            erp.item_unlink(record, request.user, request.POST.get("reason", "")[:2000])
-    except WorkflowError as exc:
-        messages.error(request, workflow_error_message(exc))
-    else:
-        messages.success(request, _step_message(step, spec.describe(record), record))
-    if request.htmx:
-        block = erp_blocks(request.user, [record])[(type(record), record.pk)]
-        return render(
-            request,
-            "projects/_erp_step_response.html",
-            {"status": block, "next": _next_url(request, _page_of(record))},
-        )
-    return redirect(_next_url(request, _page_of(record)))
-
-
-def _step_message(step: str, label: str, record: Model) -> str:
-    item = erp_selectors.items_for_records([record]).get((type(record), record.pk))
-    if step in ("send", "resend"):
-        if item is not None and item.state == ErpState.QUEUED:
-            return f"{label} sent and accepted at once (direct export): it is queued for QuickBooks."
-        return f"{label} sent to accounting for acceptance."
-    if step == "retrieve":
-        return f"{label} retrieved: it is a draft again and can be edited."
-    return f"{label} is no longer linked to QuickBooks."

@@ -8,8 +8,8 @@ from django.db import transaction
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 
-from erp_integrations import permissions
-from erp_integrations.permissions import Action
+from access import permissions
+from access.permissions import Action
 from qbxml import selectors, services
 from qbxml.models import QbConnection
 

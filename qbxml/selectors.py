@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from qbxml.models import QbConnection, QbRequest, QbSession
+from qbxml.models import QbConnection, QbListRecord, QbRequest, QbSession
 from qbxml.sync import ACTIVE
 
 RECENT_SESSIONS = 5
@@ -36,3 +36,12 @@ def latest_session(connection_id: int) -> QbSession | None:
     """The running session of a connection, or else its last one (None when it never ran)."""
     sessions = QbSession.objects.filter(connection_id=connection_id).order_by("-started_at", "-id")
     return sessions.filter(status=QbSession.Status.OPEN).first() or sessions.first()
+
+
+def quickbooks_names(list_type: str, limit: int = 2000) -> list[str]:
+    """The names QuickBooks reported in a list: "customer" gives the customers a job's parent can be picked
+    from (not their jobs), "class" the classes."""
+    records = QbListRecord.objects.filter(list_type=list_type)
+    if list_type == QbListRecord.ListType.CUSTOMER:
+        records = records.filter(is_active=True, parent_list_id="")
+    return list(records.order_by("full_name").values_list("full_name", flat=True).distinct()[:limit])

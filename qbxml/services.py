@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from erp_integrations import permissions
-from erp_integrations.permissions import Action
+from access import permissions
+from access.permissions import Action
 from qbxml import sync
 from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
 from qbxml.models import QbConnection, QbExchange, QbSession, QbSignInFailure

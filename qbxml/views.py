@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 
+from access import permissions
+from access.permissions import Action
 from config.client_ip import client_ip
-from erp_integrations import permissions
-from erp_integrations.permissions import Action
 from qbxml import qwc, services, soap
 from qbxml.models import QbConnection
 

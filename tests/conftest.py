@@ -38,7 +38,7 @@ def broker_url() -> str:
 @pytest.fixture
 def pm(db):  # type: ignore[no-untyped-def]
     """A project admin: Admin on every project tool, company-wide."""
-    from procore_sync.tools import PROJECT_TOOLS, Level
+    from access.tools import PROJECT_TOOLS, Level
 
     user = UserFactory(username="pm", email="pm@example.com")
     for tool in PROJECT_TOOLS:
@@ -49,7 +49,7 @@ def pm(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def approver(db):  # type: ignore[no-untyped-def]
     """An accounting approver: Standard on ERP Integrations and Can Push to Accounting."""
-    from procore_sync.tools import Level, Tool
+    from access.tools import Level, Tool
 
     user = UserFactory(username="approver", email="approver@example.com")
     grant(user, Tool.ERP_INTEGRATIONS, Level.STANDARD, push=True)
@@ -58,7 +58,7 @@ def approver(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def erp_admin(db):  # type: ignore[no-untyped-def]
-    from procore_sync.tools import Level, Tool
+    from access.tools import Level, Tool
 
     user = UserFactory(username="erp_admin")
     grant(user, Tool.ERP_INTEGRATIONS, Level.ADMIN, push=True)

@@ -9,8 +9,8 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
+from access.tools import Level, Tool
 from procore_sync import models as ps
-from procore_sync.tools import Level, Tool
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -24,11 +24,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def grant(user: Any, tool: Tool, level: Level, project: ps.Project | None = None, *, push: bool = False) -> Any:
-    from erp_integrations import services
+    from access import services
 
-    services.access_grant(user, tool, level, project)
+    services.grant(user, tool, level, project)
     if push:
-        services.access_set_push_privilege(user, True)
+        services.set_push_privilege(user, True)
     return get_user_model().objects.get(pk=user.pk)
 
 

@@ -12,10 +12,10 @@ from django.core import mail
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services
 from erp_integrations.models import ErpEvent
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from tests.factories import (
     BudgetFactory,
     BudgetLineItemFactory,

@@ -1,15 +1,17 @@
-"""Template helpers shared by every page: state badges, money, permission questions, form fields."""
+"""Template helpers of the workflow: state badges, the history's words, and the accounting state of the
+records a project page shows (with the steps the user may take there)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django import forms, template
+from django import template
+from django.db.models import Model
 from django.utils.html import format_html
 
-from erp_integrations import permissions
 from erp_integrations.models import ErpState
+from erp_integrations.record_status import RecordStatus, RecordStatuses, record_statuses
+from erp_integrations.workflow import TRANSITIONS, Step
 
 register = template.Library()
 
@@ -25,85 +27,40 @@ def state_badge(state: str | None) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def erp_can(context: template.Context, action: str, record: Any = None) -> bool:
-    """`{% erp_can "accept" record as can_accept %}`: asks the one permission gate."""
-    request = context.get("request")
-    if request is None:
-        return False
-    return bool(permissions.check(request.user, action, record))
-
-
-@register.filter
-def money(value: Any) -> str:
-    """12345.5 → 12,345.50; empty stays empty."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    return f"{amount:,.2f}"
-
-
-@register.filter
-def humanize_key(value: str) -> str:
-    """job_name → Job name."""
-    return str(value).replace("_", " ").strip().capitalize()
-
-
-@register.inclusion_tag("_field.html")
-def field(bound_field: forms.BoundField, label: str | None = None, hide_label: bool = False) -> dict[str, Any]:
-    """One labelled form control with its help text and errors, tied together for screen readers."""
-    return {"field": bound_field, "label": label or bound_field.label, "hide_label": hide_label}
-
-
-@register.filter
-def duration(value: Any) -> str:
-    """A timedelta in words: 15 minutes, 1 hour 30 minutes."""
-    try:
-        minutes = int(value.total_seconds() // 60)
-    except AttributeError:
-        return str(value)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes or not parts:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
-
-
-@register.filter
-def get_item(mapping: dict[Any, Any], key: Any) -> Any:
-    return mapping.get(key, "") if hasattr(mapping, "get") else ""
-
-
-@register.inclusion_tag("_line_field.html")
-def line_field(form: forms.BaseForm, name: str, number: Any) -> dict[str, Any]:
-    """One control of a line of a formset, labelled with its line for screen readers."""
-    bound = form[name]
-    return {"field": bound, "label": f"{bound.label}, line {number}"}
-
-
-@register.filter
-def bound_field(form: forms.BaseForm, name: str) -> forms.BoundField:
-    return form[name]
-
-
-EVENT_LABELS = {
-    "send": "Sent to accounting",
-    "retrieve": "Retrieved by the sender",
-    "accept": "Accepted",
-    "reject": "Rejected",
-    "resend": "Sent again",
-    "retry": "Queued again",
-    "unlink": "Unlinked from QuickBooks",
-    "sync_succeeded": "Synced to QuickBooks",
-    "sync_failed": "QuickBooks refused it",
-}
-
-
 @register.filter
 def event_label(action: str) -> str:
-    return EVENT_LABELS.get(action, str(action).replace("_", " ").capitalize())
+    """The history's line for a step."""
+    if action in Step.__members__.values():
+        return TRANSITIONS[Step(action)].history
+    return str(action).replace("_", " ").capitalize()
+
+
+@register.simple_tag(takes_context=True)
+def accounting_status(context: template.Context, *records: Any) -> RecordStatuses:
+    """`{% accounting_status project commitments as statuses %}`: the accounting state of every record a
+    page shows (records or lists of them), read at once."""
+    request = context.get("request")
+    return record_statuses(request.user if request is not None else None, *records)
+
+
+@register.filter
+def status_of(statuses: RecordStatuses, record: Model) -> RecordStatus | None:
+    return statuses.of(record) if statuses else None
+
+
+@register.inclusion_tag("erp/_record_status.html", takes_context=True)
+def record_status(context: template.Context, statuses: RecordStatuses, record: Model) -> dict[str, Any]:
+    """A record's state, rejection, error and the steps the user may take on it, as a block of its page."""
+    return {
+        "status": status_of(statuses, record),
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("erp/_record_notices.html", takes_context=True)
+def record_notices(context: template.Context, record: Model) -> dict[str, Any]:
+    """Above a record's form: that its QuickBooks fields are locked, or why it was rejected."""
+    request = context.get("request")
+    statuses = record_statuses(request.user if request is not None else None, record)
+    return {"status": statuses.of(record)}

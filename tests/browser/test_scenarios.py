@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from tests.browser.conftest import open_tab, screenshot, sign_in
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
 

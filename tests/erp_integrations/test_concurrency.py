@@ -38,7 +38,7 @@ def _race(step_function, record, actors):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_accepting_one_item_at_once_exactly_one_wins(requires_postgres, monkeypatch):
-    from procore_sync.tools import Level, Tool
+    from access.tools import Level, Tool
 
     sender = grant(UserFactory(username="sender"), Tool.DIRECTORY, Level.ADMIN)
     first = grant(UserFactory(username="first"), Tool.ERP_INTEGRATIONS, Level.STANDARD, push=True)
@@ -69,7 +69,7 @@ def test_two_approvers_accepting_one_item_at_once_exactly_one_wins(requires_post
 
 @pytest.mark.django_db(transaction=True)
 def test_a_double_send_records_one_transition(requires_postgres):
-    from procore_sync.tools import Level, Tool
+    from access.tools import Level, Tool
 
     sender = grant(UserFactory(username="sender"), Tool.DIRECTORY, Level.ADMIN)
     company = CompanyFactory()

@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from erp_integrations.permissions import Action, check, visible_projects
-from procore_sync.tools import Level, Tool
+from access.permissions import Action, check
+from access.tools import Level, Tool
+from procore_sync.selectors import visible_projects
 from tests.factories import CommitmentFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

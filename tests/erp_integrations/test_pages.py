@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services
 from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from qbxml.models import QbConnection, QbListRecord, QbRequest, QbSession
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
 
@@ -412,7 +412,7 @@ def test_connections_show_queue_depth_failures_and_a_polled_progress_bar(erp_adm
         done_requests=2,
     )
     client = client_for(erp_admin)
-    body = client.get(reverse("erp:connections")).content.decode()
+    body = client.get(reverse("qb:connections")).content.decode()
     assert "<dt>Waiting to send</dt><dd>7</dd>" in body
     assert '<dt>Failed requests</dt><dd class="text-danger">1</dd>' in body
     assert "5\xa0minutes ago" in body
@@ -420,30 +420,30 @@ def test_connections_show_queue_depth_failures_and_a_polled_progress_bar(erp_adm
     assert 'hx-trigger="every 3s"' in body
     assert reverse("qbwc-qwc", args=[qb.pk]) in body
     assert "Setting up the Web Connector" in body
-    partial = client.get(reverse("erp:connection-progress", args=[qb.pk])).content.decode()
+    partial = client.get(reverse("qb:connection-progress", args=[qb.pk])).content.decode()
     assert "<html" not in partial and 'aria-valuenow="25"' in partial
     QbSession.objects.filter(connection=qb).update(status="closed", done_requests=8, summary="Synced 8 items")
-    partial = client.get(reverse("erp:connection-progress", args=[qb.pk])).content.decode()
+    partial = client.get(reverse("qb:connection-progress", args=[qb.pk])).content.decode()
     assert "every 3s" not in partial  # the polling stops with the session
     assert "Synced 8 items" in partial
 
 
 def test_qwc_download_is_offered_to_erp_admins_only(approver):
     qb = _connection_with_requests(1)
-    body = client_for(approver).get(reverse("erp:connections")).content.decode()
+    body = client_for(approver).get(reverse("qb:connections")).content.decode()
     assert reverse("qbwc-qwc", args=[qb.pk]) not in body
 
 
 def test_connections_query_count_is_the_same_at_10_and_500_requests(erp_admin):
     client = client_for(erp_admin)
     _connection_with_requests(10)
-    client.get(reverse("erp:connections"))
-    at_10 = query_count(client, reverse("erp:connections"))
+    client.get(reverse("qb:connections"))
+    at_10 = query_count(client, reverse("qb:connections"))
     _connection_with_requests(500, name="Second")
     QbRequest.objects.bulk_create(
         [QbRequest(connection=QbConnection.objects.get(name="Main"), operation="BillAdd") for _ in range(490)]
     )
-    assert query_count(client, reverse("erp:connections")) == at_10
+    assert query_count(client, reverse("qb:connections")) == at_10
 
 
 # --- settings ---------------------------------------------------------------------------------------------------
@@ -531,7 +531,8 @@ def test_every_page_uses_local_static_files_only(approver):
 
 
 def test_money_and_badge_helpers():
-    from erp_integrations.templatetags.erp_ui import money, state_badge
+    from erp_integrations.templatetags.erp_ui import state_badge
+    from procore_sync.templatetags.ui import money
 
     assert money(Decimal("1234567.5")) == "1,234,567.50"
     assert money("-12.3") == "-12.30"

@@ -13,10 +13,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from erp_integrations import permissions, services
+from access import permissions
+from access import services as access_services
+from access.permissions import Action
+from access.tools import PROJECT_TOOLS, Level, Tool
+from erp_integrations import services
 from erp_integrations.models import ErpEvent, ErpItem
-from erp_integrations.permissions import Action
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from tests.factories import (
     BudgetFactory,
     BudgetModificationFactory,
@@ -148,7 +150,7 @@ def _user_with(levels: dict[Tool, Level], *, push: bool = False, project: Any = 
         if level is not NONE:
             user = grant(user, tool, level, project if tool.is_project_tool else None)
     if push:
-        services.access_set_push_privilege(user, True)
+        access_services.set_push_privilege(user, True)
         user = type(user).objects.get(pk=user.pk)
     return user
 

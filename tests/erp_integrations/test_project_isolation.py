@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from access.permissions import Action, check
+from access.tools import PROJECT_TOOLS, Level
 from erp_integrations import services
-from erp_integrations.permissions import Action, check
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level
 from tests.factories import (
     BudgetFactory,
     BudgetLineItemFactory,

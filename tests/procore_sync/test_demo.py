@@ -9,13 +9,14 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from guardian.models import UserObjectPermission
 
-from erp_integrations import permissions
+from access import permissions
+from access import services as access_services
+from access.permissions import Action
+from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
-from erp_integrations.permissions import Action
 from procore_sync import demo_data
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 
 pytestmark = pytest.mark.django_db
 
@@ -171,9 +172,8 @@ def test_the_demo_resets_demo_passwords_and_roles():
     viewer.set_password("something else")
     viewer.save()
     viewer.user_permissions.add(Permission.objects.get(codename="can_push_to_accounting"))
-    from erp_integrations import services
 
-    services.access_grant(viewer, Tool.COMMITMENTS, Level.ADMIN, ps.Project.objects.first())
+    access_services.grant(viewer, Tool.COMMITMENTS, Level.ADMIN, ps.Project.objects.first())
 
     run_demo()
 

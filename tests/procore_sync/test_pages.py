@@ -11,10 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services as erp
 from erp_integrations.models import ErpItem, ErpState
 from procore_sync import models as ps
-from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 from tests.factories import (
     BudgetFactory,
     BudgetLineItemFactory,
@@ -205,7 +205,7 @@ def test_a_user_without_access_to_a_project_gets_404(db):
 def test_send_then_retrieve_in_place_under_htmx(pm):
     commitment = commitment_with_lines()
     client = client_for(pm)
-    url = reverse("projects:step", args=["commitment", commitment.pk, "send"])
+    url = reverse("erp:record-step", args=["commitment", commitment.pk, "send"])
     response = client.post(url, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
@@ -213,14 +213,14 @@ def test_send_then_retrieve_in_place_under_htmx(pm):
     assert "badge--pending" in body and ">Retrieve<" in body
     assert "sent to accounting for acceptance" in body  # the message, out of band
     response = client.post(
-        reverse("projects:step", args=["commitment", commitment.pk, "retrieve"]), HTTP_HX_REQUEST="true"
+        reverse("erp:record-step", args=["commitment", commitment.pk, "retrieve"]), HTTP_HX_REQUEST="true"
     )
     assert "badge--draft" in response.content.decode()
 
 
 def test_send_without_htmx_redirects_back(pm):
     commitment = commitment_with_lines()
-    url = reverse("projects:step", args=["commitment", commitment.pk, "send"])
+    url = reverse("erp:record-step", args=["commitment", commitment.pk, "send"])
     back = reverse("projects:detail", args=[commitment.project_id])
     response = client_for(pm).post(url, {"next": back})
     assert response.status_code == 302 and response["Location"] == back
@@ -231,7 +231,7 @@ def test_send_without_htmx_redirects_back(pm):
 def test_send_refused_lists_every_problem(pm):
     commitment = CommitmentFactory(number="THIS-NUMBER-IS-TOO-LONG")
     response = client_for(pm).post(
-        reverse("projects:step", args=["commitment", commitment.pk, "send"]), HTTP_HX_REQUEST="true"
+        reverse("erp:record-step", args=["commitment", commitment.pk, "send"]), HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
     assert "cannot be sent to accounting yet: 2 problem(s) to fix" in body
@@ -240,7 +240,7 @@ def test_send_refused_lists_every_problem(pm):
 
 def test_send_by_a_viewer_is_a_403(viewer):
     commitment = commitment_with_lines()
-    response = client_for(viewer).post(reverse("projects:step", args=["commitment", commitment.pk, "send"]))
+    response = client_for(viewer).post(reverse("erp:record-step", args=["commitment", commitment.pk, "send"]))
     assert response.status_code == 403
     assert "This needs Admin on Commitments" in response.content.decode()
 
@@ -248,7 +248,7 @@ def test_send_by_a_viewer_is_a_403(viewer):
 def test_unknown_step_is_a_404(pm):
     commitment = commitment_with_lines()
     assert (
-        client_for(pm).post(reverse("projects:step", args=["commitment", commitment.pk, "accept"])).status_code == 404
+        client_for(pm).post(reverse("erp:record-step", args=["commitment", commitment.pk, "accept"])).status_code == 404
     )
 
 
@@ -360,7 +360,7 @@ def test_edit_a_rejected_commitment_then_resend_it(pm, approver):
     commitment.refresh_from_db()
     assert commitment.title == "Corrected title"
     assert commitment.lines.count() == 1
-    client.post(reverse("projects:step", args=["commitment", commitment.pk, "resend"]))
+    client.post(reverse("erp:record-step", args=["commitment", commitment.pk, "resend"]))
     assert ErpItem.objects.get(object_type="commitment").state == ErpState.PENDING
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from erp_integrations import services
+from access import services
+from access.tools import Level, Tool
 from procore_sync.models import Project
-from procore_sync.tools import Level, Tool
 
 
 class Command(BaseCommand):
@@ -42,12 +42,12 @@ class Command(BaseCommand):
         if options["tool"]:
             tool, level = Tool(options["tool"]), Level.from_slug(options["level"])
             try:
-                services.access_grant(user, tool, level, project)
+                services.grant(user, tool, level, project)
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             where = f"project {project.number}" if project else "the whole company"
             self.stdout.write(f"{user.get_username()}: {level.label} on {tool.label} for {where}.")
         if options["push"] or options["no_push"]:
-            services.access_set_push_privilege(user, bool(options["push"]))
+            services.set_push_privilege(user, bool(options["push"]))
             state = "may" if options["push"] else "may not"
             self.stdout.write(f"{user.get_username()} {state} push to accounting.")

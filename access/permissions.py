@@ -1,25 +1,30 @@
 """Who may do what: PRODUCT.md section 3 as one table, and the one gate that reads it.
 
-The API, the pages and the admin all call `check` / `require`. A rule is a requirement on the user's tool
-levels (None < Read Only < Standard < Admin), optionally with the company-level Can Push to Accounting
-privilege. `ITEM_TOOL` means "the tool where the record lives" (Commitments for a commitment, ...).
+The API, the pages and the admin of every app call `check` / `require`, which is why the gate sits below
+them all. A rule is a requirement on the user's tool levels (None < Read Only < Standard < Admin),
+optionally with the company-level Can Push to Accounting privilege. `ITEM_TOOL` means "the tool where the
+record lives" (Commitments for a commitment, ...): the project side registers, for each of its record
+types, that tool and how to find the record's project (`register_record_type`), so the gate needs no
+import of the records it guards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import get_objects_for_user
 
-from procore_sync.models import Project
-from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING, GRANTABLE_LEVELS, Level, Tool, level_codename
+from access.tools import CAN_PUSH_TO_ACCOUNTING, GRANTABLE_LEVELS, Level, Tool, level_codename
+
+# A project: per-project grants are django-guardian object permissions on it. The gate needs no more of it
+# than that and its number, so it names no model of the project side.
+Project = Model
 
 
 class Action(StrEnum):
@@ -72,7 +77,11 @@ class Needs:
         assert tool is not None, "ITEM_TOOL needs a record"
         if access.level(tool, project) >= self.level:
             return None
-        where = f" on project {project.number}" if project is not None and tool.is_project_tool else ""
+        where = (
+            f" on project {getattr(project, 'number', project.pk)}"
+            if project is not None and tool.is_project_tool
+            else ""
+        )
         return f"{self.level.label} on {tool.label}{where}"
 
 
@@ -151,8 +160,26 @@ RULES: dict[Action, Any] = {
     Action.VIEW_UNSYNCABLE_COSTS_REPORT: REPORTS_WITH_BUDGET_OR_PRIME,
 }
 
-# Records that are company lists rather than project records: who administers them.
-COMPANY_LIST_TOOLS = {"company": Tool.DIRECTORY, "cost_code": Tool.ADMIN, "cost_type": Tool.ADMIN}
+
+@dataclass(frozen=True)
+class RecordScope:
+    """Where a record type lives, for the gate: the tool whose levels decide, and its project (None for the
+    company's lists: the directory, cost codes, cost types)."""
+
+    slug: str
+    model: type[Model]
+    tool: Tool
+    project_of: Callable[[Any], Project | None]
+
+
+_SCOPES_BY_SLUG: dict[str, RecordScope] = {}
+_SCOPES_BY_MODEL: dict[type[Model], RecordScope] = {}
+
+
+def register_record_type(scope: RecordScope) -> None:
+    """Called by the app that owns the records, at start-up."""
+    _SCOPES_BY_SLUG[scope.slug] = scope
+    _SCOPES_BY_MODEL[scope.model] = scope
 
 
 class Access:
@@ -204,12 +231,6 @@ class Access:
     def has_push_privilege(self) -> bool:
         return self.is_superuser or CAN_PUSH_TO_ACCOUNTING in self._global_codenames()
 
-    def has_any_project_level(self, tool: Tool, level: Level) -> bool:
-        """Whether the user holds `level` on `tool` company-wide or on at least one project."""
-        if self.level(tool) >= level:
-            return True
-        return visible_projects(self.user, tool, level).exists()
-
 
 def access_for(user: Any) -> Access:
     """The user's `Access`, cached on the user object for the length of a request."""
@@ -235,25 +256,14 @@ class Decision:
 def _tool_and_project(
     record: Model | None, object_type: str | None, project: Project | None
 ) -> tuple[Tool | None, Project | None]:
-    from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable
-
-    if record is not None and is_exportable(record):
-        spec = EXPORTABLE_TYPES[_slug_of(record)]
-        return spec.tool, spec.project_of(record) if project is None else project
-    if object_type is not None:
-        if object_type in COMPANY_LIST_TOOLS:
-            return COMPANY_LIST_TOOLS[object_type], None
-        return EXPORTABLE_TYPES[object_type].tool, project
     if record is not None:
-        owned = getattr(record, "project", None)
-        return None, owned if project is None else project
+        scope = _SCOPES_BY_MODEL.get(type(record))
+        if scope is None:
+            raise TypeError(f"{type(record).__name__} is not a record type the permission gate knows")
+        return scope.tool, scope.project_of(record) if project is None else project
+    if object_type is not None:
+        return _SCOPES_BY_SLUG[object_type].tool, project
     return None, project
-
-
-def _slug_of(record: Model) -> str:
-    from erp_integrations.exportables import exportable_type_of
-
-    return exportable_type_of(record).slug
 
 
 def check(
@@ -273,31 +283,14 @@ def check(
     return Decision(gap is None, gap or "")
 
 
+def signed_in(user: User | AnonymousUser) -> User:
+    """The user of a request that requires signing in (pages behind `login_required`, the API)."""
+    if not user.is_authenticated:
+        raise PermissionDenied("This needs signing in.")
+    return user
+
+
 def require(user: Any, action: Action | str, record: Model | None = None, **kwargs: Any) -> None:
     decision = check(user, action, record, **kwargs)
     if not decision:
         raise PermissionDenied(f"This needs {decision.missing}.")
-
-
-def visible_projects(user: Any, tool: Tool, level: Level = Level.READ_ONLY) -> QuerySet[Project]:
-    """The projects on which `user` holds at least `level` on `tool` (company-wide grants count for all)."""
-    access = access_for(user)
-    if not getattr(user, "is_authenticated", False):
-        return Project.objects.none()
-    if access.level(tool) >= level:
-        return Project.objects.all()
-    codenames = [level_codename(tool, lvl) for lvl in GRANTABLE_LEVELS if lvl >= level]
-    return get_objects_for_user(
-        user,
-        [f"procore_sync.{c}" for c in codenames],
-        klass=Project,
-        any_perm=True,
-        accept_global_perms=False,
-    )
-
-
-def readable_projects(user: Any, tool: Tool) -> QuerySet[Project]:
-    """Projects whose `tool` records the user may read: ERP Integrations readers read every project."""
-    if access_for(user).level(ERP) >= Level.READ_ONLY:
-        return Project.objects.all()
-    return visible_projects(user, tool)

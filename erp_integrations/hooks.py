@@ -1,0 +1,46 @@
+"""The one way the workflow reaches the QuickBooks connector above it: a connector it registers at start-up.
+
+The workflow knows nothing of qbXML or of the connector's tables. It tells the connector when items are
+queued (the connector turns them into requests in the same transaction, so the queue is true before any
+Web Connector calls), and asks it what exporting an item would send and which names QuickBooks holds. With
+no connector registered, items simply wait queued.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from erp_integrations.models import ErpItem
+
+
+class Connector(Protocol):
+    def items_queued(self, item_ids: list[int]) -> None:
+        """Inside the transaction that queued the items (accepted them, or queued them again)."""
+
+    def preview(self, item: ErpItem) -> str:
+        """The qbXML that exporting the item would send, for the ERP admin's eyes ("" when there is none)."""
+
+    def quickbooks_names(self, list_type: str) -> list[str]:
+        """The names QuickBooks is known to hold in a list: "customer" (the parents jobs go under), "class"."""
+
+
+_connectors: list[Connector] = []
+
+
+def register(connector: Connector) -> None:
+    if connector not in _connectors:
+        _connectors.append(connector)
+
+
+def items_queued(item_ids: list[int]) -> None:
+    for connector in _connectors:
+        connector.items_queued(item_ids)
+
+
+def preview(item: ErpItem) -> str:
+    return "\n".join(text for connector in _connectors if (text := connector.preview(item)))
+
+
+def quickbooks_names(list_type: str) -> list[str]:
+    return sorted({name for connector in _connectors for name in connector.quickbooks_names(list_type)})

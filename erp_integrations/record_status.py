@@ -1,0 +1,104 @@
+"""What the project's pages show of each record's accounting state, with the steps the user may take there.
+
+The project side's pages know nothing of the workflow: their templates ask for this through the
+`accounting_status` tag of `erp_ui`, for all the records a page shows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+from django.urls import reverse
+
+from access import permissions
+from access.permissions import Action
+from erp_integrations.exportables import exportable_type_of, is_exportable
+from erp_integrations.models import ErpEvent, ErpItem, ErpState
+from erp_integrations.selectors import items_for_records, latest_rejections
+from erp_integrations.workflow import PROJECT_SIDE_STEPS, TRANSITIONS, allowed_steps, is_locked
+
+
+@dataclass
+class StepButton:
+    step: str
+    label: str
+    url: str
+
+
+@dataclass
+class RecordStatus:
+    """One record's accounting state, as its page shows it."""
+
+    slug: str
+    pk: int
+    state: str
+    item: ErpItem | None
+    rejection: ErpEvent | None
+    actions: list[StepButton] = field(default_factory=list)
+    review_url: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"erp-{self.slug}-{self.pk}"
+
+    @property
+    def error(self) -> str:
+        return self.item.erp_error if self.item else ""
+
+    @property
+    def locked(self) -> bool:
+        return is_locked(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return ErpState(self.state).label
+
+
+class RecordStatuses(dict[tuple[type[Model], int], RecordStatus]):
+    def of(self, record: Model) -> RecordStatus | None:
+        return self.get((type(record), record.pk))
+
+
+def _records(values: Iterable[Any]) -> list[Model]:
+    """The exportable records among `values` (records, lists of records, or None)."""
+    found: list[Model] = []
+    for value in values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, Model):
+            if is_exportable(value) and value.pk is not None:
+                found.append(value)
+        else:
+            found.extend(_records(value))
+    return found
+
+
+def record_statuses(user: Any, *values: Any) -> RecordStatuses:
+    """The accounting state of many records: a query per type, one for the rejections, none per record."""
+    records = _records(values)
+    items = items_for_records(records)
+    rejections = latest_rejections([item.pk for item in items.values() if item.state == ErpState.REJECTED])
+    may_review = bool(permissions.check(user, Action.VIEW_ERP_QUEUE))
+    statuses = RecordStatuses()
+    for record in records:
+        key = (type(record), record.pk)
+        item = items.get(key)
+        state = item.state if item else ErpState.DRAFT
+        slug = exportable_type_of(record).slug
+        statuses[key] = RecordStatus(
+            slug=slug,
+            pk=record.pk,
+            state=state,
+            item=item,
+            rejection=rejections.get(item.pk) if item else None,
+            actions=[
+                StepButton(step, TRANSITIONS[step].button, reverse("erp:record-step", args=[slug, record.pk, step]))
+                for step in PROJECT_SIDE_STEPS
+                if step in allowed_steps(state) and permissions.check(user, step, record)
+            ],
+            review_url=reverse("erp:item", args=[item.pk]) if item and may_review else "",
+        )
+    return statuses

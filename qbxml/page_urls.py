@@ -1,0 +1,14 @@
+"""The sync health pages, under /erp/connections/ beside the approver's pages."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from qbxml import pages
+
+app_name = "qb"
+
+urlpatterns = [
+    path("", pages.connections, name="connections"),
+    path("<int:pk>/progress/", pages.connection_progress, name="connection-progress"),
+]

@@ -1,0 +1,43 @@
+"""The sync health pages: each QuickBooks connection, when the Web Connector last called, what waits, and
+the progress of a running session (the SOAP endpoint itself is in `views`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from access import permissions
+from access.permissions import Action
+from erp_integrations import selectors as erp_selectors
+from qbxml import selectors
+from qbxml.models import QbConnection
+
+
+@login_required
+@require_GET
+def connections(request: HttpRequest) -> HttpResponse:
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    rows = list(selectors.connections_with_health())
+    for connection in rows:
+        connection.running_session = selectors.running_session(connection)  # type: ignore[attr-defined]
+    context = {
+        "connections": rows,
+        "failed_items": erp_selectors.tab_counts()["failed_to_export"],
+        "failed_url": reverse("erp:queue") + "?tab=failed_to_export",
+        "can_manage": bool(permissions.check(request.user, Action.MANAGE_CONNECTIONS)),
+        "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
+    }
+    return render(request, "qbxml/connections.html", context)
+
+
+@login_required
+@require_GET
+def connection_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a connection's running session: polled by the health page while it runs."""
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    connection = get_object_or_404(QbConnection, pk=pk)
+    session = selectors.latest_session(connection.pk)
+    return render(request, "qbxml/_connection_progress.html", {"connection": connection, "session": session})
