@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "procore_sync",
     "erp_integrations",
     "qbxml",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from demo.company import DEMO_CONNECTION_USER, USERS
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync import models as ps
-from procore_sync.demo_data import DEMO_CONNECTION_USER, USERS
 from qbxml.management.commands.qbwc_simulate import DEMO_PASSWORD
 from qbxml.models import QbRequest
 from qbxml.simulator import QuickBooksCompany

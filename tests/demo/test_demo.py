@@ -9,11 +9,11 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from guardian.models import UserObjectPermission
 
+from demo import company
 from erp_integrations import permissions
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from erp_integrations.permissions import Action
-from procore_sync import demo_data
 from procore_sync import models as ps
 from procore_sync.tools import PROJECT_TOOLS, Level, Tool
 
@@ -88,7 +88,7 @@ def test_demo_loads_a_company_with_projects_vendors_cost_codes_and_commitments()
     modification.check_invariants()
     assert "http://127.0.0.1:8000/" in out
     assert "/api/docs/" in out
-    for demo_user in demo_data.USERS:
+    for demo_user in company.USERS:
         assert demo_user.username in out and demo_user.password in out
 
 
