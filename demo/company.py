@@ -945,17 +945,20 @@ class _Loader:
     def quickbooks_connection(self) -> None:
         """The company file the simulated Web Connector syncs with (its password reset to the demo one)."""
         from qbxml import services as qb_services
-        from qbxml.management.commands.qbwc_simulate import DEMO_PASSWORD
         from qbxml.models import QbConnection
 
         connection = QbConnection.objects.filter(name=DEMO_CONNECTION).first()
         if connection is None:
             qb_services.connection_create(
-                None, name=DEMO_CONNECTION, username=DEMO_CONNECTION_USER, password=DEMO_PASSWORD, is_default=True
+                None,
+                name=DEMO_CONNECTION,
+                username=DEMO_CONNECTION_USER,
+                password=DEMO_CONNECTION_PASSWORD,
+                is_default=True,
             )
             self.result.created["QuickBooks connections"] += 1
-        elif not connection.check_password(DEMO_PASSWORD):
-            qb_services.connection_set_password(None, connection, DEMO_PASSWORD)
+        elif not connection.check_password(DEMO_CONNECTION_PASSWORD):
+            qb_services.connection_set_password(None, connection, DEMO_CONNECTION_PASSWORD)
 
     # users
 
@@ -1281,6 +1284,7 @@ def load() -> LoadResult:
 
 DEMO_CONNECTION = "Demo company file"
 DEMO_CONNECTION_USER = "qbwc"
+DEMO_CONNECTION_PASSWORD = "demo-qbwc-2026"  # noqa: S105 - public, like the demo users' passwords
 
 
 def state_counts() -> dict[str, int]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
@@ -191,3 +193,10 @@ def test_the_demo_refuses_to_run_in_production(settings):
 
     assert not ps.Project.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+def test_make_simulate_signs_in_as_the_demo_connection():
+    makefile = (Path(django_settings.BASE_DIR) / "Makefile").read_text()
+
+    command = f'qbwc_simulate --connection "{company.DEMO_CONNECTION}" --password {company.DEMO_CONNECTION_PASSWORD}'
+    assert command in makefile

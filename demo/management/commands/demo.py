@@ -83,6 +83,9 @@ class Command(BaseCommand):
             write(f"  {username.ljust(widths[0])}  {password.ljust(widths[1])}  {role}")
         write("")
         write("  To see accepted items arrive in a simulated QuickBooks, run in another terminal:")
-        write(f'    .venv/bin/python manage.py qbwc_simulate --connection "{company.DEMO_CONNECTION}"')
+        write(
+            f'    .venv/bin/python manage.py qbwc_simulate --connection "{company.DEMO_CONNECTION}"'
+            f" --password {company.DEMO_CONNECTION_PASSWORD}"
+        )
         write("")
         write("  Demo passwords are public: never load the demo where others can reach the server.")
