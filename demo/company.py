@@ -22,12 +22,16 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
+from guardian.models import UserObjectPermission
 
 from erp_integrations import services as erp
+from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.services import save_record
 from procore_sync.tools import CAN_PUSH_TO_ACCOUNTING, PROJECT_TOOLS, Level, Tool, level_codename
+from qbxml import services as qb_services
+from qbxml.models import QbConnection
 
 GENERAL_CONTRACTOR = "Sierra Ridge Constructors"
 
@@ -944,9 +948,6 @@ class _Loader:
 
     def quickbooks_connection(self) -> None:
         """The company file the simulated Web Connector syncs with (its password reset to the demo one)."""
-        from qbxml import services as qb_services
-        from qbxml.models import QbConnection
-
         connection = QbConnection.objects.filter(name=DEMO_CONNECTION).first()
         if connection is None:
             qb_services.connection_create(
@@ -963,8 +964,6 @@ class _Loader:
     # users
 
     def users_and_roles(self) -> None:
-        from guardian.models import UserObjectPermission
-
         user_model = get_user_model()
         existing = {user.username: user for user in user_model.objects.filter(username__in=[u.username for u in USERS])}
         new_passwords = _password_hashes(existing)
@@ -1292,8 +1291,6 @@ def state_counts() -> dict[str, int]:
 
     A record that was never sent may have no workflow item at all: it counts as a draft.
     """
-    from erp_integrations.exportables import EXPORTABLE_TYPES
-
     counts = Counter(
         ErpItem.objects.filter(record_deleted_at__isnull=True)
         .exclude(state=ErpState.DRAFT)

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from guardian.models import UserObjectPermission
 
 from demo import company
-from erp_integrations import permissions
+from erp_integrations import permissions, services
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from erp_integrations.permissions import Action
@@ -173,8 +173,6 @@ def test_the_demo_resets_demo_passwords_and_roles():
     viewer.set_password("something else")
     viewer.save()
     viewer.user_permissions.add(Permission.objects.get(codename="can_push_to_accounting"))
-    from erp_integrations import services
-
     services.access_grant(viewer, Tool.COMMITMENTS, Level.ADMIN, ps.Project.objects.first())
 
     run_demo()
