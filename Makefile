@@ -24,9 +24,10 @@ run: $(STAMP)
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# With `make run` serving in another terminal: one Web Connector session against a simulated QuickBooks.
+# With `make run` serving in another terminal: one Web Connector session against a simulated QuickBooks,
+# as the demo's connection, with the public password demo/company.py gives it.
 simulate: $(STAMP)
-	$(BIN)/python manage.py qbwc_simulate --connection "Demo company file"
+	$(BIN)/python manage.py qbwc_simulate --connection "Demo company file" --password demo-qbwc-2026
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

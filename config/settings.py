@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "procore_sync",
     "erp_integrations",
     "qbxml",
+    "demo",
 ]
 
 MIDDLEWARE = [

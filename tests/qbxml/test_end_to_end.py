@@ -18,10 +18,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from demo.company import DEMO_CONNECTION_PASSWORD, DEMO_CONNECTION_USER, USERS
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync import models as ps
-from procore_sync.demo_data import DEMO_CONNECTION_USER, USERS
-from qbxml.management.commands.qbwc_simulate import DEMO_PASSWORD
 from qbxml.models import QbRequest
 from qbxml.simulator import QuickBooksCompany
 from tests.qbxml.helpers import SCHEMA_ENV, connector_for, schema_dir_or_skip, sync_until_nothing_to_do
@@ -293,7 +292,9 @@ def sync_and_check(expected: Expected, schema_dir: Path | None) -> None:
     queued = set(ErpItem.objects.filter(state=ErpState.QUEUED).values_list("pk", flat=True))
     assert len(queued) > 100
     company = QuickBooksCompany("Sierra Ridge Constructors", schema_dir=schema_dir)
-    connector = connector_for(company, client=Client(), username=DEMO_CONNECTION_USER, password=DEMO_PASSWORD)
+    connector = connector_for(
+        company, client=Client(), username=DEMO_CONNECTION_USER, password=DEMO_CONNECTION_PASSWORD
+    )
 
     reports = sync_until_nothing_to_do(connector)
 

@@ -1,4 +1,4 @@
-"""python manage.py qbwc_simulate --connection NAME [--url URL] [--company-file PATH] [--password P]
+"""python manage.py qbwc_simulate --connection NAME --password P [--url URL] [--company-file PATH]
 
 Plays the QuickBooks Web Connector over real HTTP against the endpoint, with the simulated QuickBooks
 company file answering, and prints the session's progress."""
@@ -14,8 +14,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qbxml.models import QbConnection
 from qbxml.webconnector import WebConnector
 
-DEMO_PASSWORD = "demo-qbwc-2026"  # noqa: S105 - the demo connection's documented password
-
 
 class Command(BaseCommand):
     help = "Run one Web Connector session against this server with a simulated QuickBooks company file."
@@ -23,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connection", required=True, help="the connection's name")
         parser.add_argument("--url", default="http://127.0.0.1:8000/qbwc/")
-        parser.add_argument("--password", default=None, help=f"the Web Connector password (demo: {DEMO_PASSWORD})")
+        parser.add_argument("--password", required=True, help="the connection's Web Connector password")
         parser.add_argument(
             "--company-file",
             default=str(Path(settings.BASE_DIR) / "var" / "simulated-company.json"),
@@ -43,7 +41,7 @@ class Command(BaseCommand):
         connector = WebConnector(
             options["url"],
             connection.username,
-            options["password"] or DEMO_PASSWORD,
+            options["password"],
             company,
             log=lambda line: self.stdout.write(f"  {line}"),
         )

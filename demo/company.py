@@ -22,13 +22,17 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
+from guardian.models import UserObjectPermission
 
 from access import services as access_services
 from access.tools import CAN_PUSH_TO_ACCOUNTING, PROJECT_TOOLS, Level, Tool, level_codename
 from erp_integrations import services as erp
+from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.services import save_record
+from qbxml import services as qb_services
+from qbxml.models import QbConnection
 
 GENERAL_CONTRACTOR = "Sierra Ridge Constructors"
 
@@ -945,24 +949,22 @@ class _Loader:
 
     def quickbooks_connection(self) -> None:
         """The company file the simulated Web Connector syncs with (its password reset to the demo one)."""
-        from qbxml import services as qb_services
-        from qbxml.management.commands.qbwc_simulate import DEMO_PASSWORD
-        from qbxml.models import QbConnection
-
         connection = QbConnection.objects.filter(name=DEMO_CONNECTION).first()
         if connection is None:
             qb_services.connection_create(
-                None, name=DEMO_CONNECTION, username=DEMO_CONNECTION_USER, password=DEMO_PASSWORD, is_default=True
+                None,
+                name=DEMO_CONNECTION,
+                username=DEMO_CONNECTION_USER,
+                password=DEMO_CONNECTION_PASSWORD,
+                is_default=True,
             )
             self.result.created["QuickBooks connections"] += 1
-        elif not connection.check_password(DEMO_PASSWORD):
-            qb_services.connection_set_password(None, connection, DEMO_PASSWORD)
+        elif not connection.check_password(DEMO_CONNECTION_PASSWORD):
+            qb_services.connection_set_password(None, connection, DEMO_CONNECTION_PASSWORD)
 
     # users
 
     def users_and_roles(self) -> None:
-        from guardian.models import UserObjectPermission
-
         user_model = get_user_model()
         existing = {user.username: user for user in user_model.objects.filter(username__in=[u.username for u in USERS])}
         new_passwords = _password_hashes(existing)
@@ -1282,6 +1284,7 @@ def load() -> LoadResult:
 
 DEMO_CONNECTION = "Demo company file"
 DEMO_CONNECTION_USER = "qbwc"
+DEMO_CONNECTION_PASSWORD = "demo-qbwc-2026"  # noqa: S105 - public, like the demo users' passwords
 
 
 def state_counts() -> dict[str, int]:
@@ -1289,8 +1292,6 @@ def state_counts() -> dict[str, int]:
 
     A record that was never sent may have no workflow item at all: it counts as a draft.
     """
-    from erp_integrations.exportables import EXPORTABLE_TYPES
-
     counts = Counter(
         ErpItem.objects.filter(record_deleted_at__isnull=True)
         .exclude(state=ErpState.DRAFT)

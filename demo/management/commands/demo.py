@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from procore_sync import demo_data
+from demo import company
 
 URL = "http://127.0.0.1:8000/"
 API_DOCS_URL = URL + "api/docs/"
@@ -52,37 +52,40 @@ class Command(BaseCommand):
         mail = io.StringIO()
         quiet = options["verbosity"] < 2
         with contextlib.redirect_stdout(mail), _quiet_loggers(("celery", "kombu") if quiet else ()):
-            result = demo_data.load()
+            result = company.load()
         elapsed = time.monotonic() - started
         if options["verbosity"] >= 2 and mail.getvalue():
             self.stdout.write(mail.getvalue())
         self._summary(result, elapsed)
 
-    def _summary(self, result: demo_data.LoadResult, elapsed: float) -> None:
+    def _summary(self, result: company.LoadResult, elapsed: float) -> None:
         write = self.stdout.write
         if result.created or result.steps:
             created = ", ".join(f"{count} {name}" for name, count in result.created.items())
-            write(f"Demo company {demo_data.GENERAL_CONTRACTOR} loaded in {elapsed:.1f} s.")
+            write(f"Demo company {company.GENERAL_CONTRACTOR} loaded in {elapsed:.1f} s.")
             if created:
                 write(f"  Created: {created}.")
             if result.steps:
                 write(f"  Workflow steps taken by the demo users: {result.steps}.")
         else:
-            write(f"Demo company {demo_data.GENERAL_CONTRACTOR} already loaded: nothing to add ({elapsed:.1f} s).")
+            write(f"Demo company {company.GENERAL_CONTRACTOR} already loaded: nothing to add ({elapsed:.1f} s).")
         if result.users_changed:
             write(f"  Demo users set to their demo password and role: {', '.join(result.users_changed)}.")
-        states = demo_data.state_counts()
+        states = company.state_counts()
         write("  Items by accounting state: " + ", ".join(f"{count} {state}" for state, count in states.items()) + ".")
         write("")
         write(f"  Open      {URL}")
         write(f"  API docs  {API_DOCS_URL}")
         write("")
-        rows = [("User", "Password", "Role")] + [(user.username, user.password, user.role) for user in demo_data.USERS]
+        rows = [("User", "Password", "Role")] + [(user.username, user.password, user.role) for user in company.USERS]
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
         for username, password, role in rows:
             write(f"  {username.ljust(widths[0])}  {password.ljust(widths[1])}  {role}")
         write("")
         write("  To see accepted items arrive in a simulated QuickBooks, run in another terminal:")
-        write(f'    .venv/bin/python manage.py qbwc_simulate --connection "{demo_data.DEMO_CONNECTION}"')
+        write(
+            f'    .venv/bin/python manage.py qbwc_simulate --connection "{company.DEMO_CONNECTION}"'
+            f" --password {company.DEMO_CONNECTION_PASSWORD}"
+        )
         write("")
         write("  Demo passwords are public: never load the demo where others can reach the server.")

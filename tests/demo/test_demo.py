@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
@@ -13,9 +15,9 @@ from access import permissions
 from access import services as access_services
 from access.permissions import Action
 from access.tools import PROJECT_TOOLS, Level, Tool
+from demo import company
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
-from procore_sync import demo_data
 from procore_sync import models as ps
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +91,7 @@ def test_demo_loads_a_company_with_projects_vendors_cost_codes_and_commitments()
     modification.check_invariants()
     assert "http://127.0.0.1:8000/" in out
     assert "/api/docs/" in out
-    for demo_user in demo_data.USERS:
+    for demo_user in company.USERS:
         assert demo_user.username in out and demo_user.password in out
 
 
@@ -172,7 +174,6 @@ def test_the_demo_resets_demo_passwords_and_roles():
     viewer.set_password("something else")
     viewer.save()
     viewer.user_permissions.add(Permission.objects.get(codename="can_push_to_accounting"))
-
     access_services.grant(viewer, Tool.COMMITMENTS, Level.ADMIN, ps.Project.objects.first())
 
     run_demo()
@@ -191,3 +192,10 @@ def test_the_demo_refuses_to_run_in_production(settings):
 
     assert not ps.Project.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+def test_make_simulate_signs_in_as_the_demo_connection():
+    makefile = (Path(django_settings.BASE_DIR) / "Makefile").read_text()
+
+    command = f'qbwc_simulate --connection "{company.DEMO_CONNECTION}" --password {company.DEMO_CONNECTION_PASSWORD}'
+    assert command in makefile
