@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 from erp_integrations.models import ErpItem
+from qbxml import selectors
+from qbxml.queue.batch import preview_message
+from qbxml.queue.enqueue import QueueOnAccept
 
 
-class Connector:
-    def items_queued(self, item_ids: list[int]) -> None:
-        pass
-
+class Connector(QueueOnAccept):
     def preview(self, item: ErpItem) -> str:
-        from qbxml.export import preview_qbxml
-
-        return preview_qbxml(item)
+        """Nothing before the item is sent: only then is there a payload to build from."""
+        return preview_message(item.pk) if item.sent_payload else ""
 
     def quickbooks_names(self, list_type: str) -> list[str]:
-        from qbxml.selectors import quickbooks_names
-
-        return quickbooks_names(list_type)
+        return selectors.quickbooks_names(list_type)

@@ -119,15 +119,26 @@ class QbSession(models.Model):
 
 
 class QbRequest(models.Model):
-    """One request that may reach QuickBooks: a row before it is sent, its outcome written with the item's."""
+    """One request that may reach QuickBooks: a row before it is sent, its outcome written with the item's.
+
+    `status` moves only through `qbxml.queue.lifecycle`, whose table says which state may follow which.
+    """
 
     class Status(models.TextChoices):
+        # Waiting for a message: to make (or change) the record, or to ask QuickBooks something first.
         READY = "ready", "Ready"
+        LOOK_UP = "look_up", "Answer lost: to look up before sending again"
+        NAME_IN_USE = "name_in_use", "Name in use: to look up the record of that name"
+        STALE = "stale", "Stale EditSequence: to look up the record's current one"
+        HELD = "held", "Held back by a failed dependency"
+        # In a message (the Web Connector may or may not have taken it: `sent_at`).
         SENT = "sent", "Sent, awaiting the answer"
-        IN_DOUBT = "in_doubt", "Sent, answer lost"
+        LOOKING_UP = "looking_up", "Looking it up"
+        MATCHING_NAME = "matching_name", "Looking up the record of that name"
+        REFRESHING = "refreshing", "Looking up the current EditSequence"
+        # Done with.
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
-        HELD = "held", "Held back by a failed dependency"
         CANCELLED = "cancelled", "Cancelled"
 
     connection = models.ForeignKey(QbConnection, on_delete=models.PROTECT, related_name="requests")
@@ -141,21 +152,19 @@ class QbRequest(models.Model):
     support_key = models.CharField(
         max_length=300, blank=True, help_text="For list records the export needs (a class, a parent item): kind:name."
     )
+    description = models.CharField(
+        max_length=255, blank=True, help_text="What a list record the export needs is made with (its description)."
+    )
     needs = models.JSONField(default=list, blank=True, help_text="Support keys that must exist in QuickBooks first.")
     depends_on_items = models.JSONField(
         default=list, blank=True, help_text="Workflow items that must be in QuickBooks first."
     )
     sequence = models.PositiveIntegerField(default=0, help_text="Dependency order within the queue.")
     operation = models.CharField(max_length=40, blank=True, help_text="The last request sent: VendorAdd, ...")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.READY)
     attempts = models.PositiveIntegerField(default=0)
     parse_failures = models.PositiveIntegerField(
         default=0, help_text="Messages QuickBooks could not parse while this request was sent alone."
-    )
-    pending_check = models.CharField(
-        max_length=20,
-        blank=True,
-        help_text="A query the next message sends instead: exists (answer lost), name_in_use, edit_sequence.",
     )
     repairs = models.PositiveIntegerField(default=0, help_text="Stale-EditSequence retries (at most one).")
     session = models.ForeignKey(QbSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from qbxml.models import QbConnection, QbListRecord, QbRequest, QbSession
-from qbxml.sync import ACTIVE
+from qbxml.queue.lifecycle import ACTIVE
 
 RECENT_SESSIONS = 5
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from access import permissions
 from access.permissions import Action
-from qbxml import sync
 from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
 from qbxml.models import QbConnection, QbExchange, QbSession, QbSignInFailure
+from qbxml.queue import answers, batch, enqueue, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -194,15 +194,15 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
             running.ended_at = now
             running.summary = "Ended without closing: the Web Connector stopped calling."
             running.save(update_fields=["status", "ended_at", "summary"])
-        sync.enqueue_accepted(connection)
+        enqueue.enqueue(connection)
         try:
             session = QbSession.objects.create(
                 connection=connection, ticket_hash=_hash(ticket), expires_at=now + TICKET_LIFETIME
             )
         except IntegrityError:  # another process opened one between our check and now
             return [secrets.token_urlsafe(32), "busy"]
-        sync.mark_in_doubt(connection, session)
-        remaining = sync.remaining_for(session)
+        sessions.mark_in_doubt(connection, session)
+        remaining = sessions.remaining_for(session)
         if remaining == 0:
             session.status = QbSession.Status.CLOSED
             session.ended_at = now
@@ -231,11 +231,11 @@ def send_request_xml(ticket: str, hcp_response: str, company_file: str, country:
     if message:
         QbSession.objects.filter(pk=session.pk).update(pending_message="")
     else:
-        message = sync.prepare_message(session)
+        message = batch.prepare_message(session)
     if not message:
         _set_error(session, "There is nothing more to send in this session.")
         return ""
-    sync.message_read(session)
+    sessions.message_read(session)
     QbExchange.objects.get_or_create(
         session=session,
         direction=QbExchange.Direction.REQUEST,
@@ -274,7 +274,12 @@ def _read_host(session: QbSession, hcp_response: str, company_file: str, country
 
 
 def receive_response_xml(ticket: str, response: str, hresult: str, message: str) -> int:
-    """Read QuickBooks' answer. 0-99: more to do; 100: done; negative: an error (see getLastError)."""
+    """Read QuickBooks' answer. 0-99: more to do; 100: done; negative: an error (see getLastError).
+
+    The answer is applied and the next message prepared and kept on the session in one transaction: a
+    crash leaves neither an answer half applied nor requests marked for a message nobody kept. An answer
+    sent again (its first reply was lost) finds that message prepared, and keeps it.
+    """
     try:
         session = _session(ticket)
     except InvalidTicket as exc:
@@ -282,23 +287,25 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         return -1
     _touch(session)
     if hresult or message:
-        sync.apply_parse_failure(session, hresult or "", message or "")
+        answers.apply_parse_failure(session, hresult or "", message or "")
         return -1
-    sync.apply_answer(session, response or "")
-    session.refresh_from_db()
-    # An answer sent again (its first reply was lost) finds the next message prepared: keep that one.
-    next_message = session.pending_message
-    if not next_message:
-        next_message = sync.prepare_message(session)
-        if next_message:
-            QbSession.objects.filter(pk=session.pk).update(pending_message=next_message)
-            sync.restore_batch_limit(session.connection)
-    session.refresh_from_db()
-    if not next_message:
-        return 100
-    total = max(session.total_requests, session.done_requests + sync.remaining_for(session))
-    if total != session.total_requests:
-        QbSession.objects.filter(pk=session.pk).update(total_requests=total)
+    with transaction.atomic():
+        # One answer at a time per session: a copy sent again waits, then finds it applied.
+        session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
+        answers.apply_answer(session, response or "")
+        next_message = session.pending_message
+        if not next_message:
+            next_message = batch.prepare_message(session)
+            if next_message:
+                session.pending_message = next_message
+                session.save(update_fields=["pending_message"])
+                sessions.restore_batch_limit(session.connection)
+        if not next_message:
+            return 100
+        total = max(session.total_requests, session.done_requests + sessions.remaining_for(session))
+        if total != session.total_requests:
+            session.total_requests = total
+            session.save(update_fields=["total_requests"])
     return min(99, int(100 * session.done_requests / total)) if total else 99
 
 
@@ -319,7 +326,7 @@ def connection_error(ticket: str, hresult: str, message: str) -> str:
     except InvalidTicket:
         return "done"
     with transaction.atomic():
-        sync.release_unsent(session)
+        sessions.release_unsent(session)
         session.status = QbSession.Status.FAILED
         session.last_error = text
         session.ended_at = timezone.now()
@@ -336,7 +343,7 @@ def close_connection(ticket: str) -> str:
     except InvalidTicket:
         return "No session to close."
     with transaction.atomic():
-        sync.release_unsent(session)
+        sessions.release_unsent(session)
         summary = f"Synced {session.synced_count} item(s), {session.failed_count} failed."
         if session.last_error:
             summary += f" Last error: {session.last_error}"

@@ -96,7 +96,7 @@ def qb_requests(qb_connection: QbConnection, sent_items: list[ErpItem]) -> list[
 
 # Every QbRequest field without a database default or NULL, as insert_values needs them.
 REQUEST_FIELDS = ["connection", "item", "kind", "target", "support_key", "needs", "depends_on_items", "sequence"]
-REQUEST_FIELDS += ["status", "created_at", "sent_at", "operation", "attempts", "parse_failures", "pending_check"]
+REQUEST_FIELDS += ["status", "created_at", "sent_at", "operation", "attempts", "parse_failures", "description"]
 REQUEST_FIELDS += ["repairs", "request_xml", "status_message", "not_before_session"]
 
 
@@ -104,7 +104,7 @@ def _request_row(connection_id: int, item_id: int | None, kind: str, **values: A
     values = {"connection": connection_id, "item": item_id, "kind": kind, **values}
     defaults: dict[str, Any] = {"target": "", "support_key": "", "needs": [], "depends_on_items": [], "sequence": 0}
     defaults |= {"status": QbRequest.Status.READY, "created_at": WHEN, "sent_at": None, "operation": ""}
-    defaults |= {"attempts": 0, "parse_failures": 0, "pending_check": "", "repairs": 0, "request_xml": ""}
+    defaults |= {"attempts": 0, "parse_failures": 0, "description": "", "repairs": 0, "request_xml": ""}
     defaults |= {"status_message": "", "not_before_session": 0}
     return [values.get(name, defaults.get(name)) for name in REQUEST_FIELDS]
 
@@ -242,7 +242,7 @@ def test_insert_values_stores_a_choices_member_as_its_value(
     rows = [
         _request_row(qb_connection.pk, item.pk, "vendor", status=QbRequest.Status.READY, **vendor),
         _request_row(
-            qb_connection.pk, None, "class", support_key="class:Concrete", sequence=10, status=QbRequest.Status.IN_DOUBT
+            qb_connection.pk, None, "class", support_key="class:Concrete", sequence=10, status=QbRequest.Status.LOOK_UP
         ),
     ]
 
@@ -256,10 +256,10 @@ def test_insert_values_stores_a_choices_member_as_its_value(
     }
     assert stored == {
         "vendor": (qb_connection.pk, item.pk, "ready", ["class:Concrete"], depends_on, WHEN),
-        "class": (qb_connection.pk, None, "in_doubt", [], [], WHEN),
+        "class": (qb_connection.pk, None, "look_up", [], [], WHEN),
     }
     assert QbRequest.objects.filter(status="ready").count() == 1
-    assert not QbRequest.objects.filter(status__in=["READY", "IN_DOUBT", "Status.READY"]).exists()
+    assert not QbRequest.objects.filter(status__in=["READY", "LOOK_UP", "Status.READY"]).exists()
     # The queue's order (by sequence) is what was written.
     assert [request.kind for request in QbRequest.objects.all()] == ["class", "vendor"]
 
@@ -506,7 +506,7 @@ def test_last_value_kept_converts_each_new_value_once() -> None:
 
 
 def test_as_text_gives_choices_members_as_their_plain_value() -> None:
-    for member, value in [(QbRequest.Status.IN_DOUBT, "in_doubt"), (ErpState.SYNCED, "synced")]:
+    for member, value in [(QbRequest.Status.LOOK_UP, "look_up"), (ErpState.SYNCED, "synced")]:
         text = _as_text(member)
         assert text == value and type(text) is str
     assert _as_text("plain") == "plain"

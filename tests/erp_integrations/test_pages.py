@@ -248,16 +248,15 @@ def test_item_detail_shows_fields_lines_checks_dependencies_and_history(approver
     assert "qbXML" not in body  # an approver is not an ERP admin
 
 
-def test_item_detail_shows_the_qbxml_to_erp_admins(erp_admin, pm, monkeypatch):
-    import qbxml.export
-
-    monkeypatch.setattr(qbxml.export, "preview_qbxml", lambda item: '<?qbxml version="13.0"?><QBXML/>')
-    company = CompanyFactory()
+def test_item_detail_shows_the_qbxml_to_erp_admins(erp_admin, pm):
+    company = CompanyFactory(name="Preview Paving")
     services.item_send(company, pm)
     item = ErpItem.objects.get()
     body = client_for(erp_admin).get(reverse("erp:item", args=[item.pk])).content.decode()
     assert '<h2 id="qbxml-heading">qbXML</h2>' in body
-    assert "&lt;?qbxml version=&quot;13.0&quot;?&gt;&lt;QBXML/&gt;" in body
+    # What the connector would send, built by its own mapping of the vendor.
+    assert "&lt;?qbxml version=&quot;13.0&quot;?&gt;" in body
+    assert "&lt;VendorAdd&gt;" in body and "&lt;Name&gt;Preview Paving&lt;/Name&gt;" in body
 
 
 def test_item_detail_of_an_update_marks_what_changed(approver, pm):

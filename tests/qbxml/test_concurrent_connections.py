@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from erp_integrations.models import ErpState
-from qbxml import export, services
+from qbxml import services
 from qbxml.models import QbConnection, QbExchange, QbRequest, QbSession
 from qbxml.simulator import QuickBooksCompany
 from qbxml.webconnector import SessionReport, Transport, WebConnector, http_transport
@@ -50,7 +50,7 @@ def call_lock() -> threading.Lock | None:
 
 @pytest.fixture
 def north(pm, approver) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The default connection: accepted items go to it when a session starts (sync.enqueue_accepted)."""
+    """The default connection: accepted items go to it when a session starts (`qbxml.queue.enqueue`)."""
     connection = services.connection_create(None, name="North file", username="north", password=NORTH_PASSWORD)
     vendors = [CompanyFactory(name=name, phone="555-0100") for name in NORTH]
     queue_for_quickbooks(vendors, pm, approver)
@@ -59,15 +59,14 @@ def north(pm, approver) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def south(pm, approver, north) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """A second company file; its items are put in its queue directly, as the default one's are."""
+    """A second company file: accepting its items queued their requests on the default connection, which
+    are moved to its own queue here."""
     connection = services.connection_create(
         None, name="South file", username="south", password=SOUTH_PASSWORD, is_default=False
     )
     vendors = [CompanyFactory(name=name, phone="555-0200") for name in SOUTH]
     items = queue_for_quickbooks(vendors, pm, approver)
-    QbRequest.objects.bulk_create(
-        QbRequest(connection=connection, item=item, kind="vendor", sequence=export.SEQUENCE["vendor"]) for item in items
-    )
+    assert QbRequest.objects.filter(item__in=items).update(connection=connection) == len(SOUTH)
     return {"connection": connection, "vendors": vendors, "company": QuickBooksCompany("South Builders")}
 
 

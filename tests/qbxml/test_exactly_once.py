@@ -19,8 +19,9 @@ from erp_integrations import services as erp
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync import services as project_services
-from qbxml import soap, sync
+from qbxml import soap
 from qbxml.models import QbExchange, QbListRecord, QbRequest, QbSession
+from qbxml.queue import answers, lifecycle
 from qbxml.simulator import PARSE_ERROR_MESSAGE, QuickBooksCompany
 from tests.factories import (
     CommitmentFactory,
@@ -99,7 +100,7 @@ def assert_each_record_once_and_synced(company: QuickBooksCompany, chain: Chain)
         )
     states = {item_of(record).label: item_of(record).state for record in chain.records()}
     assert set(states.values()) == {ErpState.SYNCED}, states
-    assert not QbRequest.objects.filter(status__in=sync.ACTIVE).exists(), "nothing is left in the queue"
+    assert not QbRequest.objects.filter(status__in=lifecycle.ACTIVE).exists(), "nothing is left in the queue"
 
 
 def notes_of(record: Any) -> list[str]:
@@ -129,7 +130,7 @@ def test_a_crash_after_quickbooks_answered_is_repaired_by_lookups_not_by_adding_
     pm, approver, company, connector, monkeypatch, idle_sessions_end_at_once, message
 ):
     chain = queued_chain(pm, approver)
-    monkeypatch.setattr(sync, "_write", DiesOnce(sync._write, message))
+    monkeypatch.setattr(answers, "write", DiesOnce(answers.write, message))
 
     with pytest.raises(soap.SoapFault, match="could not process"):
         connector.run_session()
@@ -171,7 +172,7 @@ def snapshot() -> dict[str, Any]:
     return {
         "items": sorted(ErpItem.objects.values_list("pk", "state", "qb_ref", "qb_edit_sequence", "erp_error")),
         "events": ErpEvent.objects.count(),
-        "requests": sorted(QbRequest.objects.values_list("pk", "status", "attempts", "pending_check")),
+        "requests": sorted(QbRequest.objects.values_list("pk", "status", "attempts", "repairs")),
         "sessions": sorted(
             QbSession.objects.values_list("pk", "done_requests", "synced_count", "failed_count", "messages_sent")
         ),
@@ -371,8 +372,8 @@ def test_a_request_quickbooks_cannot_parse_is_isolated_and_fails_after_bounded_t
     assert poison.state == ErpState.FAILED
     assert "0x80040400" in poison.erp_error and PARSE_ERROR_MESSAGE in poison.erp_error
     alone = [document for document in refusing.refused if document.count("requestID=") == 1]
-    assert len(alone) == sync.MAX_PARSE_FAILURES, "tried alone a bounded number of times, then given up"
-    assert len(refusing.refused) <= sync.MAX_PARSE_FAILURES + 3, "halving finds it in a few messages"
+    assert len(alone) == answers.MAX_PARSE_FAILURES, "tried alone a bounded number of times, then given up"
+    assert len(refusing.refused) <= answers.MAX_PARSE_FAILURES + 3, "halving finds it in a few messages"
     for vendor in vendors[:2] + vendors[3:]:
         assert item_of(vendor).state == ErpState.SYNCED, vendor.name
         assert company.add_count("Vendor", vendor.name) == 1
@@ -412,9 +413,9 @@ def test_a_record_locked_forever_fails_after_the_bounded_tries_with_the_last_mes
     item = item_of(vendor)
     assert item.state == ErpState.FAILED
     assert "Cannot lock the record" in item.erp_error
-    assert f"tried {sync.MAX_TRANSIENT_ATTEMPTS} times" in item.erp_error
-    assert company.request_count("VendorAdd") == sync.MAX_TRANSIENT_ATTEMPTS
-    assert len(reports) == sync.MAX_TRANSIENT_ATTEMPTS + 1
+    assert f"tried {answers.MAX_TRANSIENT_ATTEMPTS} times" in item.erp_error
+    assert company.request_count("VendorAdd") == answers.MAX_TRANSIENT_ATTEMPTS
+    assert len(reports) == answers.MAX_TRANSIENT_ATTEMPTS + 1
     assert company.add_count("Vendor", VENDOR) == 0
 
 

@@ -1,4 +1,4 @@
-"""How the queue fills each message (`sync._select`): at most `batch_limit` requests, each request in exactly
+"""How the queue fills each message (`queue.batch.select`): at most `batch_limit` requests, each request in exactly
 one message and in dependency order, and requests held back by a dependency that failed never keep sendable
 ones out: not in the message that holds them back (the next batch of candidates is read), and not in later
 ones (held requests come last).
@@ -18,8 +18,8 @@ from lxml import etree
 from erp_integrations import services as erp
 from erp_integrations.models import ErpState
 from procore_sync import models as ps
-from qbxml import sync
 from qbxml.models import QbConnection, QbExchange, QbRequest
+from qbxml.queue import batch, lifecycle
 from qbxml.simulator import QuickBooksCompany
 from tests.factories import CommitmentFactory, CommitmentLineFactory, CompanyFactory, invoice_for
 from tests.qbxml.helpers import (
@@ -128,7 +128,7 @@ def refuse_the_purchase_order(company: QuickBooksCompany, connector: Any, next_l
 
 def queue_order() -> list[str]:
     """The item labels of the waiting requests, in dependency order then first come (held ones included)."""
-    rows = QbRequest.objects.filter(status__in=sync.WAITING).order_by("sequence", "id").select_related("item")
+    rows = QbRequest.objects.filter(status__in=lifecycle.WAITING).order_by("sequence", "id").select_related("item")
     return [row.item.label if row.item else row.support_key for row in rows]
 
 
@@ -417,7 +417,7 @@ def test_a_full_message_takes_the_first_requests_in_queue_order(pm, approver, co
 
 
 def test_the_limit_never_exceeds_max_batch(pm, approver, company, connector, monkeypatch):
-    monkeypatch.setattr(sync, "MAX_BATCH", 3)
+    monkeypatch.setattr(batch, "MAX_BATCH", 3)
     suppliers = [CompanyFactory.create(name=f"Supplier {n}") for n in range(1, 6)]
     queue_for_quickbooks(suppliers, pm, approver)
     set_batch_limit(250)

@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qbxml import services, sync
+from qbxml import services
 from qbxml.models import QbConnection
+from qbxml.queue.sessions import queue_depth
 
 
 class Command(BaseCommand):
@@ -55,7 +56,7 @@ class Command(BaseCommand):
                 contact = connection.last_contact_at.isoformat() if connection.last_contact_at else "never"
                 self.stdout.write(
                     f"{connection.pk:>3}  {connection.name}{' (default)' if connection.is_default else ''}  "
-                    f"user={connection.username}  last contact={contact}  queue={sync.queue_depth(connection)}"
+                    f"user={connection.username}  last contact={contact}  queue={queue_depth(connection)}"
                 )
         elif action == "set-password":
             try:

@@ -1,0 +1,45 @@
+"""The QuickBooks full names that payloads refer to, read from what was accepted (the items' snapshots),
+never from the project side's tables: a bill names its cost codes by code, QuickBooks by "division:code",
+and its job as "Customer:Job".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from erp_integrations.models import ErpItem, ErpState
+from qbxml.mapping.base import Context
+from qbxml.mapping.item import full_name as item_full_name
+
+
+def names_used(payloads: Iterable[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The cost codes and job names these payloads refer to."""
+    codes: set[str] = set()
+    jobs: set[str] = set()
+    for payload in payloads:
+        if payload.get("job_name"):
+            jobs.add(payload["job_name"])
+        codes.update(line["cost_code"] for line in payload.get("lines") or () if line.get("cost_code"))
+    return codes, jobs
+
+
+def load_names(ctx: Context, payloads: Iterable[dict[str, Any]]) -> None:
+    """Add to `ctx` the QuickBooks names of the cost codes and jobs these payloads name, not known yet."""
+    codes, jobs = names_used(payloads)
+    codes -= ctx.item_names.keys()
+    jobs -= ctx.job_names.keys()
+    accepted = ErpItem.objects.exclude(state=ErpState.DRAFT)
+    if codes:
+        # The name QuickBooks holds is the one it last received; an item not synced yet goes as sent.
+        for code, division, synced_division in accepted.filter(
+            object_type="cost_code", sent_payload__code__in=codes
+        ).values_list("sent_payload__code", "sent_payload__division", "synced_payload__division"):
+            ctx.item_names[code] = item_full_name(synced_division or division, code)
+    if jobs:
+        # The job's full name is its project's parent customer and its name, as the project was accepted.
+        for job, parent in accepted.filter(object_type="project", sent_payload__job_name__in=jobs).values_list(
+            "sent_payload__job_name", "accept_options__parent_customer"
+        ):
+            if job and parent:
+                ctx.job_names[job] = f"{parent}:{job}"

@@ -1,0 +1,189 @@
+"""A commitment → a QuickBooks purchase order, one line per schedule-of-values line, each with its item
+(cost code), class (cost type) and customer:job; a change order → new lines on that purchase order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from qbxml.lib import build
+from qbxml.lib import types as qb
+from qbxml.mapping.base import (
+    Context,
+    Element,
+    ExportError,
+    ExportSettings,
+    ItemView,
+    Mapping,
+    as_date,
+    classes_of_lines,
+    line_ids,
+    match_ref_number,
+)
+
+
+def _needs(payload: dict[str, Any], options: dict[str, Any], settings: ExportSettings) -> dict[str, str]:
+    return classes_of_lines(payload)
+
+
+# --- the commitment's purchase order -------------------------------------------------------------------------
+
+
+def _lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
+    return tuple(
+        qb.PurchaseOrderLine(
+            item_full_name=ctx.item_name(line["cost_code"]),
+            amount=Decimal(line["amount"]),
+            class_name=line["cost_type"],
+            customer_full_name=job,
+            description=line.get("description", ""),
+        )
+        for line in payload["lines"]
+    )
+
+
+def _add(rid: str, item: ItemView, ctx: Context) -> Element:
+    payload = item.payload
+    job = ctx.job_name(payload["job_name"])
+    return build.purchase_order_add(
+        rid,
+        qb.PurchaseOrderData(
+            vendor_name=payload["vendor"],
+            ref_number=payload["number"],
+            lines=_lines(ctx, payload, job),
+            txn_date=as_date(payload.get("date")),
+            memo=payload.get("title", "")[:4095],
+        ),
+    )
+
+
+def _lookup(rid: str, item: ItemView, ctx: Context) -> Element:
+    if item.qb_ref:
+        return build.txn_query(rid, "PurchaseOrder", txn_id=item.qb_ref, include_line_items=True)
+    return build.txn_query(
+        rid,
+        "PurchaseOrder",
+        ref_number=item.payload["number"],
+        entity_full_name=item.payload["vendor"],
+        include_line_items=True,
+    )
+
+
+def _line_ids_by_number(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The purchase order's line ids by schedule-of-values line number: bills link their lines to them."""
+    ids = line_ids(record)
+    numbers = [str(line["line_number"]) for line in item.payload["lines"]]
+    return {"line_ids": dict(zip(numbers, ids, strict=False)), "all_line_ids": ids}, {}
+
+
+PURCHASE_ORDER = Mapping(
+    kind="purchase_order",
+    object_type="commitment",
+    sequence=60,
+    add=_add,
+    lookup=_lookup,
+    match=match_ref_number,
+    target=lambda item, ctx: f"purchase order {item.payload['number']}",
+    needs=_needs,
+    reads_item_on_success=True,
+    outcome=_line_ids_by_number,
+)
+
+
+# --- a change order's lines on it --------------------------------------------------------------------------
+
+
+def change_order_marker(number: str) -> str:
+    """How a change order's lines are recognised on the purchase order (descriptions start with it)."""
+    return f"CCO {number}:"
+
+
+def _change_lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
+    # QuickBooks cannot change one line twice in one modification: changes to the same line are summed.
+    summed: dict[tuple[Any, str, str], Decimal] = {}
+    descriptions: dict[tuple[Any, str, str], str] = {}
+    for line in payload["lines"]:
+        key = (line.get("changes_line"), line["cost_code"], line["cost_type"])
+        summed[key] = summed.get(key, Decimal("0")) + Decimal(line["amount"])
+        descriptions.setdefault(key, line.get("description", ""))
+    marker = change_order_marker(payload["number"])
+    return tuple(
+        qb.PurchaseOrderLine(
+            item_full_name=ctx.item_name(code),
+            amount=amount,
+            class_name=cost_type,
+            customer_full_name=job,
+            description=f"{marker} {descriptions[(changed_line, code, cost_type)]}".strip(),
+        )
+        for (changed_line, code, cost_type), amount in summed.items()
+    )
+
+
+def _commitment(item: ItemView, ctx: Context) -> ItemView:
+    commitment = ctx.dependency(item, "commitment")
+    if commitment is None or not commitment.qb_ref:
+        raise ExportError("The commitment is not in QuickBooks yet.")
+    return commitment
+
+
+def _add_lines(rid: str, item: ItemView, ctx: Context) -> Element:
+    commitment = _commitment(item, ctx)
+    existing = tuple(
+        commitment.details.get("all_line_ids") or list((commitment.details.get("line_ids") or {}).values())
+    )
+    if not existing:
+        raise ExportError("The purchase order's lines are not known: refresh it from QuickBooks.")
+    job = ctx.job_name(commitment.payload["job_name"])
+    return build.purchase_order_add_lines(
+        rid,
+        qb.PurchaseOrderLinesAddData(
+            txn_id=commitment.qb_ref,
+            edit_sequence=commitment.edit_sequence,
+            existing_line_ids=existing,
+            new_lines=_change_lines(ctx, item.payload, job),
+        ),
+    )
+
+
+def _change_lookup(rid: str, item: ItemView, ctx: Context) -> Element:
+    return build.txn_query(rid, "PurchaseOrder", txn_id=_commitment(item, ctx).qb_ref, include_line_items=True)
+
+
+def _change_match(records: list[dict[str, Any]], item: ItemView, ctx: Context) -> dict[str, Any] | None:
+    marker = change_order_marker(item.payload["number"])
+    for record in records:
+        if any((line.get("desc") or "").startswith(marker) for line in record.get("lines", [])):
+            return record
+    return None
+
+
+def _changed_purchase_order(
+    record: dict[str, Any], item: ItemView, ctx: Context
+) -> tuple[dict[str, Any], dict[int, Any]]:
+    commitment = ctx.dependency(item, "commitment")
+    # The purchase order now has more lines and a new EditSequence: the next change order needs both.
+    touched = (
+        {commitment.id: (record.get("edit_sequence") or "", {"all_line_ids": line_ids(record)})} if commitment else {}
+    )
+    return {"purchase_order_txn_id": record.get("txn_id")}, touched
+
+
+CHANGE_ORDER = Mapping(
+    kind="purchase_order_change",
+    object_type="change_order",
+    sequence=61,
+    add=_add_lines,
+    modify=_add_lines,
+    lookup=_change_lookup,
+    match=_change_match,
+    target=lambda item, ctx: f"purchase order lines of CCO {item.payload['number']}",
+    needs=_needs,
+    changes_record_of="commitment",
+    adds_to_record=True,
+    waits_for_answers=True,
+    reads=frozenset({"commitment"}),
+    reads_item_on_success=True,
+    outcome=_changed_purchase_order,
+)
+
+MAPPINGS = (PURCHASE_ORDER, CHANGE_ORDER)
