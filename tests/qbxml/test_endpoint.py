@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from qbxml import soap
+from qbxml.lib import soap
 from qbxml.models import QbSession
 from tests.qbxml.conftest import PASSWORD
 
