@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from config.client_ip import client_ip
 from erp_integrations import permissions
 from erp_integrations.permissions import Action
-from qbxml import qwc, services
-from qbxml.lib import soap
+from qbxml import services
+from qbxml.lib import qwc, soap
 from qbxml.models import QbConnection
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The .qwc file the Web Connector imports to know this server (no Django models beyond reading one)."""
+"""The .qwc file the Web Connector imports to know this server (reads a connection, imports no Django)."""
 
 from __future__ import annotations
 
