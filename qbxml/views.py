@@ -96,9 +96,16 @@ def qwc_file(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     permissions.require(request.user, Action.MANAGE_CONNECTIONS)
     connection = get_object_or_404(QbConnection, pk=pk)
-    endpoint = request.build_absolute_uri("/qbwc/")
-    support = request.build_absolute_uri("/")
-    response = HttpResponse(qwc.qwc_document(connection, endpoint, support), content_type="application/xml")
+    app = qwc.QwcApp(
+        name=connection.name,
+        username=connection.username,
+        owner_id=connection.owner_id,
+        file_id=connection.file_id,
+        run_every_minutes=connection.run_every_minutes,
+        endpoint=request.build_absolute_uri("/qbwc/"),
+        support=request.build_absolute_uri("/"),
+    )
+    response = HttpResponse(qwc.qwc_document(app), content_type="application/xml")
     filename = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in connection.name) or "connection"
     response["Content-Disposition"] = f'attachment; filename="{filename}.qwc"'
     return response

@@ -187,7 +187,9 @@ def test_the_qwc_file_names_the_connection_and_never_its_password(client, connec
     response = client.get(f"/qbwc/connections/{connection.pk}/app.qwc")
     assert response.status_code == 200
     root = etree.fromstring(response.content)
+    assert root.findtext("AppName") == "QuickBooks Desktop bridge - Main company"
     assert root.findtext("AppURL") == "http://testserver/qbwc/"
+    assert root.findtext("AppSupport") == "http://testserver/"
     assert root.findtext("UserName") == "qbuser"
     assert root.findtext("QBType") == "QBFS"
     assert root.findtext("OwnerID").strip("{}").lower() == str(connection.owner_id)
