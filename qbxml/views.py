@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 
 from config.client_ip import client_ip
@@ -62,7 +63,8 @@ def web_connector_endpoint(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         if "wsdl" in {key.lower() for key in request.GET}:
             address = request.build_absolute_uri(request.path)
-            return HttpResponse(soap.wsdl(address), content_type="text/xml; charset=utf-8")
+            wsdl = render_to_string("qbxml/web_connector.wsdl", {"address": address})
+            return HttpResponse(wsdl, content_type="text/xml; charset=utf-8")
         return HttpResponse(
             "This is the QuickBooks Web Connector endpoint. Add ?wsdl for its description.",
             content_type="text/plain; charset=utf-8",
