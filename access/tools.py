@@ -2,7 +2,7 @@
 
 Project tools are granted per project (django-guardian object permissions on the project) or for the
 whole company (a global permission, which then applies to every project). ERP Integrations is a company
-tool. The codenames below are the permissions that store the grants; `erp_integrations.permissions`
+tool. The codenames below are the permissions that store the grants; `access.permissions`
 reads them.
 """
 

@@ -232,7 +232,7 @@ def free_port() -> int:
 def wait_for(url: str, seconds: float = 30) -> None:
     """Wait for the server, and warm it with a SOAP call as a running server is: what a process does once
     (importing the endpoint's modules) is not a cost per item."""
-    from qbxml import soap
+    from qbxml.lib import soap
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -331,8 +331,8 @@ class Round:
 def run(url: str, counts: dict[str, int]) -> Round:
     from lxml import etree
 
+    from qbxml.lib.webconnector import WebConnector
     from qbxml.simulator import QuickBooksCompany
-    from qbxml.webconnector import WebConnector
 
     company = QuickBooksCompany(company_name="Bench Construction")
     exchanged: list[tuple[str, str]] = []

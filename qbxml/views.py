@@ -7,12 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 
 from access import permissions
 from access.permissions import Action
 from config.client_ip import client_ip
-from qbxml import qwc, services, soap
+from qbxml import services
+from qbxml.lib import qwc, soap
 from qbxml.models import QbConnection
 
 logger = logging.getLogger(__name__)
@@ -61,7 +63,8 @@ def web_connector_endpoint(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         if "wsdl" in {key.lower() for key in request.GET}:
             address = request.build_absolute_uri(request.path)
-            return HttpResponse(soap.wsdl(address), content_type="text/xml; charset=utf-8")
+            wsdl = render_to_string("qbxml/web_connector.wsdl", {"address": address})
+            return HttpResponse(wsdl, content_type="text/xml; charset=utf-8")
         return HttpResponse(
             "This is the QuickBooks Web Connector endpoint. Add ?wsdl for its description.",
             content_type="text/plain; charset=utf-8",
@@ -95,9 +98,16 @@ def qwc_file(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     permissions.require(request.user, Action.MANAGE_CONNECTIONS)
     connection = get_object_or_404(QbConnection, pk=pk)
-    endpoint = request.build_absolute_uri("/qbwc/")
-    support = request.build_absolute_uri("/")
-    response = HttpResponse(qwc.qwc_document(connection, endpoint, support), content_type="application/xml")
+    app = qwc.QwcApp(
+        name=connection.name,
+        username=connection.username,
+        owner_id=connection.owner_id,
+        file_id=connection.file_id,
+        run_every_minutes=connection.run_every_minutes,
+        endpoint=request.build_absolute_uri("/qbwc/"),
+        support=request.build_absolute_uri("/"),
+    )
+    response = HttpResponse(qwc.qwc_document(app), content_type="application/xml")
     filename = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in connection.name) or "connection"
     response["Content-Disposition"] = f'attachment; filename="{filename}.qwc"'
     return response

@@ -21,10 +21,10 @@ from django.test import Client
 from erp_integrations import services as erp
 from erp_integrations.models import ErpItem
 from procore_sync import models as ps
-from qbxml import soap
+from qbxml.lib import soap
+from qbxml.lib.webconnector import CLIENT_VERSION, SessionReport, Transport, WebConnector
 from qbxml.models import QbRequest
 from qbxml.simulator import QbxmlParseFailure, QuickBooksCompany
-from qbxml.webconnector import CLIENT_VERSION, SessionReport, Transport, WebConnector
 from tests.factories import CompanyFactory, commitment_with_lines, invoice_for
 from tests.qbxml.conftest import PASSWORD
 

@@ -18,9 +18,9 @@ import pytest
 
 from erp_integrations.models import ErpState
 from qbxml import services
+from qbxml.lib.webconnector import SessionReport, Transport, WebConnector, http_transport
 from qbxml.models import QbConnection, QbExchange, QbRequest, QbSession
 from qbxml.simulator import QuickBooksCompany
-from qbxml.webconnector import SessionReport, Transport, WebConnector, http_transport
 from tests.factories import CompanyFactory
 from tests.qbxml.helpers import ManualSession, item_of, queue_for_quickbooks, shared_in_memory_sqlite
 

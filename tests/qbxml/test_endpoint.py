@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from lxml import etree
 
-from qbxml import soap
+from qbxml.lib import soap
 from qbxml.models import QbSession
 from tests.qbxml.conftest import PASSWORD
 
@@ -31,14 +32,88 @@ def fault_of(response) -> str:  # type: ignore[no-untyped-def]
     return fault.findtext("faultstring") or ""
 
 
-def test_the_wsdl_names_this_server_and_the_web_connector_operations(client):
+WSDL = "{http://schemas.xmlsoap.org/wsdl/}"
+WSDL_SOAP = "{http://schemas.xmlsoap.org/wsdl/soap/}"
+XS = "{http://www.w3.org/2001/XMLSchema}"
+WSDL_TEMPLATE = "qbxml/web_connector.wsdl"
+
+
+def _qname(element: etree._Element, prefixed: str) -> str:
+    prefix, _, local = prefixed.rpartition(":")
+    return f"{{{element.nsmap[prefix or None]}}}{local}"
+
+
+def _types(root: etree._Element) -> dict[str, list[tuple[str, ...]]]:
+    """Each element and named type of the schema: what it holds as (name, type, minOccurs, maxOccurs,
+    nillable), in order."""
+    return {
+        node.get("name"): [
+            (
+                child.get("name"),
+                _qname(child, child.get("type")),
+                child.get("minOccurs"),
+                child.get("maxOccurs"),
+                child.get("nillable", "false"),
+            )
+            for child in node.iter(f"{XS}element")
+            if child is not node
+        ]
+        for node in root.find(f"{WSDL}types/{XS}schema")
+        if isinstance(node.tag, str) and node.get("name")
+    }
+
+
+def _soap_actions(root: etree._Element) -> dict[str, tuple[str, str]]:
+    """SOAPAction and style of each operation of the SOAP 1.1 binding."""
+    actions = {}
+    for binding in root.iterfind(f"{WSDL}binding"):
+        if binding.find(f"{WSDL_SOAP}binding") is None:
+            continue
+        for operation in binding.iterfind(f"{WSDL}operation"):
+            soap_operation = operation.find(f"{WSDL_SOAP}operation")
+            actions[operation.get("name")] = (soap_operation.get("soapAction"), soap_operation.get("style"))
+    return actions
+
+
+def test_the_wsdl_is_the_template_with_the_address_of_this_server(client):
     response = client.get("/qbwc/?wsdl")
     assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert response.content.decode() == render_to_string(WSDL_TEMPLATE, {"address": "http://testserver/qbwc/"})
     root = etree.fromstring(response.content)
-    names = {element.get("name") for element in root.iter("{http://schemas.xmlsoap.org/wsdl/}operation")}
-    assert names == set(soap.OPERATIONS)
-    address = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
-    assert address.get("location") == "http://testserver/qbwc/"
+    service = root.find(f"{WSDL}service")
+    assert service.get("name") == "QBWebConnectorSvc"
+    assert service.find(f"{WSDL}port").get("binding") == "tns:QBWebConnectorSvcSoap"
+    assert service.find(f"{WSDL}port/{WSDL_SOAP}address").get("location") == "http://testserver/qbwc/"
+
+
+def test_the_wsdl_offers_the_eight_operations_of_intuits_with_the_same_messages(client, shared_wsdl):
+    ours = etree.fromstring(client.get("/qbwc/?wsdl").content)
+    intuits = etree.parse(str(shared_wsdl)).getroot()
+    operations = [operation.get("name") for operation in ours.iterfind(f"{WSDL}portType/{WSDL}operation")]
+    assert len(operations) == 8
+    assert set(operations) == {o.get("name") for o in intuits.iterfind(f"{WSDL}portType/{WSDL}operation")}
+    assert _types(ours) == _types(intuits)
+    assert _soap_actions(ours) == _soap_actions(intuits)
+
+
+def test_the_wsdl_describes_the_messages_the_endpoint_reads_and_writes(client):
+    elements = _types(etree.fromstring(client.get("/qbwc/?wsdl").content))
+    for operation, params in soap.OPERATIONS.items():
+        assert [name for name, *_ in elements[operation]] == list(params)
+        [(_, result_type, *_)] = elements[f"{operation}Response"]
+        if operation in soap.ARRAY_RESULTS:
+            assert result_type == f"{{{soap.NS}}}ArrayOfString"
+        elif operation in soap.INTEGER_RESULTS:
+            assert result_type == f"{XS}int"
+        else:
+            assert result_type == f"{XS}string"
+
+
+@pytest.mark.parametrize("address", ["https://bridge.example.com/qbwc/", 'http://h/q?a=1&b=<2>\'"x"'])
+def test_the_wsdl_template_escapes_the_address(address):
+    root = etree.fromstring(render_to_string(WSDL_TEMPLATE, {"address": address}).encode())
+    assert root.find(f"{WSDL}service/{WSDL}port/{WSDL_SOAP}address").get("location") == address
 
 
 def test_server_and_client_versions(client):
@@ -187,7 +262,9 @@ def test_the_qwc_file_names_the_connection_and_never_its_password(client, connec
     response = client.get(f"/qbwc/connections/{connection.pk}/app.qwc")
     assert response.status_code == 200
     root = etree.fromstring(response.content)
+    assert root.findtext("AppName") == "QuickBooks Desktop bridge - Main company"
     assert root.findtext("AppURL") == "http://testserver/qbwc/"
+    assert root.findtext("AppSupport") == "http://testserver/"
     assert root.findtext("UserName") == "qbuser"
     assert root.findtext("QBType") == "QBFS"
     assert root.findtext("OwnerID").strip("{}").lower() == str(connection.owner_id)

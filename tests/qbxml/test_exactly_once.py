@@ -3,7 +3,7 @@ item forever in between: a crash after QuickBooks answered, a response sent twic
 a request QuickBooks cannot parse, records locked in QuickBooks, a stale EditSequence, a name already in
 use, and a dependency that QuickBooks refused.
 
-The Web Connector is the Python one (`qbxml.webconnector`), posting SOAP through the Django test client;
+The Web Connector is the Python one (`qbxml.lib.webconnector`), posting SOAP through the Django test client;
 QuickBooks is the simulator.
 """
 
@@ -19,7 +19,7 @@ from erp_integrations import services as erp
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync import services as project_services
-from qbxml import soap
+from qbxml.lib import soap
 from qbxml.models import QbExchange, QbListRecord, QbRequest, QbSession
 from qbxml.queue import answers, lifecycle
 from qbxml.simulator import PARSE_ERROR_MESSAGE, QuickBooksCompany

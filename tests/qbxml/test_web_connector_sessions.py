@@ -1,5 +1,6 @@
 """Whole Web Connector sessions over real HTTP: a SOAP client built by zeep from Intuit's WSDL (the shared
-one, never ours) calls the live server, and the simulated QuickBooks answers the qbXML in between."""
+one, so that our own description cannot hide a difference) calls the live server, and the simulated
+QuickBooks answers the qbXML in between. One session goes through a client built from the WSDL we serve."""
 
 from __future__ import annotations
 
@@ -118,6 +119,25 @@ def test_a_session_with_work_reaches_100_and_quickbooks_holds_the_vendor(service
     assert QbExchange.objects.filter(session=session).count() == 2, "the message and its answer, kept for the audit"
     connection.refresh_from_db()
     assert connection.company_name == "Main Company" and connection.qbxml_version in ("13.0", "16.0")
+
+
+def test_a_client_built_from_the_wsdl_we_serve_syncs_through_the_address_it_names(
+    live_server, company, connection, queued_company
+):
+    # A SOAP toolkit pointed at /qbwc/?wsdl takes the endpoint's address from the document itself.
+    client = zeep.Client(live_server.url + "/qbwc/?wsdl")
+    try:
+        service = client.service
+        assert service._binding.name.localname == "QBWebConnectorSvcSoap"
+        assert service._binding_options["address"] == live_server.url + "/qbwc/"
+        connector = ZeepWebConnector(service, company)
+        assert connector.open() == ""
+        progress = connector.exchange()
+        assert connector.close() == "Synced 1 item(s), 0 failed."
+    finally:
+        client.transport.session.close()
+    assert progress[-1] == 100
+    assert item_of(queued_company).state == "synced"
 
 
 def test_an_ended_ticket_is_refused_with_a_readable_error(service, company, connection, queued_company):

@@ -11,8 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qbxml.lib.webconnector import WebConnector
 from qbxml.models import QbConnection
-from qbxml.webconnector import WebConnector
 
 
 class Command(BaseCommand):

@@ -16,7 +16,8 @@ NS = "http://developer.intuit.com/"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 
-# operation → its parameters, in the WSDL's order. Integers are typed s:int in the WSDL.
+# operation → its parameters, in the WSDL's order. Integers are typed s:int in the WSDL. The WSDL we serve,
+# templates/qbxml/web_connector.wsdl, says the same; the endpoint's tests hold the two together.
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "serverVersion": (),
     "clientVersion": ("strVersion",),
@@ -147,87 +148,3 @@ def parse_result(body: bytes, operation: str) -> str | int | list[str]:
     if operation in INTEGER_RESULTS:
         return int(result.text or "0")
     return result.text or ""
-
-
-WSDL_TEMPLATE = """<?xml version="1.0" encoding="utf-8"?>
-<wsdl:definitions xmlns:s="http://www.w3.org/2001/XMLSchema" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-    xmlns:tns="http://developer.intuit.com/" targetNamespace="http://developer.intuit.com/"
-    xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/">
-  <wsdl:documentation>QuickBooks Web Connector service of this server.</wsdl:documentation>
-  <wsdl:types>
-    <s:schema elementFormDefault="qualified" targetNamespace="http://developer.intuit.com/">
-{elements}
-      <s:complexType name="ArrayOfString">
-        <s:sequence>
-          <s:element minOccurs="0" maxOccurs="unbounded" name="string" nillable="true" type="s:string" />
-        </s:sequence>
-      </s:complexType>
-    </s:schema>
-  </wsdl:types>
-{messages}
-  <wsdl:portType name="QBWebConnectorSvcSoap">
-{port_operations}
-  </wsdl:portType>
-  <wsdl:binding name="QBWebConnectorSvcSoap" type="tns:QBWebConnectorSvcSoap">
-    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />
-{binding_operations}
-  </wsdl:binding>
-  <wsdl:service name="QBWebConnectorSvc">
-    <wsdl:port name="QBWebConnectorSvcSoap" binding="tns:QBWebConnectorSvcSoap">
-      <soap:address location="{address}" />
-    </wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
-"""
-
-
-def _param_type(operation: str, name: str) -> str:
-    return "s:int" if name in ("qbXMLMajorVers", "qbXMLMinorVers") else "s:string"
-
-
-def wsdl(address: str) -> bytes:
-    """The service description, with this server's address."""
-    from xml.sax.saxutils import quoteattr
-
-    elements, messages, port_operations, binding_operations = [], [], [], []
-    for operation, params in OPERATIONS.items():
-        inputs = "".join(
-            f'<s:element minOccurs="{1 if _param_type(operation, p) == "s:int" else 0}" maxOccurs="1" '
-            f'name="{p}" type="{_param_type(operation, p)}" />'
-            for p in params
-        )
-        if operation in ARRAY_RESULTS:
-            result = f'<s:element minOccurs="0" maxOccurs="1" name="{operation}Result" type="tns:ArrayOfString" />'
-        elif operation in INTEGER_RESULTS:
-            result = f'<s:element minOccurs="1" maxOccurs="1" name="{operation}Result" type="s:int" />'
-        else:
-            result = f'<s:element minOccurs="0" maxOccurs="1" name="{operation}Result" type="s:string" />'
-        elements.append(
-            f'      <s:element name="{operation}"><s:complexType><s:sequence>{inputs}'
-            f"</s:sequence></s:complexType></s:element>\n"
-            f'      <s:element name="{operation}Response"><s:complexType><s:sequence>{result}'
-            f"</s:sequence></s:complexType></s:element>"
-        )
-        messages.append(
-            f'  <wsdl:message name="{operation}SoapIn"><wsdl:part name="parameters" element="tns:{operation}" />'
-            f"</wsdl:message>\n"
-            f'  <wsdl:message name="{operation}SoapOut"><wsdl:part name="parameters" '
-            f'element="tns:{operation}Response" /></wsdl:message>'
-        )
-        port_operations.append(
-            f'    <wsdl:operation name="{operation}"><wsdl:input message="tns:{operation}SoapIn" />'
-            f'<wsdl:output message="tns:{operation}SoapOut" /></wsdl:operation>'
-        )
-        binding_operations.append(
-            f'    <wsdl:operation name="{operation}"><soap:operation soapAction="{NS}{operation}" '
-            f'style="document" /><wsdl:input><soap:body use="literal" /></wsdl:input><wsdl:output>'
-            f'<soap:body use="literal" /></wsdl:output></wsdl:operation>'
-        )
-    text = WSDL_TEMPLATE.format(
-        elements="\n".join(elements),
-        messages="\n".join(messages),
-        port_operations="\n".join(port_operations),
-        binding_operations="\n".join(binding_operations),
-        address=quoteattr(address)[1:-1],
-    )
-    return text.encode("utf-8")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from qbxml import soap
+from qbxml.lib import soap
 
 CLIENT_VERSION = "2.3.0.215"
 
