@@ -22,6 +22,9 @@ from guardian.core import ObjectPermissionChecker
 
 from access.tools import CAN_PUSH_TO_ACCOUNTING, GRANTABLE_LEVELS, Level, Tool, level_codename
 
+# Whoever a page or the API serves: signed in, or not yet.
+Person = User | AnonymousUser
+
 # A project: per-project grants are django-guardian object permissions on it. The gate needs no more of it
 # than that and its number, so it names no model of the project side.
 Project = Model
@@ -232,13 +235,13 @@ class Access:
         return self.is_superuser or CAN_PUSH_TO_ACCOUNTING in self._global_codenames()
 
 
-def access_for(user: Any) -> Access:
+def access_for(user: Person) -> Access:
     """The user's `Access`, cached on the user object for the length of a request."""
     cached = getattr(user, "_erp_access", None)
     if cached is None:
         cached = Access(user)
         try:
-            user._erp_access = cached
+            setattr(user, "_erp_access", cached)  # noqa: B010 - an attribute of our own on Django's user
         except AttributeError:  # pragma: no cover - AnonymousUser allows attributes, this is a guard
             pass
     return cached
@@ -267,7 +270,7 @@ def _tool_and_project(
 
 
 def check(
-    user: Any,
+    user: Person | None,
     action: Action | str,
     record: Model | None = None,
     *,
@@ -276,7 +279,7 @@ def check(
 ) -> Decision:
     """May `user` take `action` on `record` (or on a new record of `object_type` in `project`)?"""
     rule = RULES[Action(action)]
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return Decision(False, "signing in")
     tool, scope = _tool_and_project(record, object_type, project)
     gap = rule.missing(access_for(user), tool, scope)
@@ -290,7 +293,7 @@ def signed_in(user: User | AnonymousUser) -> User:
     return user
 
 
-def require(user: Any, action: Action | str, record: Model | None = None, **kwargs: Any) -> None:
+def require(user: Person | None, action: Action | str, record: Model | None = None, **kwargs: Any) -> None:
     decision = check(user, action, record, **kwargs)
     if not decision:
         raise PermissionDenied(f"This needs {decision.missing}.")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.db import transaction
 from django.db.models import Model
 from guardian.shortcuts import assign_perm, remove_perm
@@ -17,7 +15,7 @@ def _permission(codename: str) -> Permission:
     return Permission.objects.get(codename=codename)
 
 
-def grant(user: Any, tool: Tool | str, level: Level, project: Model | None = None) -> None:
+def grant(user: User, tool: Tool | str, level: Level, project: Model | None = None) -> None:
     """Give `user` exactly `level` on `tool`, on one project or company-wide (replacing what was there)."""
     tool = Tool(tool)
     if project is not None and not tool.is_project_tool:
@@ -38,7 +36,7 @@ def grant(user: Any, tool: Tool | str, level: Level, project: Model | None = Non
     forget_cached_access(user)
 
 
-def set_push_privilege(user: Any, allowed: bool) -> None:
+def set_push_privilege(user: User, allowed: bool) -> None:
     """Give or take the company-level Can Push to Accounting privilege."""
     permission = _permission(CAN_PUSH_TO_ACCOUNTING)
     if allowed:
@@ -48,7 +46,7 @@ def set_push_privilege(user: Any, allowed: bool) -> None:
     forget_cached_access(user)
 
 
-def forget_cached_access(user: Any) -> None:
+def forget_cached_access(user: User) -> None:
     """Drop what the gate and Django cached of the user's grants, so the next check reads them again."""
     for attribute in ("_erp_access", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         if hasattr(user, attribute):

@@ -427,7 +427,7 @@ def database_floor(db_path: Path, batch: int = 250) -> float:
     database.execute("PRAGMA synchronous=NORMAL")
     columns = (
         "connection_id, item_id, kind, target, support_key, needs, depends_on_items, sequence, operation, status, "
-        "attempts, parse_failures, pending_check, repairs, session_id, message_number, request_xml, status_code, "
+        "attempts, parse_failures, description, repairs, session_id, message_number, request_xml, status_code, "
         "status_message, not_before_session, created_at, sent_at, answered_at"
     )
     requests = database.execute(f"SELECT {columns} FROM qbxml_qbrequest WHERE item_id IS NOT NULL").fetchall()  # noqa: S608
@@ -460,7 +460,7 @@ def database_floor(db_path: Path, batch: int = 250) -> float:
         database.execute("BEGIN IMMEDIATE")
         database.executemany(
             "UPDATE qbxml_qbrequest SET status = 'done', status_code = 0, status_message = 'Status OK', "
-            "answered_at = ?, pending_check = '', repairs = 0, not_before_session = 0, parse_failures = 0 "
+            "answered_at = ?, repairs = 0, not_before_session = 0, parse_failures = 0 "
             "WHERE id = ?",
             [(now, pk) for pk in request_ids],
         )

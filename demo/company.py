@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
@@ -999,7 +1000,7 @@ class _Loader:
                 self.result.users_changed.append(spec.username)
             self.users[spec.username] = user_model.objects.get(pk=user.pk)
 
-    def _set_levels(self, user: Any, spec: DemoUser) -> bool:
+    def _set_levels(self, user: User, spec: DemoUser) -> bool:
         granted = set(user.user_permissions.values_list("codename", flat=True))
         changed = False
         for tool in Tool:

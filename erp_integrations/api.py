@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -68,7 +69,7 @@ class AcceptSerializer(serializers.Serializer):
     parent_customer = serializers.CharField(required=False, allow_blank=True, max_length=209)
 
 
-def _run(step: str, record: Any, user: Any, data: dict[str, Any]) -> None:
+def _run(step: str, record: Any, user: User, data: dict[str, Any]) -> None:
     """Read what the step takes from the request body, then take it through the one dispatcher."""
     options: dict[str, Any] = {}
     reason = ""
@@ -87,7 +88,7 @@ def _workflow_action(step: str, request_serializer: type[serializers.Serializer]
     @extend_schema(request=request_serializer, summary=f"{step.capitalize()} (ERP workflow)")
     def handler(self: Any, request: Request, pk: str | None = None) -> Response:
         record = self.get_object()
-        _run(step, record, request.user, request.data if isinstance(request.data, dict) else {})
+        _run(step, record, signed_in(request.user), request.data if isinstance(request.data, dict) else {})
         return self.workflow_response(record)
 
     handler.__name__ = f"erp_{step}"
@@ -237,7 +238,7 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             record = selectors.record_of(item)
         except ObjectDoesNotExist:
             return Response({"detail": "The record of this item was deleted."}, status=status.HTTP_410_GONE)
-        _run(step, record, request.user, request.data if isinstance(request.data, dict) else {})
+        _run(step, record, signed_in(request.user), request.data if isinstance(request.data, dict) else {})
         item.refresh_from_db()
         return Response(self.get_serializer(item).data)
 

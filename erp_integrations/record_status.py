@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.urls import reverse
 
 from access import permissions
-from access.permissions import Action
+from access.permissions import Action, Person
 from erp_integrations.exportables import exportable_type_of, is_exportable
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from erp_integrations.selectors import items_for_records, latest_rejections
@@ -76,7 +76,7 @@ def _records(values: Iterable[Any]) -> list[Model]:
     return found
 
 
-def record_statuses(user: Any, *values: Any) -> RecordStatuses:
+def record_statuses(user: Person | None, *values: Any) -> RecordStatuses:
     """The accounting state of many records: a query per type, one for the rejections, none per record."""
     records = _records(values)
     items = items_for_records(records)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from access import permissions
-from access.permissions import Action, signed_in
+from access.permissions import Action, Person, signed_in
 from access.tools import Level
 from erp_integrations import hooks, selectors, services
 from erp_integrations.errors import WorkflowError
@@ -425,7 +425,7 @@ def _qbxml_preview(item: ErpItem) -> str:
         return f"<!-- The qbXML preview failed: {exc} -->"
 
 
-def _item_steps(user: Any, item: ErpItem, record: Any) -> dict[str, bool]:
+def _item_steps(user: Person, item: ErpItem, record: Any) -> dict[str, bool]:
     """Which of the approver's steps this user may take on this item now."""
     if record is None:
         return {}

@@ -8,6 +8,7 @@ from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from access.permissions import signed_in
 from access.tools import Level, Tool
 from procore_sync import models as ps
 from procore_sync import selectors, services
@@ -298,19 +299,21 @@ class RecordViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         fields = dict(serializer.validated_data)
         lines = fields.pop("lines", None)
-        serializer.instance = services.save_record(self.request.user, self.model, fields, lines)
+        serializer.instance = services.save_record(signed_in(self.request.user), self.model, fields, lines)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         fields = dict(serializer.validated_data)
         lines = fields.pop("lines", None)
+        instance = serializer.instance
+        assert instance is not None, "an update has its record"
         for name in self.parent_fields:
-            if name in fields and getattr(serializer.instance, f"{name}_id") != fields[name].pk:  # type: ignore[union-attr]
+            if name in fields and getattr(instance, f"{name}_id") != fields[name].pk:
                 raise serializers.ValidationError({name: "A record cannot be moved to another parent."})
-        services.save_record(self.request.user, self.model, fields, lines, instance=serializer.instance)
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        services.save_record(signed_in(self.request.user), self.model, fields, lines, instance=instance)
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
 
     def perform_destroy(self, instance: Model) -> None:
-        services.delete_record(self.request.user, instance)
+        services.delete_record(signed_in(self.request.user), instance)
 
 
 def _record_viewset(

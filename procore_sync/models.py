@@ -336,17 +336,23 @@ class CommitmentChangeOrderLine(models.Model):
         return self.description or f"change of {self.amount}"
 
     def clean(self) -> None:
-        if self.commitment_line_id and self.change_order_id:
-            if self.commitment_line.commitment_id != self.change_order.commitment_id:
+        changed = self.commitment_line
+        if changed is not None and self.change_order_id:
+            if changed.commitment_id != self.change_order.commitment_id:
                 raise ValidationError({"commitment_line": "The line belongs to another commitment."})
 
     @property
     def effective_cost_code(self) -> CostCode:
-        return self.commitment_line.cost_code if self.commitment_line_id else self.cost_code  # type: ignore[return-value]
+        """The line's cost code: the changed line's, or its own for a new line (a constraint requires one)."""
+        code = self.commitment_line.cost_code if self.commitment_line is not None else self.cost_code
+        assert code is not None, "change_order_line_target"
+        return code
 
     @property
     def effective_cost_type(self) -> CostType:
-        return self.commitment_line.cost_type if self.commitment_line_id else self.cost_type  # type: ignore[return-value]
+        kind = self.commitment_line.cost_type if self.commitment_line is not None else self.cost_type
+        assert kind is not None, "change_order_line_target"
+        return kind
 
 
 class SubcontractorInvoice(TimestampedModel):
@@ -408,9 +414,10 @@ class SubcontractorInvoice(TimestampedModel):
         errors: list[str] = []
         lines = list(self.lines.select_related("commitment_line", "change_order_line__change_order"))
         for line in lines:
-            if line.commitment_line_id and line.commitment_line.commitment_id != self.commitment_id:
+            if line.commitment_line is not None and line.commitment_line.commitment_id != self.commitment_id:
                 errors.append("A line bills a schedule-of-values line of another commitment.")
-            if line.change_order_line_id and line.change_order_line.change_order.commitment_id != self.commitment_id:
+            changed = line.change_order_line
+            if changed is not None and changed.change_order.commitment_id != self.commitment_id:
                 errors.append("A line bills a change order of another commitment.")
         billed_before = SubcontractorInvoiceLine.objects.filter(invoice__commitment_id=self.commitment_id).exclude(
             invoice__status=SubcontractorInvoice.Status.VOID
@@ -435,7 +442,7 @@ class SubcontractorInvoice(TimestampedModel):
                     change_order__status=CommitmentChangeOrder.Status.APPROVED
                 ).aggregate(total=Sum("amount"))["total"]
                 or ZERO
-                if line.commitment_line_id
+                if line.commitment_line is not None
                 else ZERO
             )
             if billed > scheduled:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Model, OuterRef, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from access.permissions import ERP, access_for
+from access.permissions import ERP, Person, access_for
 from access.tools import GRANTABLE_LEVELS, PROJECT_TOOLS, Level, Tool, level_codename
 from procore_sync import models as ps
 from procore_sync.records import record_type_of
 
 
-def visible_projects(user: Any, tool: Tool, level: Level = Level.READ_ONLY) -> QuerySet[ps.Project]:
+def visible_projects(user: Person, tool: Tool, level: Level = Level.READ_ONLY) -> QuerySet[ps.Project]:
     """The projects on which `user` holds at least `level` on `tool` (company-wide grants count for all)."""
     access = access_for(user)
     if not getattr(user, "is_authenticated", False):
@@ -30,21 +28,21 @@ def visible_projects(user: Any, tool: Tool, level: Level = Level.READ_ONLY) -> Q
     )
 
 
-def readable_projects(user: Any, tool: Tool) -> QuerySet[ps.Project]:
+def readable_projects(user: Person, tool: Tool) -> QuerySet[ps.Project]:
     """Projects whose `tool` records the user may read: ERP Integrations readers read every project."""
     if access_for(user).level(ERP) >= Level.READ_ONLY:
         return ps.Project.objects.all()
     return visible_projects(user, tool)
 
 
-def has_any_project_level(user: Any, tool: Tool, level: Level) -> bool:
+def has_any_project_level(user: Person, tool: Tool, level: Level) -> bool:
     """Whether the user holds `level` on `tool` company-wide or on at least one project."""
     if access_for(user).level(tool) >= level:
         return True
     return visible_projects(user, tool, level).exists()
 
 
-def visible_any_tool_projects(user: Any) -> QuerySet[ps.Project]:
+def visible_any_tool_projects(user: Person) -> QuerySet[ps.Project]:
     """Projects on which the user holds any level on any project tool (or all, for ERP readers)."""
     access = access_for(user)
     if access.level(ERP) >= Level.READ_ONLY or any(access.level(tool) >= Level.READ_ONLY for tool in PROJECT_TOOLS):
@@ -53,13 +51,13 @@ def visible_any_tool_projects(user: Any) -> QuerySet[ps.Project]:
     return get_objects_for_user(user, codenames, klass=ps.Project, any_perm=True, accept_global_perms=False)
 
 
-def can_read_directory(user: Any) -> bool:
+def can_read_directory(user: Person) -> bool:
     access = access_for(user)
     return access.level(ERP) >= Level.READ_ONLY or has_any_project_level(user, Tool.DIRECTORY, Level.READ_ONLY)
 
 
 def records_for(
-    user: Any,
+    user: Person,
     model: type[Model],
     *,
     project: str | int | None = None,
@@ -96,7 +94,7 @@ def _as_int(value: str | int) -> int:
 # --- reads of the browser pages -----------------------------------------------------------------------
 
 
-def commitments_of_project(user: Any, project: ps.Project) -> QuerySet[ps.Commitment]:
+def commitments_of_project(user: Person, project: ps.Project) -> QuerySet[ps.Commitment]:
     """The project's commitments the user may read, with their value and counts, in one query."""
     from django.db.models import Count, DecimalField, IntegerField, Subquery, Sum, Value
     from django.db.models.functions import Coalesce
@@ -143,7 +141,7 @@ def commitments_of_project(user: Any, project: ps.Project) -> QuerySet[ps.Commit
     )
 
 
-def budget_of_project(user: Any, project: ps.Project) -> ps.Budget | None:
+def budget_of_project(user: Person, project: ps.Project) -> ps.Budget | None:
     """The project's budget with its lines and modifications, if the user may read it."""
     from django.db.models import Prefetch
 
@@ -168,7 +166,7 @@ def budget_of_project(user: Any, project: ps.Project) -> ps.Budget | None:
     )
 
 
-def commitment_page(user: Any, pk: int) -> ps.Commitment:
+def commitment_page(user: Person, pk: int) -> ps.Commitment:
     """A commitment the user may read, with its schedule of values (raises DoesNotExist otherwise)."""
     from django.db.models import Prefetch
 
@@ -183,7 +181,7 @@ def commitment_page(user: Any, pk: int) -> ps.Commitment:
     )
 
 
-def change_orders_of_commitment(user: Any, commitment: ps.Commitment) -> QuerySet[ps.CommitmentChangeOrder]:
+def change_orders_of_commitment(user: Person, commitment: ps.Commitment) -> QuerySet[ps.CommitmentChangeOrder]:
     from django.db.models import Prefetch
 
     return (
@@ -201,5 +199,5 @@ def change_orders_of_commitment(user: Any, commitment: ps.Commitment) -> QuerySe
     )
 
 
-def invoices_of_commitment(user: Any, commitment: ps.Commitment) -> QuerySet[ps.SubcontractorInvoice]:
+def invoices_of_commitment(user: Person, commitment: ps.Commitment) -> QuerySet[ps.SubcontractorInvoice]:
     return records_for(user, ps.SubcontractorInvoice).filter(commitment=commitment)

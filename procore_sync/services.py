@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
@@ -26,7 +27,7 @@ def _value(value: Any) -> Any:
 
 
 def save_record(
-    actor: Any,
+    actor: User,
     model: type[Model],
     fields: dict[str, Any],
     lines: list[dict[str, Any]] | None = None,
@@ -123,7 +124,7 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
         raise ValidationError({"lines": errors})
 
 
-def delete_record(actor: Any, instance: Model) -> None:
+def delete_record(actor: User, instance: Model) -> None:
     """Delete a record that nothing in accounting or QuickBooks holds."""
     permissions.require(actor, Action.DELETE, instance)
     with transaction.atomic():

@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access import permissions
-from access.permissions import Action
+from access.permissions import Action, Person, signed_in
 from procore_sync import forms as pf
 from procore_sync import models as ps
 from procore_sync import selectors, services
@@ -63,7 +63,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/project_list.html", {"page": page, "projects": projects, "search": search})
 
 
-def _project_or_404(user: Any, pk: int) -> ps.Project:
+def _project_or_404(user: Person, pk: int) -> ps.Project:
     try:
         return selectors.records_for(user, ps.Project).get(pk=pk)
     except ps.Project.DoesNotExist:
@@ -106,7 +106,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- commitments ---------------------------------------------------------------------------------------------
 
 
-def _commitment_or_404(user: Any, pk: int) -> ps.Commitment:
+def _commitment_or_404(user: Person, pk: int) -> ps.Commitment:
     try:
         return selectors.commitment_page(user, pk)
     except ps.Commitment.DoesNotExist:
@@ -216,7 +216,7 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         fields = {**page.parent_fields, **header.cleaned_data} if page.instance is None else dict(header.cleaned_data)
         line_data = _lines_from(lines)
         try:
-            record = services.save_record(user, page.model, fields, line_data, instance=page.instance)
+            record = services.save_record(signed_in(user), page.model, fields, line_data, instance=page.instance)
         except ValidationError as exc:
             line_errors = _apply_errors(exc, header)
         except DomainError as exc:
@@ -323,7 +323,7 @@ def commitment_form(request: HttpRequest, project_pk: int | None = None, pk: int
     return _record_form(request, page)
 
 
-def _change_order_or_404(user: Any, pk: int) -> ps.CommitmentChangeOrder:
+def _change_order_or_404(user: Person, pk: int) -> ps.CommitmentChangeOrder:
     try:
         return selectors.records_for(user, ps.CommitmentChangeOrder).prefetch_related(None).get(pk=pk)
     except ps.CommitmentChangeOrder.DoesNotExist:
@@ -368,7 +368,7 @@ def change_order_form(request: HttpRequest, commitment_pk: int | None = None, pk
     return _record_form(request, page)
 
 
-def _invoice_or_404(user: Any, pk: int) -> ps.SubcontractorInvoice:
+def _invoice_or_404(user: Person, pk: int) -> ps.SubcontractorInvoice:
     try:
         return selectors.records_for(user, ps.SubcontractorInvoice).prefetch_related(None).get(pk=pk)
     except ps.SubcontractorInvoice.DoesNotExist:

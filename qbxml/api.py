@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 
 from access import permissions
-from access.permissions import Action
+from access.permissions import Action, signed_in
 from qbxml import selectors, services
 from qbxml.models import QbConnection
 
@@ -101,7 +101,7 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         connection = services.connection_create(
-            self.request.user,
+            signed_in(self.request.user),
             name=data["name"],
             username=data["username"],
             password=data["password"],
@@ -113,10 +113,12 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         password = data.pop("password", None)
+        instance = serializer.instance
+        assert instance is not None, "an update has its record"
         with transaction.atomic():
             if data.get("is_default"):
-                QbConnection.objects.exclude(pk=serializer.instance.pk).update(is_default=False)
+                QbConnection.objects.exclude(pk=instance.pk).update(is_default=False)
             connection = serializer.save(**data)
             if password:
-                services.connection_set_password(self.request.user, connection, password)
+                services.connection_set_password(signed_in(self.request.user), connection, password)
         serializer.instance = self.get_queryset().get(pk=connection.pk)

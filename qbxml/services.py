@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -70,7 +71,13 @@ def _touch(session: QbSession) -> None:
 
 
 def connection_create(
-    actor: Any, *, name: str, username: str, password: str, company_file_path: str = "", is_default: bool | None = None
+    actor: User | None,
+    *,
+    name: str,
+    username: str,
+    password: str,
+    company_file_path: str = "",
+    is_default: bool | None = None,
 ) -> QbConnection:
     """A new QuickBooks company file. The first connection becomes the default one."""
     if actor is not None:
@@ -91,7 +98,7 @@ def connection_create(
     return connection
 
 
-def connection_set_password(actor: Any, connection: QbConnection, password: str) -> None:
+def connection_set_password(actor: User | None, connection: QbConnection, password: str) -> None:
     if actor is not None:
         permissions.require(actor, Action.MANAGE_CONNECTIONS)
     if len(password) < 8:
