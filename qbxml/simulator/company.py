@@ -477,8 +477,6 @@ class QuickBooksCompany:
             amount = abs(amount)
             if not line.account:
                 raise ValueError("a journal entry line needs an account")
-        elif kind == "Estimate":
-            tag = "EstimateLineRet"
         elif kind == "PurchaseOrder":
             tag = "PurchaseOrderLineRet"
         else:
@@ -538,19 +536,6 @@ class QuickBooksCompany:
 
     def _account_id(self, name: str | None) -> str | None:
         return self._find({"Account"}, name, "account").list_id if name else None
-
-    def add_estimate(
-        self,
-        customer: str,
-        lines: Iterable[SeedLine | Mapping[str, Any]],
-        *,
-        ref_number: str | None = None,
-        txn_date: date | None = None,
-        memo: str = "",
-    ) -> TxnView:
-        with self._seeding():
-            customer_id = self._find({"Customer"}, customer, "customer or job").list_id
-            return self._create("Estimate", self._header(txn_date, ref_number, memo, CustomerRef=customer_id), lines)
 
     def add_purchase_order(
         self,
@@ -796,22 +781,11 @@ class QuickBooksCompany:
     def accounts(self) -> list[ListView]:
         return self._lists({"Account"})
 
-    def employees(self) -> list[ListView]:
-        return self._lists({"Employee"})
-
-    def other_names(self) -> list[ListView]:
-        return self._lists({"OtherName"})
-
     def find_list(self, kind: str, full_name: str) -> ListView | None:
         """The record of `kind` ("Vendor", "Customer", "Item" or an item kind, "Class", "Account",
         "Employee", "OtherName", "Entity") with this full name, case-insensitive."""
         with self._lock:
             record = self.book.find_list(QUERY_KINDS[kind], full_name=full_name)
-            return self.book.list_view(record) if record else None
-
-    def get_list(self, list_id: str) -> ListView | None:
-        with self._lock:
-            record = self.book.lists.get(list_id)
             return self.book.list_view(record) if record else None
 
     def transactions(self, kind: str | None = None) -> list[TxnView]:
@@ -827,9 +801,6 @@ class QuickBooksCompany:
 
     def bills(self) -> list[TxnView]:
         return self.transactions("Bill")
-
-    def bill_payments(self) -> list[TxnView]:
-        return self.transactions("BillPaymentCheck") + self.transactions("BillPaymentCreditCard")
 
     def find_txn(self, kind: str, ref_number: str) -> TxnView | None:
         """The first `kind` transaction with this RefNumber (case-insensitive)."""
