@@ -22,7 +22,7 @@ from qbxml.lib.build import (
     _sub,
     _txn_query_tail,
 )
-from qbxml.lib.values import FieldError, format_datetime, qb_id, qb_text
+from qbxml.lib.values import FieldError, qb_id, qb_text
 
 ActiveStatus = Literal["ActiveOnly", "InactiveOnly", "All"]
 
@@ -49,6 +49,21 @@ TXN_DELETED_KINDS = frozenset(
 
 DEFAULT_MAX_RETURNED = 200
 MAX_RETURNED_LIMIT = 1000  # bigger pages make responses the Web Connector struggles to carry
+
+
+def format_datetime(field: str, value: datetime) -> str:
+    """A DATETIMETYPE bound for a modified-date filter.
+
+    A naive datetime is sent as is and QuickBooks reads it in the local time of its machine; an aware
+    one carries its offset. Microseconds are dropped (QuickBooks keeps seconds), which only widens an
+    inclusive From bound.
+    """
+    if not isinstance(value, datetime):
+        raise FieldError(field, f"expected a datetime, got {type(value).__name__}")
+    offset = value.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        raise FieldError(field, "QuickBooks cannot take a time zone offset with seconds")
+    return value.replace(microsecond=0).isoformat()
 
 
 def _iterator_attributes(kind: str, iterator_id: str | None) -> dict[str, str]:

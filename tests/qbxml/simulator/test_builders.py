@@ -3,7 +3,7 @@ the simulator tests that drive iterators and deletions send them, so they must b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -47,6 +47,15 @@ def test_each_query_is_valid_in_both_versions(assert_valid, label, request_eleme
 
 def _tags(element) -> list[str]:
     return [child.tag for child in element]
+
+
+def test_datetimes_keep_their_offset_and_drop_microseconds():
+    eastern = timezone(timedelta(hours=-5))
+    assert (
+        builders.format_datetime("From", datetime(2024, 3, 9, 8, 7, 6, 999, tzinfo=eastern))
+        == "2024-03-09T08:07:06-05:00"
+    )
+    assert builders.format_datetime("From", datetime(2024, 3, 9, 8, 7, 6)) == "2024-03-09T08:07:06"  # noqa: DTZ001
 
 
 def test_import_queries_iterate_with_modified_dates():
