@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -45,7 +45,6 @@ from qbxml.lib.values import (
     format_amount,
     format_bool,
     format_date,
-    format_datetime,
     qb_id,
     qb_text,
 )
@@ -72,7 +71,6 @@ TxnKind = Literal[
     "BillPaymentCheck",
     "BillPaymentCreditCard",
 ]
-ActiveStatus = Literal["ActiveOnly", "InactiveOnly", "All"]
 
 # Longest FullName each list can hold; queries by name check against it.
 _LIST_FULL_NAME_LIMITS: dict[str, int] = {
@@ -83,9 +81,6 @@ _LIST_FULL_NAME_LIMITS: dict[str, int] = {
     "Class": limits.CLASS_FULL_NAME,
     "Account": limits.ACCOUNT_FULL_NAME,
 }
-# ClassQuery and AccountQuery have no iterator attributes in either schema: those lists are small and
-# come back whole.
-ITERABLE_LIST_KINDS = frozenset({"Vendor", "Customer", "ItemService", "Item"})
 
 
 @dataclass(frozen=True)
@@ -109,26 +104,7 @@ TXN_QUERY_SHAPES: dict[str, _TxnQueryShape] = {
     "BillPaymentCreditCard": _TxnQueryShape(True, False),
 }
 
-# Transaction types TxnDeletedQuery reports on that matter to job costs and payments.
-TXN_DELETED_KINDS = frozenset(
-    {
-        "Bill",
-        "BillPaymentCheck",
-        "BillPaymentCreditCard",
-        "Check",
-        "CreditCardCharge",
-        "CreditCardCredit",
-        "Estimate",
-        "ItemReceipt",
-        "JournalEntry",
-        "PurchaseOrder",
-        "VendorCredit",
-    }
-)
-
-DEFAULT_MAX_RETURNED = 200
 REQUEST_ID_MAX_LENGTH = 64  # not a schema limit: ours, to keep ids printable and short
-MAX_RETURNED_LIMIT = 1000  # bigger pages make responses the Web Connector struggles to carry
 
 
 # --------------------------------------------------------------------------------------------------
@@ -562,18 +538,6 @@ def bill_add(request_id: str, data: BillData) -> Element:
 # Queries
 
 
-def _iterator_attributes(kind: str, iterator_id: str | None) -> dict[str, str]:
-    if iterator_id is None:
-        return {"iterator": "Start"}
-    return {"iterator": "Continue", "iteratorID": qb_id(f"{kind}Rq/@iteratorID", iterator_id, 64)}
-
-
-def _max_returned(field: str, value: int) -> str:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RETURNED_LIMIT:
-        raise FieldError(field, f"must be a whole number from 1 to {MAX_RETURNED_LIMIT}, got {value!r}")
-    return str(value)
-
-
 def _check_list_kind(kind: str) -> None:
     if kind not in _LIST_FULL_NAME_LIMITS:
         raise ValueError(f"unknown list kind {kind!r}; expected one of {sorted(_LIST_FULL_NAME_LIMITS)}")
@@ -601,42 +565,6 @@ def list_query(
         assert full_name is not None
         limit = _LIST_FULL_NAME_LIMITS[kind]
         _sub(rq, "FullName", qb_text(f"{query}/FullName", full_name, limit, required=True))
-    return rq
-
-
-def list_import_query(
-    request_id: str,
-    kind: ListKind,
-    *,
-    max_returned: int = DEFAULT_MAX_RETURNED,
-    iterator_id: str | None = None,
-    modified_from: datetime | None = None,
-    modified_to: datetime | None = None,
-    active_status: ActiveStatus = "All",
-) -> Element:
-    """A page of an import: records of `kind` modified in [modified_from, modified_to] (both inclusive).
-
-    Vendor, Customer, ItemService and Item iterate: pass the iteratorID of the previous answer to
-    continue (with the same filter). Class and Account lists cannot iterate and come back whole.
-    ActiveStatus defaults to All because QuickBooks' own default (ActiveOnly) hides deactivations.
-    """
-    _check_list_kind(kind)
-    query = f"{kind}Query"
-    if active_status not in ("ActiveOnly", "InactiveOnly", "All"):
-        raise ValueError(f"{query}: unknown ActiveStatus {active_status!r}")
-    iterable = kind in ITERABLE_LIST_KINDS
-    if not iterable and iterator_id is not None:
-        raise ValueError(f"{query} has no iterator in the qbXML schema")
-    attributes = _iterator_attributes(query, iterator_id) if iterable else {}
-    rq = _request(query, request_id, **attributes)
-    # ListFilter order: MaxReturned, ActiveStatus, FromModifiedDate, ToModifiedDate, NameFilter | ...
-    if iterable:
-        _sub(rq, "MaxReturned", _max_returned(f"{query}/MaxReturned", max_returned))
-    _sub(rq, "ActiveStatus", active_status)
-    if modified_from is not None:
-        _sub(rq, "FromModifiedDate", format_datetime(f"{query}/FromModifiedDate", modified_from))
-    if modified_to is not None:
-        _sub(rq, "ToModifiedDate", format_datetime(f"{query}/ToModifiedDate", modified_to))
     return rq
 
 
@@ -696,70 +624,6 @@ def txn_query(
     else:
         raise ValueError(f"{query}: give txn_id, ref_number or entity_full_name")
     _txn_query_tail(rq, query, shape, include_line_items, include_linked_txns)
-    return rq
-
-
-def txn_import_query(
-    request_id: str,
-    kind: TxnKind,
-    *,
-    max_returned: int = DEFAULT_MAX_RETURNED,
-    iterator_id: str | None = None,
-    modified_from: datetime | None = None,
-    modified_to: datetime | None = None,
-    entity_full_name: str | None = None,
-    include_line_items: bool = True,
-    include_linked_txns: bool = False,
-) -> Element:
-    """A page of an import of `kind` transactions modified in [modified_from, modified_to] (inclusive).
-
-    The bounds are read in the QuickBooks machine's local time unless they carry an offset; the caller
-    moves its saved bound on by a second so the last record of a run is not fetched again.
-    """
-    shape = _check_txn_kind(kind)
-    query = f"{kind}Query"
-    rq = _request(query, request_id, **_iterator_attributes(query, iterator_id))
-    _sub(rq, "MaxReturned", _max_returned(f"{query}/MaxReturned", max_returned))
-    if modified_from is not None or modified_to is not None:
-        dates = _sub(rq, "ModifiedDateRangeFilter")
-        if modified_from is not None:
-            where = f"{query}/ModifiedDateRangeFilter/FromModifiedDate"
-            _sub(dates, "FromModifiedDate", format_datetime(where, modified_from))
-        if modified_to is not None:
-            where = f"{query}/ModifiedDateRangeFilter/ToModifiedDate"
-            _sub(dates, "ToModifiedDate", format_datetime(where, modified_to))
-    if entity_full_name is not None:
-        entity = _sub(rq, "EntityFilter")
-        name = qb_text(f"{query}/EntityFilter/FullName", entity_full_name, limits.CUSTOMER_FULL_NAME, required=True)
-        _sub(entity, "FullName", name)
-    _txn_query_tail(rq, query, shape, include_line_items, include_linked_txns)
-    return rq
-
-
-def txn_deleted_query(
-    request_id: str,
-    kinds: Iterable[str],
-    *,
-    deleted_from: datetime | None = None,
-    deleted_to: datetime | None = None,
-) -> Element:
-    """TxnDeletedQuery: transactions deleted in QuickBooks, which a modified-date import never sees."""
-    rq = _request("TxnDeletedQuery", request_id)
-    chosen = list(dict.fromkeys(kinds))
-    if not chosen:
-        raise ValueError("TxnDeletedQuery: name at least one transaction type")
-    for kind in chosen:
-        if kind not in TXN_DELETED_KINDS:
-            raise ValueError(f"TxnDeletedQuery: unsupported transaction type {kind!r}")
-        _sub(rq, "TxnDelType", kind)
-    if deleted_from is not None or deleted_to is not None:
-        dates = _sub(rq, "DeletedDateRangeFilter")
-        if deleted_from is not None:
-            where = "TxnDeletedQuery/DeletedDateRangeFilter/FromDeletedDate"
-            _sub(dates, "FromDeletedDate", format_datetime(where, deleted_from))
-        if deleted_to is not None:
-            where = "TxnDeletedQuery/DeletedDateRangeFilter/ToDeletedDate"
-            _sub(dates, "ToDeletedDate", format_datetime(where, deleted_to))
     return rq
 
 

@@ -150,20 +150,5 @@ def format_date(field: str, value: date) -> str:
     return value.isoformat()
 
 
-def format_datetime(field: str, value: datetime) -> str:
-    """A DATETIMETYPE bound for a modified-date filter.
-
-    A naive datetime is sent as is and QuickBooks reads it in the local time of its machine; an aware
-    one carries its offset. Microseconds are dropped (QuickBooks keeps seconds), which only widens an
-    inclusive From bound.
-    """
-    if not isinstance(value, datetime):
-        raise FieldError(field, f"expected a datetime, got {type(value).__name__}")
-    offset = value.utcoffset()
-    if offset is not None and offset.total_seconds() % 60:
-        raise FieldError(field, "QuickBooks cannot take a time zone offset with seconds")
-    return value.replace(microsecond=0).isoformat()
-
-
 def format_bool(value: bool) -> str:
     return "true" if value else "false"

@@ -1,7 +1,8 @@
 """The company file itself: records, indexes, the clock, identifiers, and the rules every change obeys.
 
-Requests (requests.py) and seeding (company.py) both change the book only through the methods here, so
-a seeded vendor and one added by a VendorAdd follow the same rules (unique names, ids, EditSequence).
+The request handlers (lists.py, transactions.py, deletions.py) and seeding (company.py) change the book
+only through the methods here, so a seeded vendor and one added by a VendorAdd follow the same rules
+(unique names, ids, EditSequence).
 """
 
 from __future__ import annotations

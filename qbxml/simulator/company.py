@@ -31,6 +31,8 @@ from lxml import etree
 from qbxml.lib import build
 from qbxml.lib.parse import QbxmlParseError, parse_xml
 from qbxml.simulator.book import Book, amount_text, normalize, to_decimal
+from qbxml.simulator.dispatch import Dispatcher
+from qbxml.simulator.host import HostSettings
 from qbxml.simulator.orders import (
     DEFAULT_SUPPORTED_VERSIONS,
     ENTITY_KINDS,
@@ -41,6 +43,7 @@ from qbxml.simulator.orders import (
     QUERY_KINDS,
     TXN_KINDS,
 )
+from qbxml.simulator.precheck import precheck
 from qbxml.simulator.records import (
     ListRecord,
     ListView,
@@ -51,7 +54,7 @@ from qbxml.simulator.records import (
     TxnRecord,
     TxnView,
 )
-from qbxml.simulator.requests import Engine, HostSettings
+from qbxml.simulator.transactions import payment_entry
 
 # 2024-11-25 10:20:00 UTC: ids look like QuickBooks' own ("80000001-1732530001").
 DEFAULT_START = datetime(2024, 11, 25, 10, 20, tzinfo=UTC)
@@ -152,7 +155,7 @@ class QuickBooksCompany:
             is_using_class_tracking=is_using_class_tracking,
             is_using_estimates=is_using_estimates,
         )
-        self.engine = Engine(self.book, self.host)
+        self.dispatcher = Dispatcher(self.book, self.host)
         self.schema_dir = self._check_schema_dir(schema_dir)
         self._schema_files = self._schema_versions(self.schema_dir)
         self.history: deque[RequestRecord] = deque(maxlen=history_size)
@@ -188,7 +191,7 @@ class QuickBooksCompany:
             answers = []
             macros: dict[str, str] = {}
             for rq in messages:
-                rs, code, severity = self.engine.handle(rq, macros)
+                rs, code, severity = self.dispatcher.handle(rq, macros)
                 answers.append(rs)
                 self.history.append(RequestRecord(str(rq.tag)[:-2], rq.get("requestID"), code))
                 if stop and severity in ("Error", "Warn"):
@@ -222,7 +225,7 @@ class QuickBooksCompany:
             raise QbxmlParseFailure(detail="QBXMLMsgsRq needs onError continueOnError or stopOnError")
         if schema_path is None:
             for rq in messages:
-                problem = self.engine.precheck(rq)
+                problem = precheck(rq)
                 if problem:
                     raise QbxmlParseFailure(detail=problem)
         return root
@@ -251,12 +254,12 @@ class QuickBooksCompany:
     def host_response(self) -> str:
         """The strHCPResponse of a session's first sendRequestXML: HostQueryRs, CompanyQueryRs, PreferencesQueryRs."""
         with self._lock:
-            return _document([self.engine.handle(rq, {})[0] for rq in build.host_company_preferences_requests()])
+            return _document([self.dispatcher.handle(rq, {})[0] for rq in build.host_company_preferences_requests()])
 
     def end_session(self) -> None:
         """The Web Connector closed the connection: its iterators die with it."""
         with self._lock:
-            self.engine.end_session()
+            self.dispatcher.end_session()
 
     # ----------------------------------------------------------------------------------------------
     # Fault injection and counters
@@ -268,32 +271,33 @@ class QuickBooksCompany:
         if times < 1:
             raise ValueError("times must be at least 1")
         with self._lock:
-            self.engine.lock(name_or_id, times, code, message)
+            self.dispatcher.faults.lock(self.book, name_or_id, times, code, message)
 
     def unlock(self, name_or_id: str | None = None) -> None:
         with self._lock:
             if name_or_id is None:
-                self.engine.locks.clear()
+                self.dispatcher.faults.locks.clear()
             else:
-                self.engine.locks = [lock for lock in self.engine.locks if lock.label != name_or_id]
+                faults = self.dispatcher.faults
+                faults.locks = [lock for lock in faults.locks if lock.label != name_or_id]
 
     def deny(self, *operations: str, code: int = 3260) -> None:
         """Refuse these operations ("VendorAdd", "BillQuery"...) as a user without the permission would be."""
         with self._lock:
             for operation in operations:
-                self.engine.denied[operation] = code
+                self.dispatcher.faults.denied[operation] = code
 
     def allow(self, *operations: str) -> None:
         with self._lock:
             for operation in operations:
-                self.engine.denied.pop(operation, None)
+                self.dispatcher.faults.denied.pop(operation, None)
 
     def add_count(self, kind: str, name_or_ref: str) -> int:
         """How many requests added a `kind` record ("Vendor", "Customer", "ItemService", "Bill"...) with this
         full name (lists) or RefNumber (transactions). Seeded records are not counted."""
         with self._lock:
             kinds = ITEM_KINDS if kind == "Item" else {kind}
-            return sum(self.engine.add_counts.get((k, name_or_ref.lower()), 0) for k in kinds)
+            return sum(self.dispatcher.add_counts.get((k, name_or_ref.lower()), 0) for k in kinds)
 
     def request_count(self, operation: str) -> int:
         """How many `operation` requests ("VendorAdd") were answered, whatever their status."""
@@ -473,8 +477,6 @@ class QuickBooksCompany:
             amount = abs(amount)
             if not line.account:
                 raise ValueError("a journal entry line needs an account")
-        elif kind == "Estimate":
-            tag = "EstimateLineRet"
         elif kind == "PurchaseOrder":
             tag = "PurchaseOrderLineRet"
         else:
@@ -535,19 +537,6 @@ class QuickBooksCompany:
     def _account_id(self, name: str | None) -> str | None:
         return self._find({"Account"}, name, "account").list_id if name else None
 
-    def add_estimate(
-        self,
-        customer: str,
-        lines: Iterable[SeedLine | Mapping[str, Any]],
-        *,
-        ref_number: str | None = None,
-        txn_date: date | None = None,
-        memo: str = "",
-    ) -> TxnView:
-        with self._seeding():
-            customer_id = self._find({"Customer"}, customer, "customer or job").list_id
-            return self._create("Estimate", self._header(txn_date, ref_number, memo, CustomerRef=customer_id), lines)
-
     def add_purchase_order(
         self,
         vendor: str,
@@ -604,7 +593,7 @@ class QuickBooksCompany:
                 if not txn_id:
                     raise ValueError("name the bill to pay (bill_txn_id or applied)")
                 amount_given = amount_text(to_decimal(value)) if value is not None else None
-                entries.append(self.engine.payment_entry(vendor_id, txn_id, amount_given, pending))
+                entries.append(payment_entry(self.book, vendor_id, txn_id, amount_given, pending))
             fields = self._header(
                 txn_date,
                 ref_number,
@@ -792,22 +781,11 @@ class QuickBooksCompany:
     def accounts(self) -> list[ListView]:
         return self._lists({"Account"})
 
-    def employees(self) -> list[ListView]:
-        return self._lists({"Employee"})
-
-    def other_names(self) -> list[ListView]:
-        return self._lists({"OtherName"})
-
     def find_list(self, kind: str, full_name: str) -> ListView | None:
         """The record of `kind` ("Vendor", "Customer", "Item" or an item kind, "Class", "Account",
         "Employee", "OtherName", "Entity") with this full name, case-insensitive."""
         with self._lock:
             record = self.book.find_list(QUERY_KINDS[kind], full_name=full_name)
-            return self.book.list_view(record) if record else None
-
-    def get_list(self, list_id: str) -> ListView | None:
-        with self._lock:
-            record = self.book.lists.get(list_id)
             return self.book.list_view(record) if record else None
 
     def transactions(self, kind: str | None = None) -> list[TxnView]:
@@ -823,9 +801,6 @@ class QuickBooksCompany:
 
     def bills(self) -> list[TxnView]:
         return self.transactions("Bill")
-
-    def bill_payments(self) -> list[TxnView]:
-        return self.transactions("BillPaymentCheck") + self.transactions("BillPaymentCreditCard")
 
     def find_txn(self, kind: str, ref_number: str) -> TxnView | None:
         """The first `kind` transaction with this RefNumber (case-insensitive)."""
@@ -848,7 +823,7 @@ class QuickBooksCompany:
             return {
                 "host": asdict(self.host),
                 "book": self.book.to_state(),
-                "add_counts": [[kind, name, count] for (kind, name), count in self.engine.add_counts.items()],
+                "add_counts": [[kind, name, count] for (kind, name), count in self.dispatcher.add_counts.items()],
             }
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -872,9 +847,9 @@ class QuickBooksCompany:
         company = cls(schema_dir=schema_dir, default_accounts=False)
         company.host = HostSettings(**host)
         company.book = Book.from_state(state["book"])
-        company.engine = Engine(company.book, company.host)
+        company.dispatcher = Dispatcher(company.book, company.host)
         for kind, name, count in state.get("add_counts", []):
-            company.engine.add_counts[(kind, name)] = int(count)
+            company.dispatcher.add_counts[(kind, name)] = int(count)
         return company
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -112,7 +112,6 @@ ESTIMATE = EstimateData(
 
 
 def _builders():
-    when = datetime(2024, 3, 1, 8, 0, 0, tzinfo=UTC)
     yield "VendorAdd", build.vendor_add("v1", VENDOR)
     yield "VendorAdd minimal", build.vendor_add("v2", VendorData(name="Bare"))
     yield "VendorMod", build.vendor_mod("v3", VendorModData("80000001-1712345678", "1712345678", VENDOR))
@@ -155,11 +154,6 @@ def _builders():
     for kind in ("Vendor", "Customer", "ItemService", "Item", "Class", "Account"):
         yield f"{kind}Query by name", build.list_query(f"lq-{kind}", kind, full_name="Big Builder Co")
         yield f"{kind}Query by id", build.list_query(f"li-{kind}", kind, list_id="80000001-1")
-        yield (
-            f"{kind}Query import",
-            build.list_import_query(f"lm-{kind}", kind, modified_from=when, modified_to=when, active_status="All"),
-        )
-    yield "VendorQuery continue", build.list_import_query("lc", "Vendor", iterator_id="{a5d1-77}", max_returned=500)
     for kind, shape in build.TXN_QUERY_SHAPES.items():
         yield (
             f"{kind}Query by id",
@@ -175,17 +169,6 @@ def _builders():
             ),
         )
         yield f"{kind}Query by party", build.txn_query(f"tp-{kind}", kind, entity_full_name=JOB)
-        yield (
-            f"{kind}Query import",
-            build.txn_import_query(
-                f"tm-{kind}", kind, modified_from=when, modified_to=when, entity_full_name="Acme Concrete"
-            ),
-        )
-        yield f"{kind}Query continue", build.txn_import_query(f"tc-{kind}", kind, iterator_id="{77}", max_returned=1)
-    yield (
-        "TxnDeletedQuery",
-        build.txn_deleted_query("d1", sorted(build.TXN_DELETED_KINDS), deleted_from=when, deleted_to=when),
-    )
     yield "HostQuery", build.host_query("h1")
     yield "CompanyQuery", build.company_query("h2")
     yield "PreferencesQuery", build.preferences_query("h3")
@@ -365,30 +348,6 @@ def test_list_lookups_take_exactly_one_key():
         build.list_query("1", "Employee", full_name="A")  # type: ignore[arg-type]
 
 
-def test_import_queries_iterate_with_modified_dates():
-    start = build.list_import_query("1", "Customer", modified_from=datetime(2024, 3, 1, 8, 0, 1, tzinfo=UTC))
-    assert start.get("iterator") == "Start" and start.get("iteratorID") is None
-    assert _tags(start) == ["MaxReturned", "ActiveStatus", "FromModifiedDate"]
-    assert start.findtext("ActiveStatus") == "All"
-    assert start.findtext("FromModifiedDate") == "2024-03-01T08:00:01+00:00"
-    more = build.txn_import_query("2", "BillPaymentCheck", iterator_id="{abc}", max_returned=300)
-    assert (more.get("iterator"), more.get("iteratorID")) == ("Continue", "{abc}")
-    assert _tags(more) == ["MaxReturned", "IncludeLineItems"]
-
-
-def test_class_and_account_lists_come_back_whole():
-    rq = build.list_import_query("1", "Class")
-    assert rq.get("iterator") is None and rq.find("MaxReturned") is None
-    with pytest.raises(ValueError, match="no iterator"):
-        build.list_import_query("1", "Account", iterator_id="{x}")
-
-
-def test_max_returned_is_bounded():
-    for bad in (0, -1, 1001, True):
-        with pytest.raises(FieldError, match="MaxReturned"):
-            build.txn_import_query("1", "Bill", max_returned=bad)
-
-
 def test_txn_query_by_ref_and_party_uses_the_filter_form():
     rq = build.txn_query("1", "Bill", ref_number="INV-7", entity_full_name="Acme", include_line_items=True)
     assert _tags(rq) == ["EntityFilter", "RefNumberRangeFilter", "IncludeLineItems"]
@@ -407,8 +366,6 @@ def test_txn_query_options_the_schema_lacks_are_refused():
         build.txn_query("1", "Bill")
     with pytest.raises(ValueError, match="unknown transaction kind"):
         build.txn_query("1", "Invoice", txn_id="1")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unsupported transaction type"):
-        build.txn_deleted_query("1", ["Paycheck"])
 
 
 def test_request_ids_are_required_and_printable():

@@ -17,6 +17,7 @@ from qbxml.lib.types import (
     VendorData,
     VendorModData,
 )
+from tests.qbxml.simulator.builders import list_import_query
 from tests.qbxml.simulator.conftest import JOB, one
 
 ADDRESS = Address(addr1="Acme Concrete Inc", addr2="1200 Industrial Way", city="Springfield", state="IL")
@@ -216,7 +217,7 @@ def test_classes_and_accounts(company, send):
     )
     assert [r.status_code for r in answers] == [0, 0, 3100, 0]
     assert answers[1].records[0]["full_name"] == "Cost types:Labor"
-    accounts = one(send(company, build.list_import_query("a", "Account")))
+    accounts = one(send(company, list_import_query("a", "Account")))
     names = {record["full_name"]: record["account_type"] for record in accounts.records}
     assert names["Job Expenses"] == "Expense"
     assert names["Accounts Payable"] == "AccountsPayable"
@@ -248,25 +249,25 @@ def test_lookups_by_full_name_or_list_id_find_inactive_records_and_warn_on_a_mis
 
 def test_filters_active_status_and_modified_dates(seeded, send):
     seeded.add_vendor("Inactive", is_active=False)
-    answer = one(send(seeded, build.list_import_query("all", "Vendor", active_status="ActiveOnly")))
+    answer = one(send(seeded, list_import_query("all", "Vendor", active_status="ActiveOnly")))
     assert [r["name"] for r in answer.records] == ["Acme Concrete"]
-    answer = one(send(seeded, build.list_import_query("all", "Vendor", active_status="All")))
+    answer = one(send(seeded, list_import_query("all", "Vendor", active_status="All")))
     assert [r["name"] for r in answer.records] == ["Acme Concrete", "Inactive"]
     since = seeded.now.replace(tzinfo=None) + timedelta(seconds=1)
     seeded.advance_clock(60)
     seeded.edit_list("Vendor", "Acme Concrete", Phone="217-555-0100")
-    changed = one(send(seeded, build.list_import_query("c", "Vendor", modified_from=since)))
+    changed = one(send(seeded, list_import_query("c", "Vendor", modified_from=since)))
     assert [r["name"] for r in changed.records] == ["Acme Concrete"]
-    assert one(send(seeded, build.list_import_query("n", "Vendor", modified_to=since))).records[0]["name"] == "Inactive"
+    assert one(send(seeded, list_import_query("n", "Vendor", modified_to=since))).records[0]["name"] == "Inactive"
     later = seeded.now.replace(tzinfo=None) + timedelta(hours=1)
-    nothing = one(send(seeded, build.list_import_query("z", "Vendor", modified_from=later)))
+    nothing = one(send(seeded, list_import_query("z", "Vendor", modified_from=later)))
     assert (nothing.status_code, nothing.status_severity, nothing.records) == (1, "Info", [])
     # Bounds are inclusive; an aware bound is read in its own offset (here UTC, five hours ahead).
     modified = parse_qb_datetime(changed.records[0]["time_modified"]).astimezone(UTC)
-    exact = one(send(seeded, build.list_import_query("e", "Vendor", modified_from=modified, modified_to=modified)))
+    exact = one(send(seeded, list_import_query("e", "Vendor", modified_from=modified, modified_to=modified)))
     assert [r["name"] for r in exact.records] == ["Acme Concrete"]
     after = modified + timedelta(seconds=1)
-    assert one(send(seeded, build.list_import_query("a", "Vendor", modified_from=after))).status_code == 1
+    assert one(send(seeded, list_import_query("a", "Vendor", modified_from=after))).status_code == 1
 
 
 def test_max_returned_bounds_a_query_without_an_iterator(company):

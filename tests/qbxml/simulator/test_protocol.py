@@ -11,6 +11,7 @@ from qbxml.lib import build
 from qbxml.lib.parse import parse_host_response, parse_responses
 from qbxml.lib.types import ClassData, EstimateData, EstimateLine, VendorData
 from qbxml.simulator import PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, QbxmlParseFailure, QuickBooksCompany
+from tests.qbxml.simulator.builders import list_import_query
 from tests.qbxml.simulator.conftest import one
 
 
@@ -44,7 +45,7 @@ def test_stop_on_error_stops_on_a_warning_too(company, send):
 
 
 def test_a_query_that_finds_nothing_is_information_and_does_not_stop(company, send):
-    search = build.list_import_query("search", "Vendor")
+    search = list_import_query("search", "Vendor")
     answers = send(company, search, _vendor("after", "Two"), on_error="stopOnError")
     assert [(r.request_id, r.status_code) for r in answers] == [("search", 1), ("after", 0)]
     assert answers[0].status_severity == "Info"
@@ -172,7 +173,7 @@ def test_a_denied_operation_answers_insufficient_permission(company, send):
     answer = one(send(company, _vendor("a", "X")))
     assert (answer.status_code, answer.status_severity) == (3260, "Error")
     company.deny("VendorQuery", code=3261)
-    assert one(send(company, build.list_import_query("q", "Vendor"))).status_code == 3261
+    assert one(send(company, list_import_query("q", "Vendor"))).status_code == 3261
     company.allow("VendorAdd", "VendorQuery")
     assert one(send(company, _vendor("a", "X"))).status_code == 0
 

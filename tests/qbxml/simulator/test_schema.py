@@ -28,6 +28,7 @@ from qbxml.lib.types import (
     VendorData,
 )
 from qbxml.simulator import QuickBooksCompany, SeedLine
+from tests.qbxml.simulator.builders import list_import_query, txn_import_query
 
 JOB = "Big Builder Co:Main Street Lofts"
 ADDRESS = Address("Line 1", "Line 2", "Line 3", "Line 4", "Line 5", "Springfield", "IL", "62701", "US", "Remit")
@@ -154,8 +155,7 @@ def test_every_list_answer_is_valid(strict, assert_valid, version):
     _all_ok(answer)
     strict.add_employee("Dana Ortiz", FirstName="Dana", LastName="Ortiz", Email="dana@example.com")
     queries = [
-        build.list_import_query(kind, kind)
-        for kind in ("Vendor", "Customer", "ItemService", "Item", "Class", "Account")
+        list_import_query(kind, kind) for kind in ("Vendor", "Customer", "ItemService", "Item", "Class", "Account")
     ]
     answer = strict.process(build.build_message(queries, version=version))
     assert_valid(answer.encode())
@@ -252,7 +252,7 @@ def test_every_transaction_answer_is_valid(strict, assert_valid, version):
         "BillPaymentCreditCard",
     )
     queries = [
-        build.txn_import_query(kind, kind, include_linked_txns=build.TXN_QUERY_SHAPES[kind].include_linked_txns)
+        txn_import_query(kind, kind, include_linked_txns=build.TXN_QUERY_SHAPES[kind].include_linked_txns)
         for kind in kinds
     ]
     answer = strict.process(build.build_message(queries, version=version))
@@ -280,7 +280,7 @@ def test_errors_and_warnings_are_valid_answers_too(strict, assert_valid):
         build.vendor_add("dup", VendorData(name="Acme Concrete")),
         build.list_query("miss", "Vendor", full_name="Nobody"),
         build.txn_query("none", "Bill", ref_number="X"),
-        build.list_import_query("iter", "Customer", iterator_id="{00000000-0000-0000-0000-000000000000}"),
+        list_import_query("iter", "Customer", iterator_id="{00000000-0000-0000-0000-000000000000}"),
     ]
     answer = strict.process(build.build_message(requests))
     assert_valid(answer.encode())

@@ -12,6 +12,7 @@ from qbxml.lib import build
 from qbxml.lib.parse import parse_responses
 from qbxml.lib.types import VendorData
 from qbxml.simulator import QuickBooksCompany, SeedLine
+from tests.qbxml.simulator.builders import txn_deleted_query, txn_import_query
 from tests.qbxml.simulator.conftest import JOB, one
 
 ITEM = "03:03-300"
@@ -40,8 +41,8 @@ def test_bill_payments_by_check_and_credit_card_come_back_with_the_bills_they_pa
     assert check.ref_number == "1"
     answers = send(
         seeded,
-        build.txn_import_query("c", "BillPaymentCheck"),
-        build.txn_import_query("cc", "BillPaymentCreditCard"),
+        txn_import_query("c", "BillPaymentCheck"),
+        txn_import_query("cc", "BillPaymentCreditCard"),
     )
     paid_by_check = answers[0].records[0]
     assert paid_by_check["txn_id"] == check.txn_id
@@ -78,7 +79,7 @@ def test_a_voided_check_reopens_the_bill_and_comes_back_modified(seeded, send):
     since = seeded.now.replace(tzinfo=None) + timedelta(seconds=1)
     seeded.advance_clock(3600)
     seeded.void_transaction(check.txn_id)
-    changed = one(send(seeded, build.txn_import_query("c", "BillPaymentCheck", modified_from=since)))
+    changed = one(send(seeded, txn_import_query("c", "BillPaymentCheck", modified_from=since)))
     voided = changed.records[0]
     assert (voided["amount"], voided["memo"], voided["applied_to"]) == (Decimal("0.00"), "VOID: wrong vendor", [])
     assert seeded.bills()[0].open_amount == Decimal("500.00")
@@ -105,7 +106,7 @@ def test_job_costs_come_back_from_checks_cards_credits_and_journal_entries(seede
     assert check.total == Decimal("950.00")
     assert entry.total == Decimal("400.00")
     kinds = ["Check", "CreditCardCharge", "VendorCredit", "JournalEntry", "ItemReceipt", "CreditCardCredit"]
-    answers = send(seeded, *(build.txn_import_query(kind, kind) for kind in kinds))
+    answers = send(seeded, *(txn_import_query(kind, kind) for kind in kinds))
     by_kind = {answer.kind: answer for answer in answers}
     written = by_kind["CheckQuery"].records[0]
     assert written["account_full_name"] == "Checking"
@@ -136,7 +137,7 @@ def test_job_costs_filter_by_job_and_by_modified_date(seeded, send):
     cutoff = seeded.now.replace(tzinfo=None) + timedelta(seconds=1)
     seeded.advance_clock(120)
     late = seeded.add_job_cost_transaction("Check", [SeedLine(20, item=ITEM, customer="Big Builder Co:Other Job")])
-    recent = one(send(seeded, build.txn_import_query("r", "Check", modified_from=cutoff)))
+    recent = one(send(seeded, txn_import_query("r", "Check", modified_from=cutoff)))
     assert [r["txn_id"] for r in recent.records] == [late.txn_id]
     message = (
         '<?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="continueOnError">'
@@ -158,12 +159,12 @@ def test_job_costs_filter_by_job_and_by_modified_date(seeded, send):
 def test_deleted_transactions_are_reported(seeded, send):
     bill = seeded.add_bill("Acme Concrete", "ACME-9", [SeedLine(10, item=ITEM)])
     seeded.delete_transaction(bill.txn_id)
-    answer = one(send(seeded, build.txn_deleted_query("d", ["Bill", "Check"])))
+    answer = one(send(seeded, txn_deleted_query("d", ["Bill", "Check"])))
     assert [(r["txn_del_type"], r["txn_id"], r["ref_number"]) for r in answer.records] == [
         ("Bill", bill.txn_id, "ACME-9")
     ]
     assert one(send(seeded, build.txn_query("q", "Bill", txn_id=bill.txn_id))).status_code == 500
-    nothing = one(send(seeded, build.txn_deleted_query("n", ["Check"])))
+    nothing = one(send(seeded, txn_deleted_query("n", ["Check"])))
     assert nothing.status_code == 1
 
 
