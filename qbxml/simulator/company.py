@@ -112,6 +112,8 @@ def _schema_problem(path: Path, root: etree._Element) -> str | None:
         if schema.validate(root):
             return None
         last = schema.error_log.last_error
+        if last is None:  # lxml keeps at least one error for an invalid document; this is a guard
+            return "the request is not valid against the schema"
         return f"line {last.line}: {last.message}"
 
 
