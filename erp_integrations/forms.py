@@ -8,6 +8,7 @@ from django import forms
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpSettings
+from erp_integrations.workflow import TRANSITIONS, Step
 
 
 class AcceptForm(forms.Form):
@@ -38,7 +39,8 @@ class ReasonForm(forms.Form):
     )
 
 
-BULK_ACTIONS = {"accept": "Accept", "reject": "Reject", "retry": "Retry"}
+# The steps an approver may take on several items at once, with their buttons' words.
+BULK_ACTIONS = {step.value: TRANSITIONS[step].button for step in (Step.ACCEPT, Step.REJECT, Step.RETRY)}
 BULK_LIMIT = 500
 
 

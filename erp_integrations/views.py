@@ -1,4 +1,5 @@
-"""The approver's pages: the ERP Integrations lists, an item's detail and its steps, sync health, settings.
+"""The approver's pages (the ERP Integrations lists, an item's detail and its steps, settings), and the
+steps a record's project page offers.
 
 Thin: reads go through selectors, writes through services, and the one permission gate decides. A
 workflow refusal (`WorkflowError`) becomes a message on the page; a missing permission is a 403 page

@@ -8,11 +8,12 @@ may add when accepting it. The workflow asks these questions of any type the sam
 from __future__ import annotations
 
 import datetime
+import functools
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -108,6 +109,7 @@ class PayloadField:
     lines: tuple[PayloadField, ...] = ()
 
 
+@functools.cache
 def payload_fields(payload_type: type) -> tuple[PayloadField, ...]:
     """The fields of a payload TypedDict in declaration order, which amounts are money, and the lines'."""
     shape = []
@@ -128,7 +130,27 @@ def text(problems: list[Problem], field_name: str, label: str, value: str, max_l
     problems.extend(Problem(field_name, message) for message in text_problems(label, value or "", max_length, **kw))
 
 
-ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code", "country")
+class AddressPayload(TypedDict):
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+
+
+ADDRESS_FIELDS = tuple(AddressPayload.__annotations__)
+
+
+def address_payload(record: Any) -> AddressPayload:
+    return AddressPayload(
+        address_line1=record.address_line1,
+        address_line2=record.address_line2,
+        city=record.city,
+        state=record.state,
+        postal_code=record.postal_code,
+        country=record.country,
+    )
 
 
 def address(problems: list[Problem], record: Any) -> None:

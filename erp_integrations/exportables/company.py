@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from erp_integrations.exportables.base import ADDRESS_FIELDS, Exportable, Problem, address, text
+from erp_integrations.exportables.base import ADDRESS_FIELDS, Exportable, Problem, address, address_payload, text
 from procore_sync import models as ps
 from qbxml.lib import limits
 
@@ -28,12 +28,7 @@ def payload(company: ps.Company) -> CompanyPayload:
         contact_name=company.contact_name,
         phone=company.phone,
         email=company.email,
-        address_line1=company.address_line1,
-        address_line2=company.address_line2,
-        city=company.city,
-        state=company.state,
-        postal_code=company.postal_code,
-        country=company.country,
+        **address_payload(company),
     )
 
 

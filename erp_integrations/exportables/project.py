@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from erp_integrations.errors import AcceptOptionsInvalid
-from erp_integrations.exportables.base import ADDRESS_FIELDS, Exportable, Problem, address, text
+from erp_integrations.exportables.base import ADDRESS_FIELDS, Exportable, Problem, address, address_payload, text
 from procore_sync import models as ps
 from qbxml.lib import limits
 from qbxml.lib.text import text_problems
@@ -36,12 +36,7 @@ def payload(project: ps.Project) -> ProjectPayload:
         number=project.number,
         name=project.name,
         owner=project.owner.name if project.owner else "",
-        address_line1=project.address_line1,
-        address_line2=project.address_line2,
-        city=project.city,
-        state=project.state,
-        postal_code=project.postal_code,
-        country=project.country,
+        **address_payload(project),
     )
 
 

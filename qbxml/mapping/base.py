@@ -199,12 +199,18 @@ class Mapping:
     def refreshed(self, item: ItemView, record: dict[str, Any], ctx: Context) -> dict[int, tuple[str, dict[str, Any]]]:
         """A stale EditSequence was looked up: what to keep of QuickBooks' current record, on the item whose
         record it is (the lines' ids too, where the next modification adds to them)."""
-        owner = self.record_owner(item, ctx)
         details = {"all_line_ids": line_ids(record)} if self.adds_to_record else {}
-        return {owner.id: (record.get("edit_sequence") or "", details)}
+        return record_changed(self.record_owner(item, ctx), record, details)
 
 
 # --- helpers the kinds share ---------------------------------------------------------------------------
+
+
+def record_changed(
+    owner: ItemView | None, record: dict[str, Any], details: dict[str, Any] | None = None
+) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The owner item's QuickBooks record changed: its new EditSequence (and details) to keep."""
+    return {owner.id: (record.get("edit_sequence") or "", details or {})} if owner is not None else {}
 
 
 def as_date(value: Any) -> date | None:

@@ -9,7 +9,16 @@ from typing import Any
 from erp_integrations.models import ErpItem, ErpState
 from qbxml.lib import build
 from qbxml.lib import types as qb
-from qbxml.mapping.base import Context, Element, ExportError, ExportSettings, ItemView, Mapping, classes_of_lines
+from qbxml.mapping.base import (
+    Context,
+    Element,
+    ExportError,
+    ExportSettings,
+    ItemView,
+    Mapping,
+    classes_of_lines,
+    record_changed,
+)
 
 SYNCED_MODIFICATIONS = "synced_budget_modifications"
 
@@ -106,9 +115,7 @@ def _synced_modifications(ctx: Context) -> list[dict[str, Any]]:
 
 
 def _changed_budget(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:
-    budget = ctx.dependency(item, "budget")
-    touched: dict[int, Any] = {budget.id: (record.get("edit_sequence") or "", {})} if budget is not None else {}
-    return {"estimate_txn_id": record.get("txn_id")}, touched
+    return {"estimate_txn_id": record.get("txn_id")}, record_changed(ctx.dependency(item, "budget"), record)
 
 
 BUDGET = Mapping(

@@ -19,6 +19,7 @@ from qbxml.mapping.base import (
     classes_of_lines,
     line_ids,
     match_ref_number,
+    record_changed,
 )
 
 
@@ -160,11 +161,8 @@ def _change_match(records: list[dict[str, Any]], item: ItemView, ctx: Context) -
 def _changed_purchase_order(
     record: dict[str, Any], item: ItemView, ctx: Context
 ) -> tuple[dict[str, Any], dict[int, Any]]:
-    commitment = ctx.dependency(item, "commitment")
     # The purchase order now has more lines and a new EditSequence: the next change order needs both.
-    touched = (
-        {commitment.id: (record.get("edit_sequence") or "", {"all_line_ids": line_ids(record)})} if commitment else {}
-    )
+    touched = record_changed(ctx.dependency(item, "commitment"), record, {"all_line_ids": line_ids(record)})
     return {"purchase_order_txn_id": record.get("txn_id")}, touched
 
 

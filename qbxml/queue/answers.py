@@ -159,18 +159,21 @@ def _apply_one(
         return
     item = ctx.items[request.item_id]
     mapping = KINDS[request.kind]
-    if request.status == S.LOOKING_UP:
+    if answer.is_transient:  # locked or in use in QuickBooks, whatever was asked: ask again later
+        target = mapping.target(item, ctx)
+        _retry_later(request, session, f"QuickBooks was busy with {target}: {answer.status_message}", item, answers)
+    elif request.status == S.LOOKING_UP:
         record = mapping.match(answer.records, item, ctx) if answer.ok else None
         if record is not None:
             _done(request, mapping, item, record, answers, ctx, note="Found in QuickBooks: its first answer was lost.")
         elif answer.ok or answer.found_nothing:
             lifecycle.move(request, S.READY)  # not there: make it
         else:
-            _error(request, mapping, item, answer, session, ctx, answers, failed_in_message)
+            _error(request, mapping, item, answer, ctx, answers, failed_in_message)
     elif request.status == S.MATCHING_NAME:
-        _resolve_name_in_use(request, mapping, item, answer, session, ctx, answers)
+        _resolve_name_in_use(request, mapping, item, answer, ctx, answers)
     elif request.status == S.REFRESHING:
-        _refreshed(request, mapping, item, answer, session, ctx, answers)
+        _refreshed(request, mapping, item, answer, ctx, answers)
     elif answer.ok and answer.records:
         _done(request, mapping, item, answer.records[0], answers, ctx)
     elif answer.ok:
@@ -178,7 +181,7 @@ def _apply_one(
         target = mapping.target(item, ctx)
         _fail(request, item, f"QuickBooks did not make {target}: {answer.status_message}", answers)
     else:
-        _error(request, mapping, item, answer, session, ctx, answers, failed_in_message)
+        _error(request, mapping, item, answer, ctx, answers, failed_in_message)
 
 
 def _apply_support(request: QueuedRequest, answer: Response, session: QbSession, answers: Answers) -> None:
@@ -278,15 +281,11 @@ def _error(
     mapping: Mapping,
     item: ItemView,
     answer: Response,
-    session: QbSession,
     ctx: Context,
     answers: Answers,
     failed_in_message: set[int | str],
 ) -> None:
     target = mapping.target(item, ctx)
-    if answer.is_transient:
-        _retry_later(request, session, f"QuickBooks was busy with {target}: {answer.status_message}", item, answers)
-        return
     sent = request.status == S.SENT
     if sent and answer.status_code == Status.NAME_IN_USE and mapping.links_same_party and not item.qb_ref:
         lifecycle.move(request, S.NAME_IN_USE)
@@ -337,14 +336,10 @@ def _resolve_name_in_use(
     mapping: Mapping,
     item: ItemView,
     answer: Response,
-    session: QbSession,
     ctx: Context,
     answers: Answers,
 ) -> None:
     target = mapping.target(item, ctx)
-    if answer.is_transient:
-        _retry_later(request, session, f"QuickBooks was busy with {target}: {answer.status_message}", item, answers)
-        return
     record = answer.records[0] if answer.ok and answer.records else None
     if record is None:
         _fail(
@@ -375,15 +370,11 @@ def _refreshed(
     mapping: Mapping,
     item: ItemView,
     answer: Response,
-    session: QbSession,
     ctx: Context,
     answers: Answers,
 ) -> None:
     """A stale EditSequence was looked up: keep what QuickBooks holds now, and send the change again."""
     target = mapping.target(item, ctx)
-    if answer.is_transient:
-        _retry_later(request, session, f"QuickBooks was busy with {target}: {answer.status_message}", item, answers)
-        return
     record = answer.records[0] if answer.ok and answer.records else None
     if record is None:
         _fail(request, item, f"{target} is no longer in QuickBooks: {answer.status_message}", answers)

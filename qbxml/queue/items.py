@@ -22,6 +22,7 @@ def export_settings() -> ExportSettings:
 
 
 _SCALAR_FIELDS = ("id", "object_type", "state", "label", "qb_ref", "qb_edit_sequence")
+_JSON_FIELDS = ("depends_on", "sent_payload", "accept_options", "qb_details")
 
 
 def item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemView]:
@@ -30,24 +31,11 @@ def item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemV
     The JSON columns are the most expensive part of reading hundreds of items (a decode each), so they
     are read only where they are used.
     """
-    if not full:
-        return {
-            pk: ItemView(
-                id=pk,
-                object_type=object_type,
-                state=state,
-                label=label,
-                payload={},
-                accept_options={},
-                qb_ref=qb_ref,
-                edit_sequence=edit_sequence,
-            )
-            for pk, object_type, state, label, qb_ref, edit_sequence in select_in(
-                ErpItem, _SCALAR_FIELDS, {"pk": item_ids}
-            )
-        }
-    return {
-        pk: ItemView(
+    views = {}
+    for row in select_in(ErpItem, (*_SCALAR_FIELDS, *(_JSON_FIELDS if full else ())), {"pk": item_ids}):
+        pk, object_type, state, label, qb_ref, edit_sequence, *json_values = row
+        depends_on, payload, options, details = json_values or (None, None, None, None)
+        views[pk] = ItemView(
             id=pk,
             object_type=object_type,
             state=state,
@@ -59,14 +47,7 @@ def item_views(item_ids: Iterable[int], *, full: bool = True) -> dict[int, ItemV
             details=details or {},
             depends_on=depends_on or [],
         )
-        for pk, object_type, state, label, qb_ref, edit_sequence, depends_on, payload, options, details in (
-            select_in(
-                ErpItem,
-                (*_SCALAR_FIELDS, "depends_on", "sent_payload", "accept_options", "qb_details"),
-                {"pk": item_ids},
-            )
-        )
-    }
+    return views
 
 
 class MessageItems:
