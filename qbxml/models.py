@@ -193,8 +193,8 @@ class QbRequest(models.Model):
 
     @property
     def request_id(self) -> str:
-        """The requestID QuickBooks echoes back: the row's id, so an answer finds its request."""
-        return str(self.pk)
+        """The requestID of the latest attempt, as QuickBooks echoes it back (see `queue.rows`)."""
+        return f"{self.pk}.{self.attempts}"
 
 
 class QbExchange(models.Model):

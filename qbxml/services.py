@@ -234,22 +234,33 @@ def send_request_xml(ticket: str, hcp_response: str, company_file: str, country:
         if error:
             _set_error(session, error)
             return ""
-    message = session.pending_message
-    if message:
-        QbSession.objects.filter(pk=session.pk).update(pending_message="")
-    else:
-        message = batch.prepare_message(session)
+    message, number = _next_message(session)
     if not message:
         _set_error(session, "There is nothing more to send in this session.")
         return ""
     sessions.message_read(session)
     QbExchange.objects.get_or_create(
-        session=session,
-        direction=QbExchange.Direction.REQUEST,
-        message_number=session.messages_sent,
-        defaults={"body": message},
+        session=session, direction=QbExchange.Direction.REQUEST, message_number=number, defaults={"body": message}
     )
     return message
+
+
+def _next_message(session: QbSession) -> tuple[str, int]:
+    """The message to hand the Web Connector, and its number: the one prepared with the last answer; the
+    one it took and has not answered, again (it asked twice: its first reply was lost); or a new one."""
+    with transaction.atomic():
+        session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
+        if session.pending_message:
+            message = session.pending_message
+            session.pending_message = ""
+            session.save(update_fields=["pending_message"])
+            return message, session.messages_sent
+        if sessions.message_out(session):
+            taken = QbExchange.objects.filter(
+                session=session, direction=QbExchange.Direction.REQUEST, message_number=session.messages_sent
+            ).first()
+            return (taken.body if taken is not None else ""), session.messages_sent
+        return batch.prepare_message(session), session.messages_sent
 
 
 def _read_host(session: QbSession, hcp_response: str, company_file: str, country: str) -> str:
@@ -301,13 +312,16 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
         answers.apply_answer(session, response or "")
         next_message = session.pending_message
-        if not next_message:
+        # A message still out means this answer was sent again late, for a message answered before: the
+        # session goes on with the message out, and nothing new is prepared beside it.
+        out = sessions.message_out(session)
+        if not next_message and not out:
             next_message = batch.prepare_message(session)
             if next_message:
                 session.pending_message = next_message
                 session.save(update_fields=["pending_message"])
                 sessions.restore_batch_limit(session.connection)
-        if not next_message:
+        if not next_message and not out:
             return 100
         total = max(session.total_requests, session.done_requests + sessions.remaining_for(session))
         if total != session.total_requests:

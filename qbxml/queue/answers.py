@@ -89,16 +89,35 @@ def _needs_full_item(request: QueuedRequest, answer: Response) -> bool:
     return KINDS[request.kind].reads_item_on_success
 
 
-def apply_answer(session: QbSession, response: str) -> None:
-    """Read QuickBooks' answer to the session's message. The same answer read twice changes nothing."""
+def _matches(request: QueuedRequest, answer: Response) -> bool:
+    """Whether an answer naming the request's latest attempt is of the type that attempt sent (a VendorAddRs
+    answers a VendorAdd, never the VendorQuery that followed it)."""
+    return answer.kind == request.operation
+
+
+def apply_answer(session: QbSession, response: str) -> bool:
+    """Read QuickBooks' answer to the session's message. Returns whether it answered anything in flight.
+
+    An answer is applied only to the attempt it answers. The same answer read twice changes nothing the
+    second time, and an answer to an earlier attempt (the Web Connector sending an answer again after the
+    request went in another message) is ignored and logged: it never stands for the newer attempt.
+    """
     with transaction.atomic():
         waiting = {request.request_id: request for request in in_flight(session)}
         responses, problem = _read_answers(response)
         answered = []
+        stale = []
         for answer in responses:
-            request = waiting.pop(answer.request_id or "", None)
-            if request is not None:  # else an answer read before (the Web Connector sent it again), or not ours
+            request = waiting.get(answer.request_id or "")
+            if request is not None and _matches(request, answer):
+                del waiting[request.request_id]
                 answered.append((request, answer))
+            else:  # an answer read before, one to an earlier attempt, or not ours
+                stale.append(f"{answer.kind}Rs {answer.request_id}")
+        if stale:
+            logger.info(
+                "Session %s: ignored %d answer(s) to no request in flight: %s", session.pk, len(stale), stale[:5]
+            )
         items = MessageItems()
         ids = {r.item_id for r in waiting.values() if r.item_id} | {r.item_id for r, _ in answered if r.item_id}
         items.ctx.items.update(item_views(ids, full=False))
@@ -115,7 +134,7 @@ def apply_answer(session: QbSession, response: str) -> None:
             session.last_error = f"The answer from QuickBooks could not be read: {problem}"
             logger.warning("Unreadable answer in session %s: %s", session.pk, problem)
         if not answers.requests and not unreadable:
-            return
+            return False
         numbers = {request.message_number for request in answers.requests} or {
             request.message_number for request in waiting.values()
         }
@@ -138,6 +157,7 @@ def apply_answer(session: QbSession, response: str) -> None:
                 defaults={"body": response},
             )
         write(answers, session)
+    return True
 
 
 def _apply_one(

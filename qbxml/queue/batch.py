@@ -89,10 +89,10 @@ def select(session: QbSession) -> Batch:
                 break
             if request.item_id is None:
                 if request.status == S.LOOK_UP:
-                    element = support_lookup(request.request_id, request.support_key)
+                    element = support_lookup(request.next_request_id, request.support_key)
                 else:
                     element = support_request(
-                        request.request_id, request.support_key, request.description, ctx.settings
+                        request.next_request_id, request.support_key, request.description, ctx.settings
                     )
                 _add(batch, request, element)
                 in_batch_keys.add(request.support_key)
@@ -127,9 +127,9 @@ def select(session: QbSession) -> Batch:
             released.add(request.item_id)
             try:
                 if request.status in lifecycle.LOOK_UPS:
-                    element = mapping.lookup(request.request_id, item, ctx)
+                    element = mapping.lookup(request.next_request_id, item, ctx)
                 else:
-                    element = mapping.request(request.request_id, item, ctx)
+                    element = mapping.request(request.next_request_id, item, ctx)
             except (ExportError, ValueError) as exc:
                 batch.failed.append((request, f"{item.label} cannot be sent to QuickBooks: {exc}"))
                 continue

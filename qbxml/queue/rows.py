@@ -41,8 +41,19 @@ class QueuedRequest:
 
     @property
     def request_id(self) -> str:
-        """The requestID QuickBooks echoes back: the row's id, so an answer finds its request."""
-        return str(self.pk)
+        """The requestID of the request's latest attempt, which QuickBooks echoes back: the row's id and the
+        attempt's number, so an answer finds the attempt it answers, and an answer to an earlier attempt
+        (the Web Connector sending an answer again, late) is told apart from it."""
+        return attempt_id(self.pk, self.attempts)
+
+    @property
+    def next_request_id(self) -> str:
+        """The requestID of the attempt about to be sent."""
+        return attempt_id(self.pk, self.attempts + 1)
+
+
+def attempt_id(pk: int, attempt: int) -> str:
+    return f"{pk}.{attempt}"
 
 
 # The columns read, in the dataclass' order (the two times are written, never read).

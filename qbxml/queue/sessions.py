@@ -19,6 +19,11 @@ def message_read(session: QbSession) -> None:
     )
 
 
+def message_out(session: QbSession) -> bool:
+    """Whether the Web Connector took a message of the session whose answer has not been read."""
+    return QbRequest.objects.filter(session=session, status__in=lifecycle.SENT, sent_at__isnull=False).exists()
+
+
 def restore_batch_limit(connection: QbConnection) -> None:
     """A message went through: let the next ones grow again after QuickBooks could not read a large one."""
     if connection.batch_limit < batch.MAX_BATCH:

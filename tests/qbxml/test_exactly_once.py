@@ -9,6 +9,7 @@ QuickBooks is the simulator.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -101,6 +102,15 @@ def assert_each_record_once_and_synced(company: QuickBooksCompany, chain: Chain)
     states = {item_of(record).label: item_of(record).state for record in chain.records()}
     assert set(states.values()) == {ErpState.SYNCED}, states
     assert not QbRequest.objects.filter(status__in=lifecycle.ACTIVE).exists(), "nothing is left in the queue"
+
+
+def finish(session: ManualSession, company: QuickBooksCompany) -> None:
+    """Play the session's remaining messages to the end, and close it."""
+    for _ in range(10):
+        message = session.send()
+        if not message or session.receive(company.process(message)) == 100:
+            break
+    session.close()
 
 
 def notes_of(record: Any) -> list[str]:
@@ -218,6 +228,73 @@ def test_a_response_received_twice_after_the_next_message_was_prepared_changes_n
     assert "BillAdd" in bill_message
     assert session.receive(company.process(bill_message)) == 100
     session.close()
+    assert_each_record_once_and_synced(company, chain)
+
+
+def test_an_answer_sent_again_late_is_not_taken_for_the_next_attempt_of_its_requests(pm, approver, company, connector):
+    """QuickBooks already has an item named Retainage (an other-charge item): the first message's
+    ItemServiceAdd gets 3100, and the second message looks the name up. The first answer, sent again once
+    the second message is out, names the same request: it answers the Add, not the look-up, and is ignored."""
+    company.add_item("ItemOtherCharge", "Retainage", expense_account="Job Expenses")
+    chain = queued_chain(pm, approver)
+    session = ManualSession(connector)
+    session.open()
+    first_answer = company.process(session.send())
+    assert 'statusCode="3100"' in first_answer
+    session.receive(first_answer)
+    second = session.send()
+    retainage = QbRequest.objects.get(support_key="parent_item:Retainage")
+    assert retainage.status == QbRequest.Status.LOOKING_UP
+    assert re.search(rf'<ItemQueryRq requestID="{retainage.pk}[".]', second), "the look-up of the same request"
+    before = snapshot()
+
+    assert session.receive(first_answer) < 100, "the second message is still out"
+
+    assert snapshot() == before, "the late answer changed nothing"
+    session.receive(company.process(second))
+    retainage.refresh_from_db()
+    assert retainage.status == QbRequest.Status.DONE, retainage.status_message
+    finish(session, company)
+    assert_each_record_once_and_synced(company, chain)
+    assert item_of(chain.invoice).state == ErpState.SYNCED
+
+
+def test_an_answer_of_another_type_than_the_request_sent_is_ignored(pm, approver, company, connector):
+    vendor = CompanyFactory(name=VENDOR, phone=PHONE)
+    queue_for_quickbooks([vendor], pm, approver)
+    session = ManualSession(connector)
+    session.open()
+    message = session.send()
+    request = QbRequest.objects.get(item=item_of(vendor))
+    forged = (
+        '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><VendorQueryRs '
+        f'requestID="{request.request_id}" statusCode="3100" statusSeverity="Error" statusMessage="x"/>'
+        "</QBXMLMsgsRs></QBXML>"
+    )
+    before = snapshot()
+
+    session.receive(forged)
+
+    assert snapshot() == before
+    assert session.receive(company.process(message)) == 100
+    assert item_of(vendor).state == ErpState.SYNCED
+
+
+def test_a_message_asked_for_twice_is_handed_out_again_not_a_second_one(pm, approver, company, connector):
+    """The Web Connector asks for the next message again (its first reply was lost): it gets the message it
+    took, whose requests keep their attempts, and nothing else is marked sent."""
+    chain = queued_chain(pm, approver)
+    session = ManualSession(connector)
+    session.open()
+    first = session.send()
+    in_flight = sorted(QbRequest.objects.filter(status=QbRequest.Status.SENT).values_list("pk", "attempts"))
+
+    again = session.send()
+
+    assert again == first
+    assert sorted(QbRequest.objects.filter(status=QbRequest.Status.SENT).values_list("pk", "attempts")) == in_flight
+    session.receive(company.process(again))
+    finish(session, company)
     assert_each_record_once_and_synced(company, chain)
 
 

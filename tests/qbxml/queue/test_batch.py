@@ -57,7 +57,7 @@ def set_batch_limit(limit: int) -> None:
 
 
 def contents(message: str) -> list[tuple[str, str, int]]:
-    """A qbXML message's requests, in order: (operation, RefNumber or Name, requestID)."""
+    """A qbXML message's requests, in order: (operation, RefNumber or Name, the request's row id)."""
     root = etree.fromstring(message.encode("utf-8"))
     requests = root.find("QBXMLMsgsRq")
     assert requests is not None, message
@@ -65,7 +65,8 @@ def contents(message: str) -> list[tuple[str, str, int]]:
     for request in requests:
         body = request[0]
         reference = body.findtext("RefNumber") or body.findtext("Name") or ""
-        found.append((str(request.tag).removesuffix("Rq"), reference, int(request.get("requestID") or 0)))
+        row_id = int((request.get("requestID") or "0").split(".")[0])  # "<row id>.<attempt>"
+        found.append((str(request.tag).removesuffix("Rq"), reference, row_id))
     return found
 
 
