@@ -130,6 +130,10 @@ LOGOUT_REDIRECT_URL = "login"
 # cannot lock out a whole office behind one NAT address, nor can a stranger lock out a user by name alone.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The same limits hold the Web Connector endpoint's sign-ins (qbxml.services.authenticate).
+# The largest call the Web Connector may post (its answers carry whole QuickBooks lists): the endpoint
+# reads bodies up to it, answers larger ones with a SOAP fault, and the proxy in front must allow it.
+QBWC_MAX_BODY_BYTES = env_int("QBWC_MAX_BODY_MB", 40, minimum=1) * 1024 * 1024
+
 SIGN_IN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 SIGN_IN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT

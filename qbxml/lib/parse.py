@@ -181,11 +181,15 @@ _HARDENED: dict[str, Any] = {
 }
 
 
-def parse_xml(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Element:
-    """Parse a whole document with the hardened settings and return its root element."""
+def parse_xml(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES, *, long_text: bool = False) -> Element:
+    """Parse a whole document with the hardened settings and return its root element.
+
+    `long_text` lifts libxml2's 10 MB limit on one text node (and its depth limit): a SOAP call carries a
+    whole qbXML answer as one text node. The document stays bounded by `max_bytes`, and entities stay off.
+    """
     raw = _prepare(data, max_bytes)
     parser = etree.XMLParser(  # type: ignore[call-overload]  # the stubs predate lxml 6's decompress
-        **_HARDENED, recover=False, collect_ids=False, decompress=False
+        **{**_HARDENED, "huge_tree": long_text}, recover=False, collect_ids=False, decompress=False
     )
     try:
         root = etree.fromstring(raw, parser)

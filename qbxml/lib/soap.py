@@ -38,7 +38,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 INTEGER_RESULTS = {"receiveResponseXML"}
 ARRAY_RESULTS = {"authenticate"}
 
-# Every parameter but a qbXML response is short; the response text is bounded by the body limit.
+# Every parameter but a qbXML response is short; the response text is bounded by the body limit. The
+# endpoint passes its own limit (the QBWC_MAX_BODY_MB setting); this default bounds what the Python Web
+# Connector reads of the server's answers.
 MAX_BODY_BYTES = 40 * 1024 * 1024
 
 
@@ -60,7 +62,7 @@ class SoapCall:
 def parse_call(body: bytes, soap_action: str | None = None, max_bytes: int = MAX_BODY_BYTES) -> SoapCall:
     """Read a SOAP request. Dispatch is on the body element; a SOAPAction header, when given, must agree."""
     try:
-        root = parse_xml(body, max_bytes=max_bytes)
+        root = parse_xml(body, max_bytes=max_bytes, long_text=True)
     except QbxmlParseError as exc:
         raise SoapFault(f"The request is not a SOAP message we accept: {exc}.") from None
     if etree.QName(root).localname != "Envelope" or etree.QName(root).namespace not in (SOAP_NS, SOAP12_NS):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -75,7 +76,7 @@ def _read_answers(response: str) -> tuple[list[Response], str]:
     """The answers of a response document that could be read, and the problem that stopped the rest."""
     answers: list[Response] = []
     try:
-        for answer in iter_responses(response, only=ANSWER_TAGS):
+        for answer in iter_responses(response, settings.QBWC_MAX_BODY_BYTES, only=ANSWER_TAGS):
             answers.append(answer)
     except QbxmlParseError as exc:
         return answers, str(exc)

@@ -8,8 +8,12 @@ from django.test import Client
 from lxml import etree
 
 from qbxml.lib import soap
+from qbxml.lib.webconnector import http_transport
 from qbxml.models import QbSession
+from qbxml.simulator import QuickBooksCompany
+from tests.factories import CompanyFactory
 from tests.qbxml.conftest import PASSWORD
+from tests.qbxml.helpers import ManualSession, connector_for, item_of, queue_for_quickbooks
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +245,7 @@ def test_a_fifty_megabyte_body_is_refused_before_it_is_parsed(client):
     body = b"<a>" + b"x" * (50 * 1024 * 1024) + b"</a>"
     response = post(client, body)
     assert response.status_code == 413
-    assert "larger than" in fault_of(response)
+    assert "this server takes at most 41,943,040" in fault_of(response)
 
 
 def test_an_unexpected_server_error_is_a_soap_fault_not_a_page(client, connection, monkeypatch):
@@ -277,3 +281,55 @@ def test_the_qwc_file_names_the_connection_and_never_its_password(client, connec
 def test_the_qwc_file_needs_an_erp_admin(client, connection, approver):
     client.force_login(approver)
     assert client.get(f"/qbwc/connections/{connection.pk}/app.qwc").status_code == 403
+
+
+# --- large calls ---------------------------------------------------------------------------------------
+
+
+def test_an_answer_of_ten_megabytes_is_read_and_applied_in_full(pm, approver, connection, client):
+    """Far over Django's form limit (2.5 MB), under the endpoint's own."""
+    vendors = [CompanyFactory(name=f"Large Answer Vendor {n}") for n in range(30)]
+    queue_for_quickbooks(vendors, pm, approver)
+    company = QuickBooksCompany("Main Company")
+    session = ManualSession(connector_for(company, client=client))
+    session.open()
+    answer = company.process(session.send())
+    # QuickBooks' answers are large by their many records, never by one text: pad with many small parts.
+    padding = ("<!-- " + "x" * 1024 + " -->\n") * (10 * 1024)
+    padded = answer.replace("</QBXMLMsgsRs>", padding + "</QBXMLMsgsRs>")
+    assert len(padded.encode()) > 10 * 1024 * 1024
+
+    assert session.receive(padded) == 100
+
+    assert {item_of(vendor).state for vendor in vendors} == {"synced"}
+
+
+def test_a_call_over_the_limit_gets_a_soap_fault_and_the_session_goes_on(pm, approver, connection, client, settings):
+    settings.QBWC_MAX_BODY_BYTES = 1024 * 1024
+    vendor = CompanyFactory(name="Too Large Answer Vendor")
+    queue_for_quickbooks([vendor], pm, approver)
+    company = QuickBooksCompany("Main Company")
+    session = ManualSession(connector_for(company, client=client))
+    session.open()
+    answer = company.process(session.send())
+    padded = answer.replace("</QBXMLMsgsRs>", "<!-- " + "x" * (2 * 1024 * 1024) + " --></QBXMLMsgsRs>")
+
+    envelope = soap.build_call("receiveResponseXML", {"ticket": session.ticket, "response": padded})
+    response = client.post("/qbwc/", data=envelope, content_type="text/xml; charset=utf-8")
+
+    assert response.status_code == 413
+    with pytest.raises(soap.SoapFault, match="this server takes at most 1,048,576"):
+        soap.parse_result(response.content, "receiveResponseXML")
+    assert item_of(vendor).state == "queued", "nothing of it was applied"
+    assert session.receive(answer) == 100, "the same answer, within the limit, is applied"
+    assert item_of(vendor).state == "synced"
+
+
+def test_over_http_a_client_still_sending_a_large_body_reads_the_fault_not_a_broken_pipe(live_server, settings):
+    settings.QBWC_MAX_BODY_BYTES = 1024 * 1024
+    envelope = soap.build_call("receiveResponseXML", {"ticket": "t", "response": "x" * (6 * 1024 * 1024)})
+
+    body = http_transport(live_server.url + "/qbwc/")("receiveResponseXML", envelope)
+
+    with pytest.raises(soap.SoapFault, match="this server takes at most 1,048,576"):
+        soap.parse_result(body, "receiveResponseXML")
