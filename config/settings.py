@@ -178,6 +178,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# One cache every process shares: the API's throttles and the Web Connector's per-ticket errors must count
+# the same in every gunicorn worker. Redis where CACHE_URL names it (production); else the database, which
+# every process already shares (its table is made by `migrate`).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r} is not a Redis URL: use redis://HOST:6379/1")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "qb_bridge_cache"}
+}
+
 # Celery: with no broker configured, tasks run in-process so a new user needs nothing but Python.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 if PRODUCTION and not CELERY_BROKER_URL:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 
 from access import permissions
 from access.permissions import Action, signed_in
+from access.sign_ins import locked_out_for
 from erp_integrations import selectors, services
 from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
@@ -259,10 +261,24 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class ObtainTokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; repeated attempts are throttled."""
+    """POST {"username", "password"} → {"token"}; repeated attempts are throttled (429), and a user name
+    locked out after failed sign-ins gets 429 with Retry-After, the right password included, as the
+    browser's sign-in page says so too."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = str(request.data.get("username") or "") if hasattr(request.data, "get") else ""
+        wait = locked_out_for(request._request, username)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            return Response(
+                {"detail": f"Too many failed sign-ins for {username}: try again in {seconds} seconds."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(seconds)},
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class ErpSettingsSerializer(serializers.ModelSerializer):

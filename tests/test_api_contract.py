@@ -175,6 +175,21 @@ def test_a_wrong_password_gets_no_token(pm, fresh_throttle):
     assert "token" not in response.json()
 
 
+def test_a_locked_out_user_name_gets_429_with_retry_after_even_with_the_right_password(pm, fresh_throttle, settings):
+    client = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert client.post(f"{API}/auth/token/", {"username": "pm", "password": "wrong"}).status_code == 400
+
+    response = client.post(f"{API}/auth/token/", {"username": "pm", "password": "correct horse battery"})
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= settings.AXES_COOLOFF_TIME.total_seconds()
+    assert "Too many failed sign-ins for pm" in response.json()["detail"]
+    assert "token" not in response.json()
+    other = client.post(f"{API}/auth/token/", {"username": "approver-less", "password": "x"})
+    assert other.status_code == 400, "another user name from the same address is not held up"
+
+
 def test_an_unknown_token_is_refused(pm):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
