@@ -61,6 +61,7 @@ class Action(StrEnum):
     SYNC_JOB_COSTS = "sync_job_costs"
     VIEW_ACCOUNTANT_REPORT = "view_accountant_report"
     MANAGE_CONNECTIONS = "manage_connections"
+    RELEASE_WEB_CONNECTOR_SESSION = "release_web_connector_session"
     VIEW_JOB_COSTS_REPORT = "view_job_costs_report"
     VIEW_UNSYNCABLE_COSTS_REPORT = "view_unsyncable_costs_report"
 
@@ -159,6 +160,7 @@ RULES: dict[Action, Any] = {
     Action.SYNC_JOB_COSTS: Needs(ERP, Level.ADMIN),
     Action.VIEW_ACCOUNTANT_REPORT: Needs(ERP, Level.ADMIN),
     Action.MANAGE_CONNECTIONS: Needs(ERP, Level.ADMIN),
+    Action.RELEASE_WEB_CONNECTOR_SESSION: Needs(ERP, Level.ADMIN),
     Action.VIEW_JOB_COSTS_REPORT: AnyOf((Needs(ERP, Level.ADMIN), REPORTS_WITH_BUDGET_OR_PRIME)),
     Action.VIEW_UNSYNCABLE_COSTS_REPORT: REPORTS_WITH_BUDGET_OR_PRIME,
 }

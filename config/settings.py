@@ -133,6 +133,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The largest call the Web Connector may post (its answers carry whole QuickBooks lists): the endpoint
 # reads bodies up to it, answers larger ones with a SOAP fault, and the proxy in front must allow it.
 QBWC_MAX_BODY_BYTES = env_int("QBWC_MAX_BODY_MB", 40, minimum=1) * 1024 * 1024
+# A Web Connector session silent this long is taken to have died: another may start. (It calls every few
+# seconds while it works; an ERP Integrations admin may release the connection sooner.)
+QBWC_SESSION_IDLE_SECONDS = env_int("QBWC_SESSION_IDLE_SECONDS", 120, minimum=10)
 
 SIGN_IN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 SIGN_IN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))

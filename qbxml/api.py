@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from access import permissions
 from access.permissions import Action, signed_in
@@ -18,6 +21,9 @@ class RunningSessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     started_at = serializers.DateTimeField()
     last_seen_at = serializers.DateTimeField()
+    silent_release_at = serializers.DateTimeField(
+        help_text="When the connection is released from the session if its Web Connector stays silent."
+    )
     progress_percent = serializers.IntegerField()
     total_requests = serializers.IntegerField()
     done_requests = serializers.IntegerField()
@@ -109,6 +115,16 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
             is_default=data.get("is_default"),
         )
         serializer.instance = self.get_queryset().get(pk=connection.pk)
+
+    @extend_schema(request=None, responses=QbConnectionSerializer, summary="Release the connection's running session")
+    @action(detail=True, methods=["post"], url_path="release-session")
+    def release_session(self, request: Request, pk: str | None = None) -> Response:
+        """The connection's Web Connector died mid-session: let a new session start now (the released one's
+        requests that QuickBooks may have carried out are looked up first)."""
+        connection = self.get_object()
+        if services.session_release(signed_in(request.user), connection) is None:
+            return Response({"detail": "No session is running on this connection."}, status=409)
+        return Response(self.get_serializer(self.get_queryset().get(pk=connection.pk)).data)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)

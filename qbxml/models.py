@@ -5,7 +5,9 @@ next call of a session."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models import Q
@@ -80,6 +82,7 @@ class QbSession(models.Model):
         CLOSED = "closed", "Closed"
         FAILED = "failed", "Ended with an error"
         EXPIRED = "expired", "Expired"
+        RELEASED = "released", "Released by an admin"
 
     # The sessions and their exchanges are the audit of what reached QuickBooks: a used connection is
     # deactivated, never deleted.
@@ -100,6 +103,14 @@ class QbSession(models.Model):
     last_error = models.TextField(blank=True)
     summary = models.CharField(max_length=500, blank=True)
     pending_message = models.TextField(blank=True, help_text="The next message, prepared with the last answer.")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The ERP Integrations admin who released the connection from this session.",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -110,6 +121,12 @@ class QbSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} session {self.pk} ({self.status})"
+
+    @property
+    def silent_release_at(self) -> datetime:
+        """When the connection is released from this running session if its Web Connector stays silent
+        (it died): another session may start then."""
+        return self.last_seen_at + timedelta(seconds=settings.QBWC_SESSION_IDLE_SECONDS)
 
     @property
     def progress_percent(self) -> int:

@@ -11,4 +11,5 @@ app_name = "qb"
 urlpatterns = [
     path("", pages.connections, name="connections"),
     path("<int:pk>/progress/", pages.connection_progress, name="connection-progress"),
+    path("<int:pk>/release/", pages.release_session, name="release-session"),
 ]

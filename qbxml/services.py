@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,13 +29,13 @@ SERVER_VERSION = "1.0"
 MINIMUM_CLIENT_VERSION = (2, 1, 0)
 TICKET_LIFETIME = timedelta(hours=8)
 OUR_VERSIONS = ("13.0", "16.0")
-# A session that has not called for this long is taken to have died (the Web Connector calls every few
-# seconds while it works); a new one may start.
+# Checked against for an unknown user name, so that it takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = make_password("not a real password")
 
 
 def _idle_limit() -> timedelta:
-    return timedelta(seconds=getattr(settings, "QBWC_SESSION_IDLE_SECONDS", 120))
+    """A session silent this long is taken to have died (QBWC_SESSION_IDLE_SECONDS): a new one may start."""
+    return timedelta(seconds=settings.QBWC_SESSION_IDLE_SECONDS)
 
 
 def _hash(ticket: str) -> str:
@@ -196,7 +196,7 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
         running = QbSession.objects.filter(connection=connection, status=QbSession.Status.OPEN).first()
         if running is not None:
             if running.last_seen_at > now - _idle_limit() and running.expires_at > now:
-                return [secrets.token_urlsafe(32), "busy"]
+                return _busy(connection, running)
             running.status = QbSession.Status.EXPIRED
             running.ended_at = now
             running.summary = "Ended without closing: the Web Connector stopped calling."
@@ -207,7 +207,7 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
                 connection=connection, ticket_hash=_hash(ticket), expires_at=now + TICKET_LIFETIME
             )
         except IntegrityError:  # another process opened one between our check and now
-            return [secrets.token_urlsafe(32), "busy"]
+            return _busy(connection, None)
         sessions.mark_in_doubt(connection, session)
         remaining = sessions.remaining_for(session)
         if remaining == 0:
@@ -219,6 +219,56 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
         session.total_requests = remaining
         session.save(update_fields=["total_requests"])
     return [ticket, connection.company_file_path or ""]
+
+
+def _busy(connection: QbConnection, running: QbSession | None) -> list[str]:
+    """[ticket, "busy"], where the ticket's getLastError (and the connection's last error) say which
+    session holds the company file and when it is released."""
+    ticket = secrets.token_urlsafe(32)
+    if running is None:
+        text = "Another Web Connector session of this company file has just started: try again in a moment."
+    else:
+        text = (
+            f"Another Web Connector session holds this company file: it started at {_at(running.started_at)} and "
+            f"last called at {_at(running.last_seen_at)}. It is released at {_at(running.silent_release_at)} if "
+            "it stays silent, or an ERP Integrations admin can release it now on the sync health page."
+        )
+    _remember_error_for_ticket(ticket, text)
+    QbConnection.objects.filter(pk=connection.pk).update(last_error=text)
+    return [ticket, "busy"]
+
+
+def _at(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}"
+
+
+def session_release(actor: User, connection: QbConnection) -> QbSession | None:
+    """An ERP Integrations admin releases the connection from its running session (its Web Connector died
+    and the silence has not run out yet). The session is kept as released, with who released it: its
+    requests that QuickBooks may have carried out are looked up by the next session before anything is
+    sent again; those never taken go back to the queue. Returns the session released, or None."""
+    permissions.require(actor, Action.RELEASE_WEB_CONNECTOR_SESSION)
+    with transaction.atomic():
+        connection = QbConnection.objects.select_for_update().get(pk=connection.pk)
+        running = (
+            QbSession.objects.select_for_update().filter(connection=connection, status=QbSession.Status.OPEN).first()
+        )
+        if running is None:
+            return None
+        sessions.release_unsent(running)
+        now = timezone.now()
+        running.status = QbSession.Status.RELEASED
+        running.ended_at = now
+        running.released_by = actor
+        running.pending_message = ""
+        running.summary = (
+            f"Released by {actor.get_username()} at {_at(now)}; the next session looks up what it had sent."
+        )[:500]
+        running.save(update_fields=["status", "ended_at", "released_by", "pending_message", "summary"])
+        connection.last_error = ""
+        connection.save(update_fields=["last_error"])
+    logger.info("Web Connector session %s of %s released by %s", running.pk, connection, actor.get_username())
+    return running
 
 
 def send_request_xml(ticket: str, hcp_response: str, company_file: str, country: str, major: str, minor: str) -> str:

@@ -16,8 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from qbxml.lib import soap
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN_RATE = 20  # REST_FRAMEWORK's "token" throttle, per minute
+USERNAME, PASSWORD = "qbuser", "wc-password-1"
+# Something for a Web Connector session to do, so that it stays open.
+QUEUE_ONE_REQUEST = (
+    "from qbxml.models import QbConnection, QbRequest; "
+    "QbRequest.objects.create(connection=QbConnection.objects.get(), kind='class', support_key='class:Labor', "
+    "target='Labor')"
+)
 
 
 def _free_port() -> int:
@@ -64,9 +73,14 @@ def two_servers(tmp_path: Path, cache_url: str) -> Iterator[list[str]]:
         "DJANGO_ENV": "development",
         "CACHE_URL": cache_url,
     }
-    subprocess.run(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120
-    )
+    for command in (
+        ["migrate", "--no-input", "-v", "0"],
+        ["qbwc_connection", "create", "Main company", "--username", USERNAME, "--password", PASSWORD],
+        ["shell", "-c", QUEUE_ONE_REQUEST],
+    ):
+        subprocess.run(  # noqa: S603 - our own manage.py
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=120, capture_output=True
+        )
     ports = [_free_port(), _free_port()]
     processes = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and server
@@ -108,3 +122,20 @@ def test_the_token_throttle_counts_the_calls_of_every_process_together(two_serve
         statuses.append(status)
     assert statuses.count(429) == 6, statuses
     assert statuses[:TOKEN_RATE] == [400] * TOKEN_RATE
+
+
+def _call(server: str, operation: str, **params: str) -> object:
+    _, body = _post(f"{server}/qbwc/", soap.build_call(operation, dict(params)), "text/xml; charset=utf-8")
+    return soap.parse_result(body, operation)
+
+
+def test_why_a_web_connector_is_told_busy_is_told_by_any_process(two_servers):
+    first, second = two_servers
+    running = _call(first, "authenticate", strUserName=USERNAME, strPassword=PASSWORD)
+    assert isinstance(running, list) and running[1] == ""
+
+    busy = _call(second, "authenticate", strUserName=USERNAME, strPassword=PASSWORD)
+    assert isinstance(busy, list) and busy[1] == "busy"
+
+    text = str(_call(first, "getLastError", ticket=busy[0]))
+    assert "Another Web Connector session holds this company file" in text

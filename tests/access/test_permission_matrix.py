@@ -122,6 +122,7 @@ COMPANY_RULES: dict[Action, Level] = {
     # the company admins' job (section "Users"), and the qbXML exchanges are the connection's audit; the
     # approvers' queue is the ERP Integrations tool itself, which its readers may open.
     Action.MANAGE_CONNECTIONS: ADMIN,
+    Action.RELEASE_WEB_CONNECTOR_SESSION: ADMIN,
     Action.VIEW_QBXML: ADMIN,
     Action.VIEW_ERP_QUEUE: READ_ONLY,
 }
