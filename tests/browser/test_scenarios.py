@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
+from qbxml import services as qb_services
+from qbxml.models import QbSession
 from tests.browser.conftest import open_tab, screenshot, sign_in
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
 
@@ -258,3 +262,20 @@ def test_a_double_click_on_a_bulk_action_posts_it_once(page, pm, approver):
     posts[0].continue_()
     page.get_by_text("Accepted 1 item.").wait_for()
     assert ErpEvent.objects.filter(action="accept").count() == 1
+
+
+def test_an_erp_admin_sees_which_session_holds_the_company_file_and_releases_it(page, pm, approver, erp_admin):
+    connection = qb_services.connection_create(None, name="Main company", username="qbuser", password="wc-pass-123")
+    QbSession.objects.create(
+        connection=connection, ticket_hash="d" * 64, expires_at=timezone.now() + timedelta(hours=1), total_requests=3
+    )
+    sign_in(page, "erp_admin")
+    page.goto("/erp/connections/")
+    page.get_by_text("This session holds the company file").wait_for()
+    screenshot(page, "erp-admin-sync-health-running-session")
+
+    page.get_by_role("button", name="Release the company file now").click()
+
+    page.get_by_text("Main company is released").wait_for()
+    assert page.get_by_text("Released by an admin").first.is_visible()
+    assert QbSession.objects.get().status == QbSession.Status.RELEASED
