@@ -39,6 +39,41 @@ def _parents_for(model: type[Model], tool: Tool, path: str):  # type: ignore[no-
 # --- lines -----------------------------------------------------------------------------------------
 
 
+class ParentLineField(serializers.PrimaryKeyRelatedField):
+    """A line of the record's own parent (a schedule-of-values line of the change order's commitment, a line
+    of the modification's budget). Any other id, another project's line or none at all, gets the same
+    answer, so ids cannot be probed."""
+
+    default_error_messages = {
+        "does_not_exist": 'No line "{pk_value}" on this {parent}.',
+        "incorrect_type": "A line is named by its id, not {data_type}.",
+    }
+
+    def __init__(self, *, model: type[Model], parent: str, path: str, **kwargs: Any) -> None:
+        self.line_model, self.parent_name, self.path = model, parent, path
+        kwargs.setdefault("queryset", model._default_manager.none())
+        super().__init__(**kwargs)
+
+    def _parent_id(self) -> int | None:
+        root = self.root
+        given = getattr(root, "initial_data", {}).get(self.parent_name) if hasattr(root, "initial_data") else None
+        if given is None and root.instance is not None:
+            given = getattr(root.instance, f"{self.parent_name}_id", None)
+        try:
+            return int(given) if given is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        parent_id = self._parent_id()
+        if parent_id is None:
+            return self.line_model._default_manager.none()
+        return self.line_model._default_manager.filter(**{self.path: parent_id})
+
+    def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
+        super().fail(key, parent=self.parent_name.replace("_", " "), **kwargs)
+
+
 class LineSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
 
@@ -50,6 +85,8 @@ class BudgetLineSerializer(LineSerializer):
 
 
 class BudgetModificationLineSerializer(LineSerializer):
+    budget_line = ParentLineField(model=ps.BudgetLineItem, parent="budget", path="budget_id")
+
     class Meta:
         model = ps.BudgetModificationLine
         fields = ["id", "budget_line", "amount"]
@@ -62,12 +99,26 @@ class CommitmentLineSerializer(LineSerializer):
 
 
 class ChangeOrderLineSerializer(LineSerializer):
+    commitment_line = ParentLineField(
+        model=ps.CommitmentLine, parent="commitment", path="commitment_id", required=False, allow_null=True
+    )
+
     class Meta:
         model = ps.CommitmentChangeOrderLine
         fields = ["id", "commitment_line", "cost_code", "cost_type", "description", "amount"]
 
 
 class InvoiceLineSerializer(LineSerializer):
+    commitment_line = ParentLineField(
+        model=ps.CommitmentLine, parent="commitment", path="commitment_id", required=False, allow_null=True
+    )
+    change_order_line = ParentLineField(
+        model=ps.CommitmentChangeOrderLine,
+        parent="commitment",
+        path="change_order__commitment_id",
+        required=False,
+        allow_null=True,
+    )
     completed_and_stored = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
     amount_due = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
 

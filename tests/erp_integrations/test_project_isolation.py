@@ -4,6 +4,7 @@ exist for them (404, never 403, never 200), and nothing can be created under B."
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -300,3 +301,47 @@ def test_the_same_requests_aimed_at_project_a_succeed(client_a, two_projects):
     assert client_a.get(f"/api/v1/commitments/{commitment_a.pk}/").status_code == 200
     response = client_a.patch(f"/api/v1/commitments/{commitment_a.pk}/", {"description": "ok"}, format="json")
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("resource", "line_field", "lines_of"),
+    [
+        ("change-orders", "commitment_line", "commitments"),
+        ("subcontractor-invoices", "commitment_line", "commitments"),
+        ("budget-modifications", "budget_line", "budgets"),
+    ],
+)
+def test_another_projects_line_and_an_unknown_line_get_the_same_answer(
+    client_a, two_projects, resource, line_field, lines_of
+):
+    """Nothing tells a line of project B from an id that does not exist: ids cannot be probed."""
+    records_a, records_b = two_projects
+    parent = records_a[lines_of]
+    parent_field = "budget" if lines_of == "budgets" else "commitment"
+    line_b = records_b[lines_of].lines.first()
+    unknown = 10**9 + line_b.pk
+    header = {
+        "change-orders": {"number": "902", "title": "Probe", "date": "2026-03-01"},
+        "subcontractor-invoices": {
+            "number": "INV-902",
+            "billing_period_start": "2026-03-01",
+            "billing_period_end": "2026-03-31",
+            "invoice_date": "2026-04-01",
+        },
+        "budget-modifications": {"number": 902, "reason": "Probe", "date": "2026-03-01"},
+    }[resource]
+
+    def answer(line_id: int) -> Any:
+        response = client_a.post(
+            f"/api/v1/{resource}/",
+            {parent_field: parent.pk, **header, "lines": [{line_field: line_id, "amount": "10.00"}]},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+        return response.json()
+
+    foreign, missing = answer(line_b.pk), answer(unknown)
+    expected = {"lines": {"0": {line_field: [f'No line "{{}}" on this {parent_field}.']}}}
+    assert foreign["errors"] == json.loads(json.dumps(expected).replace("{}", str(line_b.pk)))
+    assert missing["errors"] == json.loads(json.dumps(expected).replace("{}", str(unknown)))
+    assert foreign["detail"] == missing["detail"]
