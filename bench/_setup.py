@@ -32,6 +32,57 @@ def django_on_fresh_sqlite() -> Path:
     return path
 
 
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def _postgres(sql: str) -> None:
+    """Run one statement on the machine's PostgreSQL (CREATE and DROP DATABASE cannot run in a transaction)."""
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def django_on_fresh_postgres() -> str:
+    """Point Django at a new PostgreSQL database on this machine's server, migrate it, and return its name
+    (a template for the rounds' copies: `postgres_copy`)."""
+    sys.path.insert(0, str(ROOT))
+    name = f"qb_bench_{os.getpid()}"
+    _postgres(f'DROP DATABASE IF EXISTS "{name}"')
+    _postgres(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"{POSTGRES_SERVER}/{name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    return name
+
+
+def postgres_copy(template: str, copy: str) -> str:
+    """A fresh copy of the migrated template database, which Django now uses; returns its URL."""
+    from django.db import connections
+
+    connections.close_all()
+    _postgres(f'DROP DATABASE IF EXISTS "{copy}"')
+    _postgres(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
+    connections["default"].settings_dict["NAME"] = copy
+    return f"{POSTGRES_SERVER}/{copy}"
+
+
+def drop_postgres(*names: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    for name in names:
+        _postgres(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def measure(request: Callable[[], Any], repeat: int = 15) -> tuple[float, int, Any]:
     """Median wall time in ms of `request()` served in-process, its query count, and its last response."""
     from django.db import connection

@@ -1,6 +1,6 @@
 """The whole loop over HTTP on loopback: Web Connector simulator → SOAP endpoint → QuickBooks simulator.
 
-Run: .venv/bin/python bench/sync.py [--items 10000] [--rounds 3]
+Run: .venv/bin/python bench/sync.py [--items 10000] [--rounds 3] [--database sqlite|postgres]
 
 The server runs in its own process (a plain WSGI server on 127.0.0.1, SQLite); this process plays the
 Web Connector and QuickBooks. Printed: items/s end to end, requests per message, the server's own time per
@@ -26,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from _setup import ROOT, django_on_fresh_sqlite
+from _setup import ROOT, django_on_fresh_postgres, django_on_fresh_sqlite, drop_postgres, postgres_copy
 
 SERVER = ROOT / "bench" / "_wsgi_server.py"
 
@@ -267,31 +267,50 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="whole runs on fresh databases; medians are judged")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="SQLite files, or fresh databases on this machine's PostgreSQL (127.0.0.1:5432, user postgres)",
+    )
     args = parser.parse_args()
-    template = django_on_fresh_sqlite()
+    postgres = args.database == "postgres"
+    template: Path | str = django_on_fresh_postgres() if postgres else django_on_fresh_sqlite()
+    copies: list[str] = []
     rounds = []
-    for number in range(1, args.rounds + 1):
-        db_path = fresh_database(template, number)
-        started = time.perf_counter()
-        counts = make_accepted_items(args.items)
-        seconds = time.perf_counter() - started
-        print(f"round {number}: {sum(counts.values())} accepted items {counts}, set up in {seconds:.1f} s")
-        from django.db import connections
+    db_path: Path | None = None
+    try:
+        for number in range(1, args.rounds + 1):
+            if postgres:
+                copies.append(f"{template}_round_{number}")
+                database_url = postgres_copy(str(template), copies[-1])
+            else:
+                db_path = fresh_database(Path(template), number)
+                database_url = f"sqlite:///{db_path}"
+            started = time.perf_counter()
+            counts = make_accepted_items(args.items)
+            seconds = time.perf_counter() - started
+            print(f"round {number}: {sum(counts.values())} accepted items {counts}, set up in {seconds:.1f} s")
+            from django.db import connections
 
-        connections.close_all()
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-        server = subprocess.Popen(  # noqa: S603 - our own server script
-            [sys.executable, str(SERVER), "127.0.0.1", str(port)], env=env, stdout=subprocess.PIPE, text=True
-        )
-        try:
-            url = f"http://127.0.0.1:{port}/qbwc/"
-            wait_for(url)
-            rounds.append(run(url, counts))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    floor = database_floor(db_path)
+            connections.close_all()
+            port = free_port()
+            env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+            server = subprocess.Popen(  # noqa: S603 - our own server script
+                [sys.executable, str(SERVER), "127.0.0.1", str(port)], env=env, stdout=subprocess.PIPE, text=True
+            )
+            try:
+                url = f"http://127.0.0.1:{port}/qbwc/"
+                wait_for(url)
+                rounds.append(run(url, counts))
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+    finally:
+        if postgres:
+            drop_postgres(*copies, str(template))
+    # The raw floor is SQLite's (it copies the last round's file); on PostgreSQL it is not measured.
+    floor = database_floor(db_path) if db_path is not None else None
     report(rounds, floor)
 
 
@@ -481,7 +500,7 @@ def database_floor(db_path: Path, batch: int = 250) -> float:
     return seconds
 
 
-def report(rounds: list[Round], floor: float) -> None:
+def report(rounds: list[Round], floor: float | None) -> None:
     def median(measure: str) -> float:
         return statistics.median(getattr(result, measure) for result in rounds)
 
@@ -492,10 +511,11 @@ def report(rounds: list[Round], floor: float) -> None:
     print(f"  lxml bare build+parse of the same XML: {median('bare_ms_per_item'):.3f} ms per item")
     print(f"  server time / lxml bare work: {median('ratio'):.1f}×")
     items = rounds[-1].items
-    print(
-        f"for scale: the database work exactly-once needs, in raw sqlite3 without Django (last round's data): "
-        f"{1000 * floor / items:.3f} ms per item, {floor / rounds[-1].bare:.1f}× lxml's bare work"
-    )
+    if floor is not None:
+        print(
+            f"for scale: the database work exactly-once needs, in raw sqlite3 without Django (last round's data): "
+            f"{1000 * floor / items:.3f} ms per item, {floor / rounds[-1].bare:.1f}× lxml's bare work"
+        )
     all_synced = all(result.synced == result.items for result in rounds)
     targets = {
         "≥ 1,000 items/s": median("items_per_second") >= 1000,

@@ -10,10 +10,12 @@ rows are read without building model instances).
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router, transaction
 from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
@@ -85,12 +87,64 @@ def update_values(
         return 0
     alias, connection, model_fields = _columns(model, fields)
     meta, quote = model._meta, connection.ops.quote_name
-    assignments = [f"{quote(field.column)} = %s" for field in model_fields]
-    for target, source in (copy or {}).items():
-        assignments.append(f"{quote(meta.get_field(target).column)} = {quote(meta.get_field(source).column)}")  # type: ignore[union-attr]
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
+    converters = [*_converters(model_fields, connection), None]
+    copies = [
+        (quote(meta.get_field(target).column), quote(meta.get_field(source).column))  # type: ignore[union-attr]
+        for target, source in (copy or {}).items()
+    ]
+    if connection.vendor == "postgresql":
+        # One statement, the rows bound as one JSON document: PostgreSQL runs executemany as a round trip
+        # per row, and binding thousands of values one by one costs more in the driver than the rows' work.
+        values = _json_values([*model_fields, meta.pk], connection)
+        assignments = [f"{quote(field.column)} = {value}" for field, value in zip(model_fields, values, strict=False)]
+        assignments += [f"{target} = {table}.{source}" for target, source in copies]
+        sql = (
+            f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608
+            f"FROM jsonb_array_elements(%s::jsonb) AS row WHERE {table}.{pk} = {values[-1]}"
+        )
+        return _execute_json(alias, connection, sql, rows, [*model_fields, meta.pk])
+    assignments = [f"{quote(field.column)} = %s" for field in model_fields]
+    assignments += [f"{target} = {source}" for target, source in copies]
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} = %s"  # noqa: S608
-    return _execute_many(alias, connection, sql, rows, [*_converters(model_fields, connection), None])
+    return _execute_many(alias, connection, sql, rows, converters)
+
+
+def _json_values(fields: Sequence[Any], connection: Any) -> list[str]:
+    """How each field's value is read from `row`, one element of the JSON array of rows (see `_execute_json`)."""
+    values = []
+    for index, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            # Python's None is SQL NULL in a JSON column, as the ORM stores it.
+            values.append(f"NULLIF(row->{index}, 'null'::jsonb)")
+        else:
+            target = field.target_field if isinstance(field, models.ForeignKey) else field
+            values.append(f"(row->>{index})::{target.db_type(connection)}")
+    return values
+
+
+def _execute_json(alias: str, connection: Any, sql: str, rows: list[Sequence[Any]], fields: Sequence[Any]) -> int:
+    """Run `sql` once, with all the rows as one JSON array of arrays. A JSON field's value is encoded as the
+    ORM stores it (DjangoJSONEncoder); a datetime column's as ISO text to the microsecond."""
+
+    last: list[Any] = [_NOTHING, None]  # the rows of one write share their timestamp object
+
+    def cell(value: Any, field: Any) -> Any:
+        if not isinstance(value, datetime.datetime) or isinstance(field, models.JSONField):
+            return value
+        if value is not last[0]:
+            last[0], last[1] = value, value.isoformat()
+        return last[1]
+
+    # strict: a stray value must not become the key
+    document = json.dumps(
+        [[cell(value, field) for value, field in zip(row, fields, strict=True)] for row in rows],
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    )
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+    return len(rows)
 
 
 def insert_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -102,9 +156,15 @@ def insert_values(model: type[Model], fields: Sequence[str], rows: Iterable[Sequ
     alias, connection, model_fields = _columns(model, fields)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in model_fields)
-    placeholders = ", ".join(["%s"] * len(model_fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    return _execute_many(alias, connection, sql, rows, _converters(model_fields, connection))
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns})"  # noqa: S608
+    converters = _converters(model_fields, connection)
+    if connection.vendor == "postgresql":
+        values = ", ".join(_json_values(model_fields, connection))
+        sql = f"{insert} SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS row"  # noqa: S608
+        return _execute_json(alias, connection, sql, rows, model_fields)
+    return _execute_many(
+        alias, connection, f"{insert} VALUES ({', '.join(['%s'] * len(model_fields))})", rows, converters
+    )
 
 
 def update_rows(objects: Iterable[Any], fields: Sequence[str], *, model: type[Model] | None = None) -> int:
@@ -145,8 +205,10 @@ def select_in(
     model_fields = [field_of(name) for name in fields]
     columns = ", ".join(quote(str(field.column)) for field in model_fields)
     conditions: list[tuple[str, list[Any]]] = []
+    condition_types: list[str] = []
     for name, given in where_in.items():
         field = field_of(name)
+        condition_types.append(str(field.db_type(connection)))
         convert = _converter(field, connection)
         values = [value if convert is None or value is None else convert(value) for value in given]
         if not values:
@@ -159,7 +221,9 @@ def select_in(
     if conditions:
         longest = max(range(len(conditions)), key=lambda index: len(conditions[index][1]))
         fixed = sum(len(values) for index, (_, values) in enumerate(conditions) if index != longest)
-        step = max(1, MAX_PARAMETERS - fixed)
+        step = (
+            max(1, MAX_PARAMETERS - fixed) if connection.vendor != "postgresql" else max(1, len(conditions[longest][1]))
+        )
         split = conditions[longest][1]
         chunks = [split[start : start + step] for start in range(0, len(split), step)]
     rows: list[tuple[Any, ...]] = []
@@ -168,8 +232,12 @@ def select_in(
             parts, params = [], []
             for index, (column, values) in enumerate(conditions):
                 values = chunk if index == longest else values
-                parts.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
-                params.extend(values)
+                if connection.vendor == "postgresql":  # one array, not a placeholder per value
+                    parts.append(f"{column} = ANY(%s::{condition_types[index]}[])")
+                    params.append(values)
+                else:
+                    parts.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+                    params.extend(values)
             sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {' AND '.join(parts) or '1 = 1'}"  # noqa: S608
             if for_update and connection.features.has_select_for_update:
                 sql += " FOR UPDATE"

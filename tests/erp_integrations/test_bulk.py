@@ -537,7 +537,7 @@ def test_select_in_for_update_outside_a_transaction_is_refused(pm: Any) -> None:
         select_in(ErpItem, ["id"], {"pk": [item.pk]}, for_update=True)
 
 
-def test_select_in_splits_long_lists_into_several_queries(
+def test_select_in_splits_long_lists_into_several_queries_where_each_value_is_a_parameter(
     sent_items: list[ErpItem], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "MAX_PARAMETERS", 3)  # one state value and two ids per query
@@ -547,7 +547,8 @@ def test_select_in_splits_long_lists_into_several_queries(
         rows = select_in(ErpItem, ["pk", "state"], {"pk": ids, "state": [ErpState.PENDING]})
 
     assert sorted(rows) == sorted((pk, "pending") for pk in ids)
-    assert len(queries.captured_queries) == 2
+    # PostgreSQL binds each list as one array, whatever its length: a single query.
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
 
 
 def test_select_in_converts_the_values_it_filters_on(qb_connection: QbConnection) -> None:
