@@ -14,11 +14,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def django_on_fresh_sqlite() -> Path:
-    """Point Django at a new SQLite file (never the user's db.sqlite3), migrate it, and return its path."""
+def _django_on(database_url: str) -> None:
+    """Set Django up on `database_url` and migrate it."""
     sys.path.insert(0, str(ROOT))
-    path = Path(tempfile.mkdtemp(prefix="qb-bench-")) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
     import django
     from django.core.management import call_command
@@ -29,6 +28,12 @@ def django_on_fresh_sqlite() -> Path:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
+
+
+def django_on_fresh_sqlite() -> Path:
+    """Point Django at a new SQLite file (never the user's db.sqlite3), migrate it, and return its path."""
+    path = Path(tempfile.mkdtemp(prefix="qb-bench-")) / "bench.sqlite3"
+    _django_on(f"sqlite:///{path}")
     return path
 
 
@@ -46,21 +51,10 @@ def _postgres(sql: str) -> None:
 def django_on_fresh_postgres() -> str:
     """Point Django at a new PostgreSQL database on this machine's server, migrate it, and return its name
     (a template for the rounds' copies: `postgres_copy`)."""
-    sys.path.insert(0, str(ROOT))
     name = f"qb_bench_{os.getpid()}"
     _postgres(f'DROP DATABASE IF EXISTS "{name}"')
     _postgres(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = f"{POSTGRES_SERVER}/{name}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
+    _django_on(f"{POSTGRES_SERVER}/{name}")
     return name
 
 
