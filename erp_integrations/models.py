@@ -70,10 +70,47 @@ class ErpItem(models.Model):
         indexes = [
             models.Index(fields=["state", "object_type", "-updated_at", "-id"], name="erp_item_queue"),
             models.Index(fields=["object_type", "state"], name="erp_item_type_state"),
+            # Which item a record of the accounting system is linked to.
+            models.Index(fields=["object_type", "qb_ref"], name="erp_item_link"),
         ]
 
     def __str__(self) -> str:
         return f"{self.object_type} #{self.object_id} ({self.state})"
+
+
+class AccountingRecord(models.Model):
+    """A record of the accounting system's own lists (vendors, customers and jobs, items, classes, accounts)
+    as its last import, or our own export, reported it, per company file (`book`, an opaque key of the
+    connector that reads the file). An item is linked to one by its id (`ErpItem.qb_ref`); the records no
+    item is linked to are what Ready to Import offers."""
+
+    class ListType(models.TextChoices):
+        CUSTOMER = "customer", "Customer or job"
+        VENDOR = "vendor", "Vendor"
+        ITEM = "item", "Item"
+        CLASS = "class", "Class"
+        ACCOUNT = "account", "Account"
+
+    book = models.CharField(max_length=64, help_text="The company file it is in.")
+    list_type = models.CharField(max_length=20, choices=ListType.choices)
+    external_id = models.CharField(max_length=40, help_text="Its id in the accounting system (a ListID).")
+    full_name = models.CharField(max_length=255)
+    parent_external_id = models.CharField(max_length=40, blank=True)
+    edit_sequence = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)
+    details = models.JSONField(default=dict, blank=True, help_text="Its fields: address, phone, e-mail, type...")
+    time_modified = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["list_type", "full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "list_type", "external_id"], name="one_accounting_record_per_id")
+        ]
+        indexes = [models.Index(fields=["book", "list_type", "full_name"], name="accounting_record_by_name")]
+
+    def __str__(self) -> str:
+        return f"{self.get_list_type_display()} {self.full_name}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -50,6 +50,11 @@ class QbConnection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def book(self) -> str:
+        """The key its company file's records are kept under (`AccountingRecord.book`)."""
+        return str(self.file_id)
+
     def set_password(self, raw_password: str) -> None:
         self.password_hash = make_password(raw_password)
 
@@ -237,38 +242,3 @@ class QbExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.message_number} of session {self.session_id}"
-
-
-class QbListRecord(models.Model):
-    """A record of a QuickBooks list as QuickBooks last reported it (customers, jobs, vendors, items...).
-
-    Filled by imports; the approver picks a job's parent customer from here, and links are checked here.
-    """
-
-    class ListType(models.TextChoices):
-        CUSTOMER = "customer", "Customer or job"
-        VENDOR = "vendor", "Vendor"
-        ITEM = "item", "Item"
-        CLASS = "class", "Class"
-        ACCOUNT = "account", "Account"
-
-    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="list_records")
-    list_type = models.CharField(max_length=20, choices=ListType.choices)
-    list_id = models.CharField(max_length=40)
-    full_name = models.CharField(max_length=255)
-    parent_list_id = models.CharField(max_length=40, blank=True)
-    edit_sequence = models.CharField(max_length=20, blank=True)
-    is_active = models.BooleanField(default=True)
-    details = models.JSONField(default=dict, blank=True)
-    time_modified = models.DateTimeField(null=True, blank=True)
-    imported_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["list_type", "full_name"]
-        constraints = [
-            models.UniqueConstraint(fields=["connection", "list_type", "list_id"], name="one_list_record_per_id")
-        ]
-        indexes = [models.Index(fields=["connection", "list_type", "full_name"], name="qb_list_by_name")]
-
-    def __str__(self) -> str:
-        return f"{self.get_list_type_display()} {self.full_name}"

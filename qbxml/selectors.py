@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from qbxml.models import QbConnection, QbListRecord, QbRequest, QbSession
+from erp_integrations.models import AccountingRecord
+from qbxml.models import QbConnection, QbRequest, QbSession
 from qbxml.queue.lifecycle import ACTIVE
 
 RECENT_SESSIONS = 5
@@ -38,10 +39,12 @@ def latest_session(connection_id: int) -> QbSession | None:
     return sessions.filter(status=QbSession.Status.OPEN).first() or sessions.first()
 
 
-def quickbooks_names(list_type: str, limit: int = 2000) -> list[str]:
-    """The names QuickBooks reported in a list: "customer" gives the customers a job's parent can be picked
-    from (not their jobs), "class" the classes."""
-    records = QbListRecord.objects.filter(list_type=list_type)
-    if list_type == QbListRecord.ListType.CUSTOMER:
-        records = records.filter(is_active=True, parent_list_id="")
+def quickbooks_names(list_type: str, book: str | None = None, limit: int = 2000) -> list[str]:
+    """The names QuickBooks reported in a list (of one company file, or all): "customer" gives the customers
+    a job's parent can be picked from (not their jobs), "class" the classes."""
+    records = AccountingRecord.objects.filter(list_type=list_type)
+    if book is not None:
+        records = records.filter(book=book)
+    if list_type == AccountingRecord.ListType.CUSTOMER:
+        records = records.filter(is_active=True, parent_external_id="")
     return list(records.order_by("full_name").values_list("full_name", flat=True).distinct()[:limit])

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from erp_integrations import services as erp
+from erp_integrations.models import AccountingRecord
 from qbxml.lib.parse import QbxmlParseError, Response, Status, iter_responses
 from qbxml.mapping import KINDS, Context, ItemView, Mapping
 from qbxml.mapping.support import support_kind
-from qbxml.models import QbConnection, QbExchange, QbListRecord, QbRequest, QbSession
+from qbxml.models import QbConnection, QbExchange, QbRequest, QbSession
 from qbxml.queue import lifecycle, rows
 from qbxml.queue.items import MessageItems, item_views
 from qbxml.queue.rows import QueuedRequest
@@ -33,10 +34,11 @@ MAX_PARSE_FAILURES = 2  # messages QuickBooks could not read while the request w
 class Answers:
     """What one response document changes, gathered to be written at once."""
 
+    book: str  # the company file's records (AccountingRecord.book)
     requests: list[QueuedRequest] = field(default_factory=list)
     outcomes: list[erp.SyncOutcome] = field(default_factory=list)
     touched: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    list_records: list[QbListRecord] = field(default_factory=list)
+    list_records: list[AccountingRecord] = field(default_factory=list)
     synced: int = 0
     failed: int = 0
     read_at: datetime = field(default_factory=timezone.now)
@@ -126,7 +128,7 @@ def apply_answer(session: QbSession, response: str) -> bool:
             (request.item_id for request, answer in answered if request.item_id and _needs_full_item(request, answer)),
             sending=False,
         )
-        answers = Answers()
+        answers = Answers(book=session.connection.book)
         failed_in_message: set[int | str] = set()
         for request, answer in answered:
             _apply_one(request, answer, session, ctx, answers, failed_in_message)
@@ -224,10 +226,10 @@ def _apply_support(request: QueuedRequest, answer: Response, session: QbSession,
         lifecycle.move(request, S.DONE)
         record = answer.records[0] if answer.records else {}
         answers.list_records.append(
-            QbListRecord(
-                connection_id=request.connection_id,
+            AccountingRecord(
+                book=answers.book,
                 list_type=kind.list_type,
-                list_id=record.get("list_id") or f"name:{request.target}",
+                external_id=record.get("list_id") or f"name:{request.target}",
                 full_name=request.target,
                 edit_sequence=record.get("edit_sequence") or "",
             )
@@ -264,10 +266,10 @@ def _done(
     answers.synced += 1
     if mapping.list_type and outcome.qb_ref:
         answers.list_records.append(
-            QbListRecord(
-                connection_id=request.connection_id,
+            AccountingRecord(
+                book=answers.book,
                 list_type=mapping.list_type,
-                list_id=outcome.qb_ref,
+                external_id=outcome.qb_ref,
                 full_name=record.get("full_name") or record.get("name") or request.target,
                 edit_sequence=outcome.edit_sequence,
             )
@@ -418,10 +420,10 @@ def write(answers: Answers, session: QbSession) -> None:
     for item_id, (edit_sequence, details) in answers.touched.items():
         erp.item_quickbooks_record_changed(item_id, edit_sequence=edit_sequence, details=details)
     if answers.list_records:
-        QbListRecord.objects.bulk_create(
+        AccountingRecord.objects.bulk_create(
             answers.list_records,
             update_conflicts=True,
-            unique_fields=["connection", "list_type", "list_id"],
+            unique_fields=["book", "list_type", "external_id"],
             update_fields=["full_name", "edit_sequence"],
         )
     finished = sum(1 for request in answers.requests if request.status in (S.DONE, S.FAILED))

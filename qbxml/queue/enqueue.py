@@ -15,10 +15,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from erp_integrations.bulk import insert_values
-from erp_integrations.models import ErpItem, ErpState
+from erp_integrations.models import AccountingRecord, ErpItem, ErpState
 from qbxml.mapping import SEQUENCE, mapping_for
 from qbxml.mapping.support import SUPPORT_KINDS, support_key, support_kind, support_name
-from qbxml.models import QbConnection, QbListRecord, QbRequest
+from qbxml.models import QbConnection, QbRequest
 from qbxml.queue import lifecycle
 from qbxml.queue.items import export_settings
 
@@ -94,7 +94,7 @@ def enqueue(connection: QbConnection, item_ids: Iterable[int] | None = None) -> 
 def known_support_keys(connection: QbConnection) -> set[str]:
     """The list records QuickBooks is known to hold that items may need, as support keys."""
     list_types = {kind.list_type for kind in SUPPORT_KINDS.values()}
-    rows = QbListRecord.objects.filter(connection=connection, list_type__in=list_types).values_list(
+    rows = AccountingRecord.objects.filter(book=connection.book, list_type__in=list_types).values_list(
         "list_type", "full_name"
     )
     return {key for list_type, name in rows if (key := support_key(list_type, name))}

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from access.tools import PROJECT_TOOLS, Level, Tool
 from erp_integrations import services
-from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
+from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpSettings, ErpState
 from procore_sync import models as ps
-from qbxml.models import QbConnection, QbListRecord, QbRequest, QbSession
+from qbxml.models import QbConnection, QbRequest, QbSession
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
 
 pytestmark = pytest.mark.django_db
@@ -288,9 +288,9 @@ def test_accepting_a_project_asks_for_the_parent_customer_from_quickbooks(approv
     project = ProjectFactory(owner=None)
     services.item_send(project, pm)
     qb = QbConnection.objects.create(name="Main", username="qbwc", password_hash="x")
-    QbListRecord.objects.create(connection=qb, list_type="customer", list_id="1", full_name="Acme Holdings")
-    QbListRecord.objects.create(
-        connection=qb, list_type="customer", list_id="2", full_name="Acme:Job", parent_list_id="1"
+    AccountingRecord.objects.create(book=qb.book, list_type="customer", external_id="1", full_name="Acme Holdings")
+    AccountingRecord.objects.create(
+        book=qb.book, list_type="customer", external_id="2", full_name="Acme:Job", parent_external_id="1"
     )
     item = ErpItem.objects.get()
     client = client_for(approver)

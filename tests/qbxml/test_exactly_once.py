@@ -17,11 +17,11 @@ import pytest
 from django.test import Client
 
 from erp_integrations import services as erp
-from erp_integrations.models import ErpEvent, ErpItem, ErpState
+from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync import services as project_services
 from qbxml.lib import soap
-from qbxml.models import QbExchange, QbListRecord, QbRequest, QbSession
+from qbxml.models import QbExchange, QbRequest, QbSession
 from qbxml.queue import answers, lifecycle
 from qbxml.simulator import PARSE_ERROR_MESSAGE, QuickBooksCompany
 from tests.factories import (
@@ -642,7 +642,7 @@ def test_a_job_whose_customer_name_is_taken_by_a_vendor_fails_with_a_message_tha
     assert item.state in (ErpState.FAILED, ErpState.QUEUED), "refused, or held back by its customer"
     assert owner.name in item.erp_error
     assert "vendor" in item.erp_error.lower() or "in use" in item.erp_error
-    believed = QbListRecord.objects.filter(list_type="customer").values_list("full_name", flat=True)
+    believed = AccountingRecord.objects.filter(list_type="customer").values_list("full_name", flat=True)
     assert [name for name in believed if company.find_list("Customer", name) is None] == [], (
         "the connector believes in customers QuickBooks does not hold"
     )
