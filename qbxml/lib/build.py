@@ -15,7 +15,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -541,6 +541,79 @@ def bill_add(request_id: str, data: BillData) -> Element:
 def _check_list_kind(kind: str) -> None:
     if kind not in _LIST_FULL_NAME_LIMITS:
         raise ValueError(f"unknown list kind {kind!r}; expected one of {sorted(_LIST_FULL_NAME_LIMITS)}")
+
+
+ActiveStatus = Literal["ActiveOnly", "InactiveOnly", "All"]
+
+# ClassQuery and AccountQuery have no iterator attributes in either schema: those lists are small and
+# come back whole.
+ITERABLE_LIST_KINDS = frozenset({"Vendor", "Customer", "ItemService", "Item"})
+
+DEFAULT_MAX_RETURNED = 200
+MAX_RETURNED_LIMIT = 1000  # bigger pages make responses the Web Connector struggles to carry
+
+
+def format_datetime(field: str, value: datetime) -> str:
+    """A DATETIMETYPE bound for a modified-date filter.
+
+    A naive datetime is sent as is and QuickBooks reads it in the local time of its machine; an aware
+    one carries its offset. Microseconds are dropped (QuickBooks keeps seconds), which only widens an
+    inclusive From bound.
+    """
+    if not isinstance(value, datetime):
+        raise FieldError(field, f"expected a datetime, got {type(value).__name__}")
+    offset = value.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        raise FieldError(field, "QuickBooks cannot take a time zone offset with seconds")
+    return value.replace(microsecond=0).isoformat()
+
+
+def _iterator_attributes(kind: str, iterator_id: str | None) -> dict[str, str]:
+    if iterator_id is None:
+        return {"iterator": "Start"}
+    return {"iterator": "Continue", "iteratorID": qb_id(f"{kind}Rq/@iteratorID", iterator_id, 64)}
+
+
+def _max_returned(field: str, value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RETURNED_LIMIT:
+        raise FieldError(field, f"must be a whole number from 1 to {MAX_RETURNED_LIMIT}, got {value!r}")
+    return str(value)
+
+
+def list_import_query(
+    request_id: str,
+    kind: ListKind,
+    *,
+    max_returned: int = DEFAULT_MAX_RETURNED,
+    iterator_id: str | None = None,
+    modified_from: datetime | None = None,
+    modified_to: datetime | None = None,
+    active_status: ActiveStatus = "All",
+) -> Element:
+    """A page of an import: records of `kind` modified in [modified_from, modified_to] (both inclusive).
+
+    Vendor, Customer, ItemService and Item iterate: pass the iteratorID of the previous answer to
+    continue (with the same filter). Class and Account lists cannot iterate and come back whole.
+    ActiveStatus defaults to All because QuickBooks' own default (ActiveOnly) hides deactivations.
+    """
+    _check_list_kind(kind)
+    query = f"{kind}Query"
+    if active_status not in ("ActiveOnly", "InactiveOnly", "All"):
+        raise ValueError(f"{query}: unknown ActiveStatus {active_status!r}")
+    iterable = kind in ITERABLE_LIST_KINDS
+    if not iterable and iterator_id is not None:
+        raise ValueError(f"{query} has no iterator in the qbXML schema")
+    attributes = _iterator_attributes(query, iterator_id) if iterable else {}
+    rq = _request(query, request_id, **attributes)
+    # ListFilter order: MaxReturned, ActiveStatus, FromModifiedDate, ToModifiedDate, NameFilter | ...
+    if iterable:
+        _sub(rq, "MaxReturned", _max_returned(f"{query}/MaxReturned", max_returned))
+    _sub(rq, "ActiveStatus", active_status)
+    if modified_from is not None:
+        _sub(rq, "FromModifiedDate", format_datetime(f"{query}/FromModifiedDate", modified_from))
+    if modified_to is not None:
+        _sub(rq, "ToModifiedDate", format_datetime(f"{query}/ToModifiedDate", modified_to))
+    return rq
 
 
 def list_query(
