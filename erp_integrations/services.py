@@ -30,9 +30,10 @@ from erp_integrations.errors import (
     state_words,
 )
 from erp_integrations.exportables import Exportable, exportable_type_of, is_exportable
-from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
+from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpSettings, ErpState
 from erp_integrations.selectors import items_for_records
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked, may_move
+from procore_sync import services as project_services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -419,6 +420,27 @@ def item_waiting(item_ids: list[int], message: str) -> None:
     ErpItem.objects.filter(pk__in=item_ids, state=ErpState.QUEUED).exclude(erp_error=message).update(
         erp_error=message, updated_at=timezone.now()
     )
+
+
+# --- what the accounting system's lists mean for the records linked to them --------------------------------
+
+
+def accounting_records_read(book: str, list_type: str, external_ids: list[str]) -> None:
+    """The connector read these records of a company file's list. A vendor made inactive there archives the
+    directory company linked to it; made active again, it restores it."""
+    if list_type != AccountingRecord.ListType.VENDOR or not external_ids:
+        return
+    active = dict(
+        AccountingRecord.objects.filter(book=book, list_type=list_type, external_id__in=external_ids).values_list(
+            "external_id", "is_active"
+        )
+    )
+    linked = ErpItem.objects.filter(object_type="company", qb_ref__in=list(active)).values_list("object_id", "qb_ref")
+    by_state: dict[bool, list[int]] = {True: [], False: []}
+    for company_id, qb_ref in linked:
+        by_state[not active[qb_ref]].append(company_id)
+    for archived, company_ids in by_state.items():
+        project_services.set_archived(company_ids, archived=archived)
 
 
 # --- what the project side's edits mean for the workflow ------------------------------------------------------

@@ -136,3 +136,15 @@ def delete_record(actor: User, instance: Model) -> None:
             names = sorted({str(obj) for obj in exc.protected_objects})[:5]
             raise ValidationError(f"Other records depend on this one: {', '.join(names)}.") from exc
         hooks.deleted(type(instance), pk)
+
+
+def set_archived(company_ids: list[int], *, archived: bool) -> int:
+    """Archive (or restore) directory companies because the accounting system made their vendor inactive
+    (or active again): not a person's edit, so no permission is asked. Returns how many changed."""
+    if not company_ids:
+        return 0
+    return (
+        ps.Company.objects.filter(pk__in=company_ids)
+        .exclude(is_archived=archived)
+        .update(is_archived=archived, updated_at=timezone.now())
+    )

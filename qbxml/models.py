@@ -31,6 +31,9 @@ class QbConnection(models.Model):
         default=250, help_text="Requests per message; halved after a message QuickBooks could not read."
     )
     time_zone = models.CharField(max_length=64, default="UTC", help_text="The QuickBooks machine's time zone.")
+    import_page_size = models.PositiveIntegerField(
+        default=100, help_text="Records asked for per page of an import (MaxReturned)."
+    )
     # What the Web Connector and QuickBooks last reported.
     reported_company_file = models.CharField(max_length=500, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
@@ -242,3 +245,42 @@ class QbExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.message_number} of session {self.session_id}"
+
+
+class QbListImport(models.Model):
+    """The import of one QuickBooks list into a connection's records: a page at a time through an iterator,
+    from the newest change the last import saw (so a refresh brings only what changed since).
+
+    `status` moves only through `qbxml.imports`.
+    """
+
+    class Status(models.TextChoices):
+        IDLE = "idle", "Up to date"
+        QUEUED = "queued", "Waiting for the Web Connector"
+        RUNNING = "running", "Reading"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="list_imports")
+    list_name = models.CharField(max_length=20, help_text="vendors, customers, items, classes or accounts.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.IDLE)
+    # This run: the lower bound it reads from (None: the whole list), where its iterator stands, what it read.
+    modified_from = models.DateTimeField(null=True, blank=True)
+    iterator_id = models.CharField(max_length=64, blank=True)
+    session = models.ForeignKey(QbSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    pages = models.PositiveIntegerField(default=0, help_text="Pages asked for in this run.")
+    page_out = models.BooleanField(default=False, help_text="A page was handed to the Web Connector, unanswered.")
+    rows_read = models.PositiveIntegerField(default=0)
+    newest_modified = models.DateTimeField(null=True, blank=True, help_text="The newest change read in this run.")
+    # The last run that finished: the next one reads from just after its newest change.
+    next_from = models.DateTimeField(null=True, blank=True)
+    last_rows = models.PositiveIntegerField(default=0)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["connection", "list_name"]
+        constraints = [models.UniqueConstraint(fields=["connection", "list_name"], name="one_import_per_list")]
+
+    def __str__(self) -> str:
+        return f"{self.list_name} of {self.connection} ({self.status})"

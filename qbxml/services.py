@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from access import permissions
 from access.permissions import Action
+from qbxml import imports
 from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
 from qbxml.models import QbConnection, QbExchange, QbSession, QbSignInFailure
 from qbxml.queue import answers, batch, enqueue, sessions
@@ -209,7 +210,8 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
         except IntegrityError:  # another process opened one between our check and now
             return _busy(connection, None)
         sessions.mark_in_doubt(connection, session)
-        remaining = sessions.remaining_for(session)
+        imports.restart_dead_iterators(connection, session)
+        remaining = sessions.remaining_for(session) + imports.waiting(connection)
         if remaining == 0:
             session.status = QbSession.Status.CLOSED
             session.ended_at = now
@@ -305,12 +307,24 @@ def _next_message(session: QbSession) -> tuple[str, int]:
             session.pending_message = ""
             session.save(update_fields=["pending_message"])
             return message, session.messages_sent
-        if sessions.message_out(session):
+        if _message_out(session):
             taken = QbExchange.objects.filter(
                 session=session, direction=QbExchange.Direction.REQUEST, message_number=session.messages_sent
             ).first()
             return (taken.body if taken is not None else ""), session.messages_sent
-        return batch.prepare_message(session), session.messages_sent
+        return _compose(session), session.messages_sent
+
+
+def _message_out(session: QbSession) -> bool:
+    """Whether the Web Connector took a message of the session (requests, or a page of a list) and has not
+    answered it."""
+    return sessions.message_out(session) or imports.page_out(session) is not None
+
+
+def _compose(session: QbSession) -> str:
+    """The session's next message: a page of a list being read first, so that what QuickBooks has is known
+    (and linked) before transactions go out; else the next requests of the queue. "" when none."""
+    return imports.next_page(session) or batch.prepare_message(session)
 
 
 def _read_host(session: QbSession, hcp_response: str, company_file: str, country: str) -> str:
@@ -355,18 +369,24 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         return -1
     _touch(session)
     if hresult or message:
-        answers.apply_parse_failure(session, hresult or "", message or "")
+        if imports.page_out(session) is not None:
+            imports.page_not_read(session, f"({hresult}) {message}")
+        else:
+            answers.apply_parse_failure(session, hresult or "", message or "")
         return -1
     with transaction.atomic():
         # One answer at a time per session: a copy sent again waits, then finds it applied.
         session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
-        answers.apply_answer(session, response or "")
+        if imports.page_out(session) is not None:
+            imports.apply_page(session, response or "")
+        else:
+            answers.apply_answer(session, response or "")
         next_message = session.pending_message
         # A message still out means this answer was sent again late, for a message answered before: the
         # session goes on with the message out, and nothing new is prepared beside it.
-        out = sessions.message_out(session)
+        out = _message_out(session)
         if not next_message and not out:
-            next_message = batch.prepare_message(session)
+            next_message = _compose(session)
             if next_message:
                 session.pending_message = next_message
                 session.save(update_fields=["pending_message"])

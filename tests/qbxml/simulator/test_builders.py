@@ -52,8 +52,7 @@ def _tags(element) -> list[str]:
 def test_datetimes_keep_their_offset_and_drop_microseconds():
     eastern = timezone(timedelta(hours=-5))
     assert (
-        build.format_datetime("From", datetime(2024, 3, 9, 8, 7, 6, 999, tzinfo=eastern))
-        == "2024-03-09T08:07:06-05:00"
+        build.format_datetime("From", datetime(2024, 3, 9, 8, 7, 6, 999, tzinfo=eastern)) == "2024-03-09T08:07:06-05:00"
     )
     assert build.format_datetime("From", datetime(2024, 3, 9, 8, 7, 6)) == "2024-03-09T08:07:06"  # noqa: DTZ001
 
