@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from access import permissions
 from access.permissions import Action, signed_in
-from qbxml import selectors, services
+from qbxml import imports, selectors, services
 from qbxml.models import QbConnection
 
 
@@ -31,11 +31,27 @@ class RunningSessionSerializer(serializers.Serializer):
     failed_count = serializers.IntegerField()
 
 
+class RefreshSerializer(serializers.Serializer):
+    lists = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(imports.LISTS)), required=False, help_text="all when left out"
+    )
+
+
+class ListImportSerializer(serializers.Serializer):
+    list_name = serializers.CharField()
+    status = serializers.CharField()
+    rows_read = serializers.IntegerField(help_text="in the run going on")
+    last_rows = serializers.IntegerField(help_text="read by the last run that finished")
+    last_finished_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField()
+
+
 class QbConnectionSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=8, style={"input_type": "password"})
     queue_depth = serializers.IntegerField(read_only=True)
     failed_requests = serializers.IntegerField(read_only=True)
     running_session = serializers.SerializerMethodField()
+    list_imports = ListImportSerializer(many=True, read_only=True)
     qwc_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,6 +78,7 @@ class QbConnectionSerializer(serializers.ModelSerializer):
             "queue_depth",
             "failed_requests",
             "running_session",
+            "list_imports",
             "qwc_url",
             "created_at",
         ]
@@ -124,6 +141,16 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
         connection = self.get_object()
         if services.session_release(signed_in(request.user), connection) is None:
             return Response({"detail": "No session is running on this connection."}, status=409)
+        return Response(self.get_serializer(self.get_queryset().get(pk=connection.pk)).data)
+
+    @extend_schema(request=RefreshSerializer, responses=QbConnectionSerializer, summary="Read QuickBooks' lists back")
+    @action(detail=True, methods=["post"], url_path="refresh")
+    def refresh(self, request: Request, pk: str | None = None) -> Response:
+        """Queue lists (all by default) to be read in the connection's next Web Connector session."""
+        connection = self.get_object()
+        body = RefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        imports.refresh(signed_in(request.user), connection, body.validated_data.get("lists") or list(imports.LISTS))
         return Response(self.get_serializer(self.get_queryset().get(pk=connection.pk)).data)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:

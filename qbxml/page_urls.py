@@ -12,4 +12,5 @@ urlpatterns = [
     path("", pages.connections, name="connections"),
     path("<int:pk>/progress/", pages.connection_progress, name="connection-progress"),
     path("<int:pk>/release/", pages.release_session, name="release-session"),
+    path("<int:pk>/refresh/", pages.refresh_lists, name="refresh-lists"),
 ]

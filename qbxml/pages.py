@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from access import permissions
 from access.permissions import Action, signed_in
 from erp_integrations import selectors as erp_selectors
-from qbxml import selectors, services
+from qbxml import imports, selectors, services
 from qbxml.models import QbConnection
 
 
@@ -30,6 +30,7 @@ def connections(request: HttpRequest) -> HttpResponse:
         "failed_url": reverse("erp:queue") + "?tab=failed_to_export",
         "can_manage": bool(permissions.check(request.user, Action.MANAGE_CONNECTIONS)),
         "can_release": bool(permissions.check(request.user, Action.RELEASE_WEB_CONNECTOR_SESSION)),
+        "can_refresh": all(permissions.check(request.user, imported.refresh) for imported in imports.LISTS.values()),
         "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
     }
     return render(request, "qbxml/connections.html", context)
@@ -47,6 +48,19 @@ def connection_progress(request: HttpRequest, pk: int) -> HttpResponse:
         "can_release": bool(permissions.check(request.user, Action.RELEASE_WEB_CONNECTOR_SESSION)),
     }
     return render(request, "qbxml/_connection_progress.html", context)
+
+
+@login_required
+@require_POST
+def refresh_lists(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue every QuickBooks list to be read back in the connection's next session."""
+    connection = get_object_or_404(QbConnection, pk=pk)
+    imports.refresh(signed_in(request.user), connection, imports.LISTS)
+    messages.success(
+        request,
+        f"The next Web Connector session of {connection.name} reads QuickBooks' lists before it sends anything.",
+    )
+    return redirect("qb:connections")
 
 
 @login_required

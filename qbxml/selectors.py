@@ -12,7 +12,7 @@ RECENT_SESSIONS = 5
 
 
 def connections_with_health() -> QuerySet[QbConnection]:
-    """Connections with their queue depth, failed requests and latest sessions: two queries in all."""
+    """Connections with their queue depth, failed requests, latest sessions and list imports: three queries."""
     return QbConnection.objects.annotate(
         queue_depth=Count("requests", filter=Q(requests__status__in=ACTIVE), distinct=True),
         failed_requests=Count("requests", filter=Q(requests__status=QbRequest.Status.FAILED), distinct=True),
@@ -21,7 +21,8 @@ def connections_with_health() -> QuerySet[QbConnection]:
             "sessions",
             queryset=QbSession.objects.order_by("-started_at", "-id")[:RECENT_SESSIONS],
             to_attr="recent_sessions",
-        )
+        ),
+        "list_imports",
     )
 
 

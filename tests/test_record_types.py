@@ -139,10 +139,13 @@ def test_an_items_state_is_written_only_by_the_workflows_move():
     assert len(writers["erp_integrations/services.py"]) == 1
 
 
-def test_a_requests_status_is_written_only_by_its_lifecycle():
+def test_a_requests_status_and_an_import_runs_status_each_have_one_writer():
     writers = {
         path.relative_to(ROOT).as_posix(): lines
         for path in _product_modules()
         if path.parts[-3:-1] != ("qbxml", "simulator") and (lines := _writes_of("status", path))
     }
-    assert list(writers) == ["qbxml/queue/lifecycle.py"]
+    assert sorted(writers) == ["qbxml/imports.py", "qbxml/queue/lifecycle.py"]
+    # Each writes only its own model's field: the lifecycle never touches an import run, nor the imports a request.
+    assert "QbListImport" not in (ROOT / "qbxml/queue/lifecycle.py").read_text(encoding="utf-8")
+    assert "QbRequest" not in (ROOT / "qbxml/imports.py").read_text(encoding="utf-8")

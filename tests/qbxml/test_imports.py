@@ -5,6 +5,7 @@ restart, never a duplicate."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import pytest
@@ -166,3 +167,52 @@ def test_imports_go_before_the_queue_s_requests(session, company, connection, pm
     assert "<ClassQueryRq" in messages[0] and "<VendorAddRq" in messages[1]
     assert QbExchange.objects.filter(direction="request").count() == 2
     assert QbConnection.objects.get().last_error == ""
+
+
+# --- asking for a refresh ---------------------------------------------------------------------------------
+
+
+def test_the_command_queues_the_lists_it_is_told(connection):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("qbwc_refresh", "--connection", "Main company", "--lists", "vendors,items", stdout=out)
+
+    assert sorted(QbListImport.objects.values_list("list_name", "status")) == [
+        ("items", "queued"),
+        ("vendors", "queued"),
+    ]
+    assert "reads them before it sends anything" in out.getvalue()
+    with pytest.raises(CommandError, match="No list 'bills'"):
+        call_command("qbwc_refresh", "--connection", "Main company", "--lists", "bills")
+
+
+def test_an_erp_admin_refreshes_from_the_api_and_reads_how_each_list_stands(connection, erp_admin, approver):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(erp_admin)
+    response = api.post(f"/api/v1/qb-connections/{connection.pk}/refresh/", {"lists": ["vendors"]}, format="json")
+
+    assert response.status_code == 200
+    assert [(row["list_name"], row["status"]) for row in response.json()["list_imports"]] == [("vendors", "queued")]
+    api.force_authenticate(approver)
+    assert api.post(f"/api/v1/qb-connections/{connection.pk}/refresh/", {}, format="json").status_code == 403
+
+
+def test_the_sync_health_page_refreshes_and_shows_each_list(session, company, connection, erp_admin):
+    from django.test import Client
+    from django.urls import reverse
+
+    page = Client()
+    page.force_login(erp_admin)
+    assert "Not read yet" in page.get(reverse("qb:connections")).content.decode()
+
+    response = page.post(reverse("qb:refresh-lists", args=[connection.pk]), follow=True)
+
+    assert "reads QuickBooks' lists before it sends anything" in html.unescape(response.content.decode())
+    play(session, company)
+    body = page.get(reverse("qb:connections")).content.decode()
+    assert "Vendors" in body and f">{VENDORS}<" in body and "Up to date" in body
