@@ -34,6 +34,9 @@ class AddressFields(models.Model):
         abstract = True
 
 
+SUB_JOB_HELP = "The sub job whose costs the line is, in QuickBooks; empty for the project's job itself."
+
+
 class Company(TimestampedModel, AddressFields):
     """A company of the directory: a vendor, a subcontractor, or an owner the company works for."""
 
@@ -49,6 +52,9 @@ class Company(TimestampedModel, AddressFields):
     contact_name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
+    tax_id = models.CharField(
+        "tax id", max_length=15, blank=True, help_text="The vendor's tax identification number (for 1099s)."
+    )
     is_archived = models.BooleanField(default=False)
 
     class Meta:
@@ -86,6 +92,72 @@ class Project(TimestampedModel, AddressFields):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+
+class SubJob(TimestampedModel, AddressFields):
+    """A part of a project (a building, a phase, a lot) whose costs are kept apart: in QuickBooks, a
+    sub-customer of the project's job, itself possibly under another sub job."""
+
+    # QuickBooks nests a customer's jobs five levels deep (a FullName of 209 characters is five names of 41
+    # and four colons): the customer, the job, and three levels of sub jobs.
+    MAX_DEPTH = 3
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sub_jobs")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The sub job it is part of; empty when it is directly under the project's job.",
+    )
+    name = models.CharField(max_length=41)
+    description = models.CharField(max_length=99, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["project__number", "name"]
+        # Names are unique among siblings, as QuickBooks' full names are ("Building A:Level 2" and
+        # "Building B:Level 2" may both exist).
+        constraints = [
+            models.UniqueConstraint(
+                "project", Lower("name"), condition=Q(parent__isnull=True), name="sub_job_name_unique_under_job"
+            ),
+            models.UniqueConstraint(
+                "parent", Lower("name"), condition=Q(parent__isnull=False), name="sub_job_name_unique_under_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def path(self) -> str:
+        """Its name under its parents, as QuickBooks writes it below the job: "Building A:Level 2"."""
+        names = [self.name]
+        parent = self.parent
+        while parent is not None:
+            names.append(parent.name)
+            parent = parent.parent
+        return ":".join(reversed(names))
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(":") + 1
+
+    def clean(self) -> None:
+        if self.parent is not None:
+            if self.parent.project_id != self.project_id:
+                raise ValidationError({"parent": "The parent sub job belongs to another project."})
+            ancestor: SubJob | None = self.parent
+            while ancestor is not None:
+                if self.pk is not None and ancestor.pk == self.pk:
+                    raise ValidationError({"parent": "A sub job cannot be under itself."})
+                ancestor = ancestor.parent
+        if self.parent is not None and self.parent.depth >= self.MAX_DEPTH:
+            raise ValidationError(
+                {"parent": f"QuickBooks nests sub jobs {self.MAX_DEPTH} levels deep under a job, no more."}
+            )
 
 
 class CostType(models.Model):
@@ -148,13 +220,26 @@ class BudgetLineItem(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines")
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
     cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="+")
+    sub_job = models.ForeignKey(
+        SubJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text=SUB_JOB_HELP
+    )
     description = models.CharField(max_length=255, blank=True)
     original_amount = MoneyField()
 
     class Meta:
         ordering = ["cost_code__code", "cost_type__sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["budget", "cost_code", "cost_type"], name="budget_line_unique_code_type")
+            # One line per cost code and cost type on the job itself, and one per sub job.
+            models.UniqueConstraint(
+                fields=["budget", "cost_code", "cost_type"],
+                condition=Q(sub_job__isnull=True),
+                name="budget_line_unique_code_type",
+            ),
+            models.UniqueConstraint(
+                fields=["budget", "cost_code", "cost_type", "sub_job"],
+                condition=Q(sub_job__isnull=False),
+                name="budget_line_unique_code_type_sub_job",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -270,6 +355,9 @@ class CommitmentLine(models.Model):
     line_number = models.PositiveIntegerField()
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
     cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="+")
+    sub_job = models.ForeignKey(
+        SubJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text=SUB_JOB_HELP
+    )
     description = models.CharField(max_length=255, blank=True)
     amount = MoneyField()
 
@@ -319,6 +407,14 @@ class CommitmentChangeOrderLine(models.Model):
     )
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sub_job = models.ForeignKey(
+        SubJob,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=SUB_JOB_HELP + " A changed line keeps the sub job of the line it changes.",
+    )
     description = models.CharField(max_length=255, blank=True)
     amount = MoneyField(help_text="The change: negative to reduce.")
 
