@@ -72,3 +72,9 @@ class AcceptOptionsInvalid(WorkflowError):
 
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message, problems=[{"field": field, "message": message}])
+
+
+class LinkRefused(WorkflowError):
+    """A record cannot be tied to (or added from) the QuickBooks record asked for."""
+
+    status = 409

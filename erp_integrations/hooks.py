@@ -24,6 +24,9 @@ class Connector(Protocol):
     def quickbooks_names(self, list_type: str) -> list[str]:
         """The names QuickBooks is known to hold in a list: "customer" (the parents jobs go under), "class"."""
 
+    def current_book(self) -> str | None:
+        """The company file items are exported to (the `AccountingRecord.book` of its lists), if there is one."""
+
 
 _connectors: list[Connector] = []
 
@@ -44,3 +47,8 @@ def preview(item: ErpItem) -> str:
 
 def quickbooks_names(list_type: str) -> list[str]:
     return sorted({name for connector in _connectors for name in connector.quickbooks_names(list_type)})
+
+
+def current_book() -> str | None:
+    """The company file whose lists Ready to Import offers and the checks at send read (None without one)."""
+    return next((book for connector in _connectors if (book := connector.current_book())), None)

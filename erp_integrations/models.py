@@ -101,6 +101,11 @@ class AccountingRecord(models.Model):
     details = models.JSONField(default=dict, blank=True, help_text="Its fields: address, phone, e-mail, type...")
     time_modified = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
+    # Set aside from Ready to Import by a person (a utility vendor the directory does not need); restorable.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["list_type", "full_name"]

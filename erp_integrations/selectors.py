@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from erp_integrations import hooks
 from erp_integrations.exportables import EXPORTABLE_TYPES
-from erp_integrations.models import ErpEvent, ErpItem, ErpState
+from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpState
 from erp_integrations.workflow import allowed_steps
+from procore_sync import models as ps
+from procore_sync.models import Company
 
 # The approver's tabs (PRODUCT.md section 2). Ready to Import fills from QuickBooks' own lists.
 TABS: dict[str, Q] = {
@@ -178,3 +183,309 @@ def latest_rejections(item_ids: list[int]) -> dict[int, ErpEvent]:
 
 def item_history(item: ErpItem) -> QuerySet[ErpEvent]:
     return item.events.select_related("actor").order_by("created_at", "id")
+
+
+# --- Ready to Import: QuickBooks' records that no record here is linked to -----------------------------------
+
+# Each list's records are linked to items of these types (`ErpItem.qb_ref` holds their ListID).
+LINKED_TYPES: dict[str, tuple[str, ...]] = {
+    AccountingRecord.ListType.VENDOR: ("company",),
+    AccountingRecord.ListType.CUSTOMER: ("project", "sub_job"),
+    AccountingRecord.ListType.ITEM: ("cost_code",),
+}
+# What the approver's Ready to Import offers of each type: the list, and which of its records.
+IMPORTABLE: dict[str, tuple[str, Q]] = {
+    "company": (AccountingRecord.ListType.VENDOR, Q(is_active=True)),
+    # Jobs: customers directly under a customer. Customers without a parent are the parents jobs go under.
+    "project": (AccountingRecord.ListType.CUSTOMER, Q(is_active=True, details__sublevel=1)),
+}
+
+
+def linked_items(list_type: str) -> QuerySet[ErpItem]:
+    return ErpItem.objects.filter(object_type__in=LINKED_TYPES.get(list_type, ()), record_deleted_at__isnull=True)
+
+
+def ready_to_import(object_type: str, *, search: str = "", archived: bool = False) -> QuerySet[AccountingRecord]:
+    """The current company file's records of the type's list that nothing here is linked to, by name: what
+    Ready to Import offers (or, `archived`, what a person set aside from it)."""
+    book = hooks.current_book()
+    if book is None or object_type not in IMPORTABLE:
+        return AccountingRecord.objects.none()
+    list_type, which = IMPORTABLE[object_type]
+    records = AccountingRecord.objects.filter(which, book=book, list_type=list_type, archived_at__isnull=not archived)
+    records = records.exclude(Exists(linked_items(list_type).filter(qb_ref=OuterRef("external_id"))))
+    if search:
+        records = records.filter(full_name__icontains=search)
+    return records.select_related("archived_by").order_by("full_name", "id")
+
+
+def ready_to_import_counts() -> dict[str, int]:
+    """How many records wait in Ready to Import, per type (one query each)."""
+    return {object_type: ready_to_import(object_type).count() for object_type in IMPORTABLE}
+
+
+def linked_record(item: ErpItem) -> AccountingRecord | None:
+    """The QuickBooks record an item is linked to, as the current company file's lists last reported it."""
+    book = hooks.current_book()
+    list_type = next((lt for lt, types in LINKED_TYPES.items() if item.object_type in types), None)
+    if not item.qb_ref or book is None or list_type is None:
+        return None
+    return AccountingRecord.objects.filter(book=book, list_type=list_type, external_id=item.qb_ref).first()
+
+
+def unlinked_same_name(list_type: str, name: str) -> AccountingRecord | None:
+    """A record of the current company file's list with this name (as QuickBooks compares names: ignoring
+    case) that nothing here is linked to."""
+    book = hooks.current_book()
+    if book is None or not name:
+        return None
+    return (
+        AccountingRecord.objects.filter(book=book, list_type=list_type, full_name__iexact=name)
+        .exclude(Exists(linked_items(list_type).filter(qb_ref=OuterRef("external_id"))))
+        .first()
+    )
+
+
+# Words that say what kind of company it is, not which: "ABC Electric, Inc." is "ABC Electric LLC".
+_COMPANY_SUFFIXES = frozenset(
+    "inc incorporated llc l l c ltd limited co company corp corporation plc lp llp pllc pc the".split()
+)
+
+
+def normalized_name(name: str) -> str:
+    """A company name as people mean it: case, punctuation, "&"/"and" and suffixes like Inc or LLC aside."""
+    words = re.sub(r"[^\w\s]", " ", name.lower().replace("&", " and ")).split()
+    kept = [word for word in words if word not in _COMPANY_SUFFIXES]
+    return " ".join(kept or words)
+
+
+def _digits(value: str, last: int = 10) -> str:
+    digits = "".join(character for character in value if character.isdigit())
+    return digits[-last:] if len(digits) >= 7 else ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A directory company that may be the QuickBooks vendor, and why."""
+
+    company: Company
+    reasons: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        """The same name, ignoring case: what "link all exact matches" links."""
+        return "the same name" in self.reasons
+
+
+def _match_keys(name: str, phone: str, email: str, tax_id: str) -> list[tuple[str, str]]:
+    # The exact name first: a company that has it is not also said to match "without Inc, LLC".
+    keys = [("exact", name.strip().lower()), ("name", normalized_name(name))]
+    if digits := _digits(phone):
+        keys.append(("phone", digits))
+    if email.strip():
+        keys.append(("email", email.strip().lower()))
+    if tax := _digits(tax_id, last=9):
+        keys.append(("tax id", tax))
+    return [(kind, value) for kind, value in keys if value]
+
+
+_REASONS = {
+    "exact": "the same name",
+    "name": "the same name without Inc, LLC and punctuation",
+    "phone": "the same phone",
+    "email": "the same e-mail",
+    "tax id": "the same tax id",
+}
+
+
+def company_suggestions(records: list[AccountingRecord]) -> dict[int, list[Suggestion]]:
+    """For each QuickBooks vendor, the directory companies not linked to QuickBooks that may be it, best first,
+    each with its reasons: two queries, whatever the number of vendors."""
+    unlinked = Company.objects.exclude(
+        Exists(ErpItem.objects.filter(object_type="company", object_id=OuterRef("pk")).exclude(qb_ref=""))
+    )
+    index: dict[tuple[str, str], list[Company]] = {}
+    for company in unlinked.only("id", "name", "phone", "email", "tax_id", "is_archived", "vendor_type"):
+        for key in _match_keys(company.name, company.phone, company.email, company.tax_id):
+            index.setdefault(key, []).append(company)
+    found: dict[int, list[Suggestion]] = {}
+    for record in records:
+        details = record.details
+        reasons: dict[int, list[str]] = {}
+        companies: dict[int, Company] = {}
+        keys = _match_keys(
+            details.get("name") or record.full_name,
+            details.get("phone", ""),
+            details.get("email", ""),
+            details.get("tax_id", ""),
+        )
+        for kind, value in keys:
+            for company in index.get((kind, value), []):
+                companies[company.pk] = company
+                reason = _REASONS[kind]
+                if kind == "name" and "the same name" in reasons.get(company.pk, []):
+                    continue
+                reasons.setdefault(company.pk, []).append(reason)
+        ranked = sorted(companies.values(), key=lambda c: (-len(reasons[c.pk]), c.name.lower()))
+        found[record.pk] = [Suggestion(company, tuple(reasons[company.pk])) for company in ranked[:5]]
+    return found
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field as the directory has it and as QuickBooks has it."""
+
+    name: str
+    label: str
+    directory: str
+    quickbooks: str
+
+    @property
+    def differs(self) -> bool:
+        return self.directory.strip() != self.quickbooks.strip()
+
+
+# The directory's fields a QuickBooks vendor or job fills, with what the QuickBooks record calls them.
+COMPARED_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "Name", "name"),
+    ("contact_name", "Contact", "contact"),
+    ("phone", "Phone", "phone"),
+    ("email", "E-mail", "email"),
+    ("tax_id", "Tax id", "tax_id"),
+    ("address_line1", "Address line 1", "address.addr1"),
+    ("address_line2", "Address line 2", "address.addr2"),
+    ("city", "City", "address.city"),
+    ("state", "State / province", "address.state"),
+    ("postal_code", "Postal code", "address.postal_code"),
+    ("country", "Country", "address.country"),
+)
+
+
+def quickbooks_values(record: AccountingRecord, fields: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The directory's fields as the QuickBooks record fills them."""
+    values = {}
+    for name, _label, path in COMPARED_FIELDS:
+        if fields is not None and name not in fields:
+            continue
+        value: Any = record.details
+        for part in path.split("."):
+            value = value.get(part, "") if isinstance(value, dict) else ""
+        values[name] = str(value or (record.full_name.rsplit(":", 1)[-1] if name == "name" else ""))
+    return values
+
+
+def differences(record: Model, accounting_record: AccountingRecord, fields: tuple[str, ...]) -> list[Difference]:
+    """The `fields` of a directory record beside the QuickBooks record's, in the page's order."""
+    theirs = quickbooks_values(accounting_record, fields)
+    labels = {name: label for name, label, _ in COMPARED_FIELDS}
+    return [
+        Difference(name, labels[name], str(getattr(record, name, "") or ""), theirs[name])
+        for name in labels
+        if name in fields
+    ]
+
+
+def archived_companies() -> QuerySet[Company]:
+    """The directory companies archived for ERP (their QuickBooks vendor made inactive, or by a person)."""
+    return Company.objects.filter(is_archived=True).order_by("name", "id")
+
+
+# --- QuickBooks' lists to pick from: the current company file's accounts, items and classes ------------------
+
+# The account types each setting may name (QuickBooks' AccountType values).
+EXPENSE_ACCOUNT_TYPES = ("Expense", "CostOfGoodsSold", "OtherExpense")
+INCOME_ACCOUNT_TYPES = ("Income", "OtherIncome")
+
+
+@dataclass(frozen=True)
+class QuickBooksLists:
+    """What the settings page offers from the current company file. A list is None where it was never read
+    (the page then keeps a free text input); `classes` maps each class's name to whether it is active."""
+
+    expense_accounts: list[str] | None
+    income_accounts: list[str] | None
+    retainage_items: list[str] | None
+    classes: dict[str, bool] | None
+
+
+def current_records(list_type: str, book: str | None) -> QuerySet[AccountingRecord]:
+    """The records of one list of a company file (none without one)."""
+    if book is None:
+        return AccountingRecord.objects.none()
+    return AccountingRecord.objects.filter(book=book, list_type=list_type)
+
+
+def lists_read(book: str | None) -> set[str]:
+    """The lists of the company file that were read at least once (one query)."""
+    if book is None:
+        return set()
+    return set(AccountingRecord.objects.filter(book=book).order_by().values_list("list_type", flat=True).distinct())
+
+
+def _names(records: QuerySet[AccountingRecord], longest: int) -> list[str]:
+    """The full names of the active records that fit a setting of `longest` characters, by name."""
+    names = records.filter(is_active=True).order_by("full_name").values_list("full_name", flat=True)
+    return [name for name in names if len(name) <= longest]
+
+
+def quickbooks_lists(*, longest: int = 31) -> QuickBooksLists:
+    """The current company file's expense and income accounts, the items a retainage line can name (service
+    items that are no division's parent) and its classes: five queries, whatever the size of the lists."""
+    book = hooks.current_book()
+    read = lists_read(book)
+    accounts = current_records(AccountingRecord.ListType.ACCOUNT, book)
+    items = current_records(AccountingRecord.ListType.ITEM, book)
+    parents = items.filter(parent_external_id=OuterRef("external_id"))
+    accounts_read = AccountingRecord.ListType.ACCOUNT in read
+    return QuickBooksLists(
+        expense_accounts=_names(accounts.filter(details__account_type__in=EXPENSE_ACCOUNT_TYPES), longest)
+        if accounts_read
+        else None,
+        income_accounts=_names(accounts.filter(details__account_type__in=INCOME_ACCOUNT_TYPES), longest)
+        if accounts_read
+        else None,
+        retainage_items=_names(items.filter(parent_external_id="").exclude(Exists(parents)), longest)
+        if AccountingRecord.ListType.ITEM in read
+        else None,
+        classes=dict(
+            current_records(AccountingRecord.ListType.CLASS, book)
+            .order_by("full_name")
+            .values_list("full_name", "is_active")
+        )
+        if AccountingRecord.ListType.CLASS in read
+        else None,
+    )
+
+
+def customer_names() -> list[str]:
+    """The active customers of the current company file that a job's parent can be picked from (not jobs)."""
+    customers = current_records(AccountingRecord.ListType.CUSTOMER, hooks.current_book())
+    return list(
+        customers.filter(is_active=True, parent_external_id="")
+        .order_by("full_name")
+        .values_list("full_name", flat=True)
+    )
+
+
+# --- the standard cost code list -----------------------------------------------------------------------------
+
+
+def cost_code_list(
+    *, search: str = "", division: int | None = None, cost_type: int | str | None = None
+) -> QuerySet[ps.CostCode]:
+    """Every standard cost code, with its division, default cost type and workflow state (`erp_state`,
+    `qb_ref`; None for a code never sent nor linked), by code: one query, whatever the number of codes.
+    `cost_type` "none" keeps the codes without a default cost type."""
+    items = ErpItem.objects.filter(content_type=content_type_of(ps.CostCode), object_id=OuterRef("pk"))
+    codes = ps.CostCode.objects.select_related("division", "default_cost_type").annotate(
+        erp_state=Subquery(items.values("state")[:1]), qb_ref=Subquery(items.values("qb_ref")[:1])
+    )
+    if search:
+        codes = codes.filter(Q(code__icontains=search) | Q(description__icontains=search))
+    if division:
+        codes = codes.filter(division_id=division)
+    if cost_type == "none":
+        codes = codes.filter(default_cost_type__isnull=True)
+    elif cost_type:
+        codes = codes.filter(default_cost_type_id=cost_type)
+    return codes.order_by("code", "pk")

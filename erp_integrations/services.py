@@ -8,7 +8,7 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from access import permissions
 from access.permissions import Action
-from erp_integrations import hooks, tasks
+from erp_integrations import hooks, selectors, tasks
 from erp_integrations.bulk import insert_values, select_in, update_values
 from erp_integrations.errors import (
     DependencyNotReady,
+    LinkRefused,
     RecordLocked,
     SendRefused,
     StepNotAllowed,
@@ -30,9 +31,11 @@ from erp_integrations.errors import (
     state_words,
 )
 from erp_integrations.exportables import Exportable, exportable_type_of, is_exportable
+from erp_integrations.exportables.base import ADDRESS_FIELDS, Problem
 from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpSettings, ErpState
 from erp_integrations.selectors import items_for_records
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked, may_move
+from procore_sync import models as ps
 from procore_sync import services as project_services
 
 if TYPE_CHECKING:
@@ -174,8 +177,33 @@ def take_step(
     raise ValueError(f"{step} is not a step a person takes")
 
 
-def _check_sendable(spec: Exportable[Any], record: Model) -> dict[str, Any]:
-    problems = spec.problems(record)
+# The types whose name QuickBooks keeps in one of its lists: a record of one sent without a link, while the
+# list holds that name, would create a second "ABC Electric" (or fail on the name, 3100).
+NAMED_IN_LIST: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "company": (AccountingRecord.ListType.VENDOR, lambda company: company.name),
+}
+
+
+def _same_name_problems(spec: Exportable[Any], record: Model, item: ErpItem) -> list[Problem]:
+    if item.qb_ref or spec.slug not in NAMED_IN_LIST:
+        return []
+    list_type, name_of = NAMED_IN_LIST[spec.slug]
+    found = selectors.unlinked_same_name(list_type, name_of(record))
+    if found is None:
+        return []
+    kind = AccountingRecord.ListType(list_type).label.lower()
+    return [
+        Problem(
+            "name",
+            f"QuickBooks already has a {kind} named {found.full_name} that nothing here is linked to: link "
+            f"{spec.describe(record)} to it from Ready to Import ({spec.plural}) instead of sending it, so that "
+            f"QuickBooks does not get a second {found.full_name}.",
+        )
+    ]
+
+
+def _check_sendable(spec: Exportable[Any], record: Model, item: ErpItem) -> dict[str, Any]:
+    problems = spec.problems(record) + _same_name_problems(spec, record, item)
     if problems:
         raise SendRefused(spec.describe(record), [problem.as_dict() for problem in problems])
     return dict(spec.payload(record))
@@ -202,7 +230,7 @@ def _send_step(record: Model, actor: User, step: Step, action: Action) -> ErpIte
         if not may_move(step, item.state):
             raise StepNotAllowed(step, item.label, item.state, allowed_steps(item.state))
         # Validation runs after the state check: an item already sent is a conflict, not a form to fix.
-        payload = _check_sendable(spec, record)
+        payload = _check_sendable(spec, record, item)
         _apply(
             item,
             step,
@@ -443,6 +471,285 @@ def accounting_records_read(book: str, list_type: str, external_ids: list[str]) 
         project_services.set_archived(company_ids, archived=archived)
 
 
+# --- Ready to Import: records QuickBooks holds, tied to the project side's -----------------------------------
+
+# Who may tie a record of each type to QuickBooks' own (PRODUCT.md section 3), and the list it is found in.
+LINK_ACTIONS: dict[str, Action] = {
+    "company": Action.LINK_QUICKBOOKS_COMPANIES,
+    "project": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+    "sub_job": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+    "cost_code": Action.REFRESH_COST_CODES,
+}
+LINKED_LIST: dict[str, str] = {
+    "company": AccountingRecord.ListType.VENDOR,
+    "project": AccountingRecord.ListType.CUSTOMER,
+    "sub_job": AccountingRecord.ListType.CUSTOMER,
+    "cost_code": AccountingRecord.ListType.ITEM,
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record and the QuickBooks record it is; `options` are kept as if accepted with them (a job's parent
+    customer), so that its next export is the same record's Mod."""
+
+    record: Model
+    accounting_record: AccountingRecord
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def link_record(
+    record: Model,
+    actor: User | None,
+    accounting_record: AccountingRecord,
+    options: Mapping[str, Any] | None = None,
+    *,
+    permitted_by: Action | None = None,
+) -> ErpItem:
+    """Tie one record to the QuickBooks record it is (see `link_many`)."""
+    return link_many([Link(record, accounting_record, options or {})], actor, permitted_by=permitted_by)[0]
+
+
+def link_many(links: Sequence[Link], actor: User | None, *, permitted_by: Action | None = None) -> list[ErpItem]:
+    """Tie records to the QuickBooks records they are, in one transaction: each item moves along LINK (a draft
+    or a rejected item becomes synced) with the record's ListID and EditSequence, so the next export of it
+    is a Mod of that record, never an Add beside it. Nothing is sent to QuickBooks.
+
+    Refused, with nothing linked: a QuickBooks record of another list or company file than the current one,
+    one already linked to another record, or two records for one. `actor` None is the system (an import
+    that the person who asked for it was allowed to run); `permitted_by` the action that allows the link
+    instead of the type's (adding a QuickBooks vendor to the directory links the company it adds)."""
+    if not links:
+        return []
+    book = hooks.current_book()
+    for spec in {exportable_type_of(link.record).slug: exportable_type_of(link.record) for link in links}.values():
+        if spec.slug not in LINK_ACTIONS:
+            raise LinkRefused(f"A {spec.label.lower()} cannot be linked to a QuickBooks record.")
+        if actor is not None:
+            permissions.require(actor, permitted_by or LINK_ACTIONS[spec.slug])
+    with transaction.atomic():
+        items = _items_of([link.record for link in links])
+        wanted: dict[tuple[str, str], str] = {}
+        for link, item in zip(links, items, strict=True):
+            found = link.accounting_record
+            if found.list_type != LINKED_LIST[item.object_type] or (book is not None and found.book != book):
+                raise LinkRefused(
+                    f"{item.label} cannot be linked to {found.full_name}: that is not a QuickBooks "
+                    f"{AccountingRecord.ListType(LINKED_LIST[item.object_type]).label.lower()} of the company file "
+                    "items go to."
+                )
+            key = (item.object_type, found.external_id)
+            if key in wanted:
+                raise LinkRefused(f"{found.full_name} cannot be linked to both {wanted[key]} and {item.label}.")
+            wanted[key] = item.label
+        taken = {
+            (object_type, qb_ref): label
+            for object_type, qb_ref, label, pk in ErpItem.objects.filter(
+                object_type__in={key[0] for key in wanted}, qb_ref__in={key[1] for key in wanted}
+            ).values_list("object_type", "qb_ref", "label", "pk")
+            if pk not in {item.pk for item in items}
+        }
+        clash = next((key for key in wanted if key in taken), None)
+        if clash is not None:
+            raise LinkRefused(
+                f"{wanted[clash]} cannot be linked: QuickBooks' record is already linked to {taken[clash]}."
+            )
+        moves = [
+            Move(
+                item.pk,
+                [
+                    link.accounting_record.external_id,
+                    link.accounting_record.edit_sequence,
+                    {},
+                    dict(link.options),
+                    "",
+                ],
+                reason=f"Linked to {link.accounting_record.full_name}",
+                payload={
+                    "qb_ref": link.accounting_record.external_id,
+                    "edit_sequence": link.accounting_record.edit_sequence,
+                    "full_name": link.accounting_record.full_name,
+                },
+            )
+            for link, item in zip(links, items, strict=True)
+        ]
+        move_many(
+            Step.LINK,
+            moves,
+            actor=actor,
+            fields=["qb_ref", "qb_edit_sequence", "qb_details", "accept_options", "erp_error"],
+        )
+    return list(ErpItem.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
+
+
+def _items_of(records: Sequence[Model]) -> list[ErpItem]:
+    """The workflow items of `records`, in their order, made in draft (in bulk) for those that have none."""
+    found = items_for_records(list(records))
+    missing = [record for record in records if (type(record), record.pk) not in found]
+    if missing:
+        ErpItem.objects.bulk_create(
+            [
+                ErpItem(
+                    **_item_identity(record),
+                    object_type=exportable_type_of(record).slug,
+                    **_identity(exportable_type_of(record), record),
+                )
+                for record in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = items_for_records(list(records))
+    return [found[(type(record), record.pk)] for record in records]
+
+
+def _importable(object_type: str, accounting_record: AccountingRecord) -> AccountingRecord:
+    """The record, read again, if Ready to Import still offers it; else why not."""
+    found = selectors.ready_to_import(object_type).filter(pk=accounting_record.pk).first()
+    if found is None:
+        raise LinkRefused(
+            f"{accounting_record.full_name} is no longer waiting in Ready to Import: it was linked, added or set "
+            "aside meanwhile, or is not in the company file items go to."
+        )
+    return found
+
+
+def add_company_from_accounting(actor: User, accounting_record: AccountingRecord) -> ps.Company:
+    """Add a QuickBooks vendor to the directory as a new company, linked to it."""
+    permissions.require(actor, Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY)
+    with transaction.atomic():
+        record = _importable("company", accounting_record)
+        fields = {name: value for name, value in selectors.quickbooks_values(record).items() if value}
+        existing = ps.Company.objects.filter(name__iexact=fields["name"]).first()
+        if existing is not None:
+            raise LinkRefused(
+                f"The directory already has {existing.name}: link the QuickBooks vendor to it instead of adding "
+                "a second one."
+            )
+        company = project_services.save_record(
+            actor, ps.Company, fields, permitted_by=Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY
+        )
+        link_record(company, actor, record, permitted_by=Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY)
+    return company
+
+
+def link_company(
+    actor: User, company: ps.Company, accounting_record: AccountingRecord, take_from_quickbooks: Iterable[str] = ()
+) -> ErpItem:
+    """Link a directory company to a QuickBooks vendor. The fields in `take_from_quickbooks` take the vendor's
+    values; every other field keeps the directory's (it reaches QuickBooks with the company's next export)."""
+    permissions.require(actor, Action.LINK_QUICKBOOKS_COMPANIES)
+    taken = tuple(name for name in take_from_quickbooks if name in COMPANY_COMPARED)
+    with transaction.atomic():
+        record = _importable("company", accounting_record)
+        if taken:
+            project_services.save_record(
+                actor,
+                ps.Company,
+                selectors.quickbooks_values(record, taken),
+                instance=company,
+                permitted_by=Action.LINK_QUICKBOOKS_COMPANIES,
+            )
+        return link_record(company, actor, record)
+
+
+# The directory's fields a link may take from the QuickBooks vendor.
+COMPANY_COMPARED = tuple(name for name, _label, _path in selectors.COMPARED_FIELDS)
+
+
+def link_exact_companies(actor: User) -> int:
+    """Link every QuickBooks vendor waiting in Ready to Import to the one directory company of the same name
+    (ignoring case) that is not linked yet, keeping the directory's fields. Returns how many were linked."""
+    permissions.require(actor, Action.LINK_QUICKBOOKS_COMPANIES)
+    with transaction.atomic():
+        records = list(selectors.ready_to_import("company"))
+        suggestions = selectors.company_suggestions(records)
+        pairs: dict[int, Link] = {}
+        claimed: set[int] = set()
+        for record in records:
+            exact = [suggestion.company for suggestion in suggestions[record.pk] if suggestion.exact]
+            if len(exact) == 1 and exact[0].pk not in claimed:
+                claimed.add(exact[0].pk)
+                pairs[record.pk] = Link(exact[0], record)
+        return len(link_many(list(pairs.values()), actor))
+
+
+def set_aside(actor: User, accounting_record: AccountingRecord, *, archived: bool) -> AccountingRecord:
+    """Set a QuickBooks vendor aside from Ready to Import (the directory does not need it), or bring it back."""
+    permissions.require(actor, Action.ARCHIVE_COMPANY)
+    with transaction.atomic():
+        record = AccountingRecord.objects.select_for_update().get(pk=accounting_record.pk)
+        record.archived_at = timezone.now() if archived else None
+        record.archived_by = actor if archived else None
+        record.save(update_fields=["archived_at", "archived_by"])
+    return record
+
+
+def restore_company(actor: User, company: ps.Company) -> ps.Company:
+    """Bring an archived directory company back (it can be sent again)."""
+    permissions.require(actor, Action.ARCHIVE_COMPANY)
+    project_services.set_archived([company.pk], archived=False)
+    company.refresh_from_db()
+    return company
+
+
+def _job_number_and_name(job_name: str) -> tuple[str, str]:
+    """A QuickBooks job's name as a project's number and name: "1042 Main Street Clinic" is number 1042; a
+    name with no number first is both (the project's job name is then that name alone)."""
+    first, _, rest = job_name.strip().partition(" ")
+    if rest and any(character.isdigit() for character in first) and len(first) <= 50:
+        return first, rest.strip()
+    return job_name.strip()[:50], job_name.strip()
+
+
+def add_project_from_accounting(actor: User, accounting_record: AccountingRecord) -> ps.Project:
+    """Add a QuickBooks job as a new project, linked to it: number, name and address from the job, and its
+    customer as the owner (the directory's owner of that name, or a new one)."""
+    permissions.require(actor, Action.ADD_QUICKBOOKS_JOB_AS_PROJECT)
+    with transaction.atomic():
+        record = _importable("project", accounting_record)
+        number, name = _job_number_and_name(record.details.get("name") or record.full_name.rsplit(":", 1)[-1])
+        if ps.Project.objects.filter(number__iexact=number).exists():
+            raise LinkRefused(f"Project {number} exists: link the QuickBooks job to it instead of adding another.")
+        parent = record.full_name.rsplit(":", 1)[0] if ":" in record.full_name else ""
+        owner = ps.Company.objects.filter(name__iexact=parent).first() if parent else None
+        if owner is None and parent:
+            owner = project_services.save_record(
+                actor,
+                ps.Company,
+                {"name": parent[:200], "vendor_type": ps.Company.VendorType.OWNER},
+                permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+            )
+        address = {name: value for name, value in selectors.quickbooks_values(record, ADDRESS_FIELDS).items() if value}
+        project = project_services.save_record(
+            actor,
+            ps.Project,
+            {"number": number, "name": name, "owner": owner, **address},
+            permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+        )
+        link_record(project, actor, record, {"parent_customer": parent})
+    return project
+
+
+def link_project(
+    actor: User, project: ps.Project, accounting_record: AccountingRecord, take_from_quickbooks: Iterable[str] = ()
+) -> ErpItem:
+    """Link a project to a QuickBooks job; the address fields in `take_from_quickbooks` take the job's."""
+    permissions.require(actor, Action.ADD_QUICKBOOKS_JOB_AS_PROJECT)
+    taken = tuple(name for name in take_from_quickbooks if name in ADDRESS_FIELDS)
+    with transaction.atomic():
+        record = _importable("project", accounting_record)
+        if taken:
+            project_services.save_record(
+                actor,
+                ps.Project,
+                selectors.quickbooks_values(record, taken),
+                instance=project,
+                permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+            )
+        parent = record.full_name.rsplit(":", 1)[0] if ":" in record.full_name else ""
+        return link_record(project, actor, record, {"parent_customer": parent})
+
+
 # --- what the project side's edits mean for the workflow ------------------------------------------------------
 
 
@@ -518,3 +825,226 @@ def update_settings(actor: User, **changes: Any) -> ErpSettings:
         row.full_clean()
         row.save(update_fields=[*changes, "updated_at"])
     return row
+
+
+# --- the standard cost code list, refreshed from QuickBooks' service items ----------------------------------
+
+
+@dataclass(frozen=True)
+class CostCodeDifference:
+    """A field of a cost code that its QuickBooks item holds otherwise: the directory's value is kept."""
+
+    code: str
+    field: str
+    directory: str
+    quickbooks: str
+
+
+@dataclass
+class CostCodeRefresh:
+    """What a refresh of the cost code list from QuickBooks' service items did, for the person who asked."""
+
+    created: list[str] = field(default_factory=list)
+    divisions_created: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    differences: list[CostCodeDifference] = field(default_factory=list)
+    # Cost codes that are QuickBooks items but cannot be linked now, and items that cannot be cost codes: why.
+    not_linked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One sentence of counts: "Cost codes refreshed from QuickBooks: 12 added, 3 linked, ..."."""
+        added = f"{len(self.created)} added"
+        if self.divisions_created:
+            added += f" (and {_count(len(self.divisions_created), 'division')})"
+        parts = [
+            added,
+            f"{len(self.linked)} linked",
+            f"{len(self.deactivated)} made inactive",
+            *([f"{len(self.reactivated)} made active again"] if self.reactivated else []),
+            f"{self.unchanged} unchanged",
+        ]
+        text = f"Cost codes refreshed from QuickBooks: {', '.join(parts)}."
+        if self.differences:
+            text += (
+                f" {_count(len({d.code for d in self.differences}), 'cost code')} QuickBooks describes otherwise "
+                "kept the directory's values."
+            )
+        return text
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _item_name(record: AccountingRecord) -> str:
+    """An item's own name (the last part of its full name "Division:Code")."""
+    return str(record.details.get("name") or record.full_name.rsplit(":", 1)[-1]).strip()
+
+
+def _code_differences(cost_code: ps.CostCode, item: AccountingRecord, division: str) -> list[CostCodeDifference]:
+    name, description = _item_name(item), str(item.details.get("description") or "").strip()
+    found = []
+    if name != cost_code.code:
+        found.append(CostCodeDifference(cost_code.code, "code", cost_code.code, name))
+    if description and description != cost_code.description.strip():
+        found.append(CostCodeDifference(cost_code.code, "description", cost_code.description, description))
+    if division.lower() != cost_code.division.code.lower():
+        found.append(CostCodeDifference(cost_code.code, "division", cost_code.division.code, division))
+    return found
+
+
+_DIVISION_CODE = ps.Division._meta.get_field("code").max_length or 20
+_DIVISION_NAME = ps.Division._meta.get_field("name").max_length or 200
+_DESCRIPTION = ps.CostCode._meta.get_field("description").max_length or 255
+
+
+def refresh_cost_codes(actor: User) -> CostCodeRefresh:
+    """Bring the standard cost code list in line with the service items of the current company file, as its
+    lists were last read: a top-level item is a division (matched by code, or added), a sub-item a cost code
+    under its parent's division. An item no cost code is linked to is matched to the cost code of its name
+    and linked to it, or added as a new cost code, linked. A linked cost code follows its item's active
+    flag. Nothing else of an existing cost code changes: where QuickBooks holds another description (or
+    name, or division), the directory's is kept and the difference reported. Bulk: a few queries, whatever
+    the number of items."""
+    permissions.require(actor, Action.REFRESH_COST_CODES)
+    book = hooks.current_book()
+    if book is None:
+        raise WorkflowError(
+            "No QuickBooks company file is set up yet: add a connection on the sync health page and read "
+            "QuickBooks' lists there first."
+        )
+    result = CostCodeRefresh()
+    retainage_item = ErpSettings.load().retainage_item_name.strip().lower()
+    with transaction.atomic():
+        items = list(
+            AccountingRecord.objects.filter(book=book, list_type=AccountingRecord.ListType.ITEM).order_by(
+                "full_name", "pk"
+            )
+        )
+        if not items:
+            raise WorkflowError(
+                "QuickBooks' service items have not been read yet: read QuickBooks' lists from the sync health "
+                "page, then refresh the cost codes."
+            )
+        by_id = {item.external_id: item for item in items}
+        tops = {item.external_id: item for item in items if not item.parent_external_id}
+        division_items: dict[str, AccountingRecord] = {}
+        for item in tops.values():
+            name = _item_name(item)
+            if name.lower() == retainage_item:
+                continue  # the item retainage is held on, not a division
+            if len(name) > _DIVISION_CODE:
+                result.skipped.append(f"{item.full_name}: a division code has at most {_DIVISION_CODE} characters.")
+                continue
+            division_items[item.external_id] = item
+
+        # What is here: cost codes and their workflow items, divisions.
+        workflow = list(
+            ErpItem.objects.filter(object_type="cost_code").values_list(
+                "object_id", "state", "qb_ref", "record_deleted_at"
+            )
+        )
+        item_of_code = {object_id: (state, qb_ref) for object_id, state, qb_ref, deleted in workflow if not deleted}
+        code_of_ref: dict[str, int | None] = {
+            qb_ref: (None if deleted else object_id) for object_id, _state, qb_ref, deleted in workflow if qb_ref
+        }
+        codes = {code.pk: code for code in ps.CostCode.objects.select_related("division")}
+        code_named = {code.code.lower(): code for code in codes.values()}
+        division_named = {division.code.lower(): division for division in ps.Division.objects.all()}
+
+        new_divisions: dict[str, str] = {}
+        for item in division_items.values():
+            name = _item_name(item)
+            if name.lower() not in division_named:
+                description = str(item.details.get("description") or "").strip()
+                new_divisions[name] = (description or name)[:_DIVISION_NAME]
+        result.divisions_created = sorted(new_divisions)
+
+        def division_code(item: AccountingRecord) -> str:
+            name = _item_name(item)
+            existing = division_named.get(name.lower())
+            return existing.code if existing is not None else name
+
+        to_link: list[Link] = []
+        new_codes: list[tuple[project_services.NewCostCode, AccountingRecord]] = []
+        activate: dict[bool, list[str]] = {True: [], False: []}
+        activate_ids: dict[bool, list[int]] = {True: [], False: []}
+        seen: set[str] = set()
+        # The linked items first: a name two items share stays with the one that is linked.
+        for item in sorted(items, key=lambda item: item.external_id not in code_of_ref):
+            if not item.parent_external_id:
+                continue
+            parent = by_id.get(item.parent_external_id)
+            name = _item_name(item)
+            if parent is None:
+                result.skipped.append(f"{item.full_name}: its parent item has not been read from QuickBooks.")
+                continue
+            if parent.parent_external_id:
+                result.skipped.append(
+                    f"{item.full_name}: a sub-item of a sub-item; cost codes are one level under their division."
+                )
+                continue
+            if parent.external_id not in division_items:
+                result.skipped.append(f"{item.full_name}: its parent item cannot be a division.")
+                continue
+            if name.lower() in seen:
+                result.skipped.append(f"{item.full_name}: another item is named {name} too; cost codes are unique.")
+                continue
+            seen.add(name.lower())
+            division = division_code(parent)
+            if item.external_id in code_of_ref:
+                code_id = code_of_ref[item.external_id]
+                if code_id is None or code_id not in codes:
+                    result.skipped.append(f"{item.full_name}: it was linked to a cost code that is deleted.")
+                    continue
+                cost_code = codes[code_id]
+                result.differences.extend(_code_differences(cost_code, item, division))
+                if cost_code.is_active != item.is_active:
+                    activate[item.is_active].append(cost_code.code)
+                    activate_ids[item.is_active].append(cost_code.pk)
+                else:
+                    result.unchanged += 1
+                continue
+            cost_code = code_named.get(name.lower())
+            if cost_code is None:
+                description = str(item.details.get("description") or "").strip() or name
+                row = project_services.NewCostCode(name, description[:_DESCRIPTION], division, item.is_active)
+                new_codes.append((row, item))
+                if len(description) > _DESCRIPTION:
+                    result.differences.append(
+                        CostCodeDifference(name, "description", description[:_DESCRIPTION], description)
+                    )
+                continue
+            state, qb_ref = item_of_code.get(cost_code.pk, (ErpState.DRAFT, ""))
+            if qb_ref:
+                result.not_linked.append(
+                    f"{cost_code.code}: QuickBooks' item {item.full_name} has its name, but the cost code is linked "
+                    "to another QuickBooks item."
+                )
+                continue
+            if not may_move(Step.LINK, state):
+                result.not_linked.append(
+                    f"{cost_code.code} is {state_words(state)}: it is linked to QuickBooks' item {item.full_name} "
+                    "by a refresh once it is a draft or rejected again."
+                )
+                continue
+            to_link.append(Link(cost_code, item))
+            result.linked.append(cost_code.code)
+            result.differences.extend(_code_differences(cost_code, item, division))
+            if cost_code.is_active != item.is_active:
+                activate[item.is_active].append(cost_code.code)
+                activate_ids[item.is_active].append(cost_code.pk)
+
+        _divisions, added = project_services.add_cost_codes(actor, new_divisions, [row for row, _ in new_codes])
+        for row, item in new_codes:
+            to_link.append(Link(added[row.code], item))
+        result.created = sorted(row.code for row, _ in new_codes)
+        link_many(to_link, actor)
+        for active in (True, False):
+            project_services.set_cost_codes_active(activate_ids[active], active=active)
+        result.reactivated, result.deactivated = sorted(activate[True]), sorted(activate[False])
+    return result

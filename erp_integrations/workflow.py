@@ -21,6 +21,8 @@ class Step(StrEnum):
     RESEND = "resend"
     RETRY = "retry"
     UNLINK = "unlink"
+    # Taken from Ready to Import: the record is tied to one QuickBooks already holds, nothing is sent.
+    LINK = "link"
     # Steps QuickBooks' answers take, never a person.
     SYNC_SUCCEEDED = "sync_succeeded"
     SYNC_FAILED = "sync_failed"
@@ -116,6 +118,15 @@ TRANSITIONS: dict[Step, Transition] = {
             button="Unlink from QuickBooks",
             done="{label} is no longer linked to QuickBooks.",
             done_many="Unlinked",
+        ),
+        Transition(
+            Step.LINK,
+            frozenset({ErpState.DRAFT, ErpState.REJECTED}),
+            ErpState.SYNCED,
+            past="linked",
+            history="Linked to the QuickBooks record",
+            done="{label} is linked to QuickBooks: its next export changes that record.",
+            done_many="Linked",
         ),
         Transition(
             Step.SYNC_SUCCEEDED,

@@ -7,7 +7,9 @@ edit of what accounting holds) are applied the same way to every type.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -21,6 +23,8 @@ from procore_sync import hooks
 from procore_sync import models as ps
 from procore_sync.records import LineSpec, record_type_of
 
+M = TypeVar("M", bound=Model)
+
 
 def _value(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
@@ -28,18 +32,23 @@ def _value(value: Any) -> Any:
 
 def save_record(
     actor: User,
-    model: type[Model],
+    model: type[M],
     fields: dict[str, Any],
     lines: list[dict[str, Any]] | None = None,
     *,
-    instance: Model | None = None,
-) -> Model:
+    instance: M | None = None,
+    permitted_by: Action | None = None,
+) -> M:
     """Create `model` (or update `instance`) with `fields` and, for types with lines, its nested lines.
 
     Lines with an `id` are updated, lines without one are created, and lines left out are deleted.
+    `permitted_by` is the action that allows the write instead of creating or editing in the record's tool
+    (adding a company QuickBooks already holds to the directory is an ERP Integrations action).
     """
     record_type = record_type_of(model)
-    if instance is None:
+    if permitted_by is not None:
+        permissions.require(actor, permitted_by)
+    elif instance is None:
         permissions.require(
             actor, Action.CREATE, object_type=record_type.slug, project=record_type.project_of_new(fields)
         )
@@ -108,6 +117,9 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
         for name in spec.fields:
             if name in data:
                 setattr(line, name, data[name])
+        if missing := _default_cost_type(line):
+            errors.append(f"Line {index}: {missing}")
+            continue
         try:
             line.full_clean()
         except ValidationError as exc:
@@ -122,6 +134,20 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
                 errors.append(f"Line {line} is billed or changed elsewhere and cannot be removed.")
     if errors:
         raise ValidationError({"lines": errors})
+
+
+def _default_cost_type(line: Model) -> str:
+    """A line that names a cost code and no cost type takes the code's default cost type; "" when it has a
+    cost type now (or needs none: a change order line changing a line of the commitment), else what to pick."""
+    if getattr(line, "cost_type_id", 0) is not None or getattr(line, "cost_code_id", None) is None:
+        return ""
+    if getattr(line, "commitment_line_id", None) is not None:
+        return ""
+    cost_code = line.cost_code  # type: ignore[attr-defined]
+    if cost_code.default_cost_type_id is None:
+        return f"pick a cost type (cost code {cost_code.code} has no default cost type)."
+    line.cost_type_id = cost_code.default_cost_type_id  # type: ignore[attr-defined]
+    return ""
 
 
 def delete_record(actor: User, instance: Model) -> None:
@@ -147,4 +173,83 @@ def set_archived(company_ids: list[int], *, archived: bool) -> int:
         ps.Company.objects.filter(pk__in=company_ids)
         .exclude(is_archived=archived)
         .update(is_archived=archived, updated_at=timezone.now())
+    )
+
+
+# --- the standard cost code list ----------------------------------------------------------------------------
+
+
+def assign_default_cost_type(actor: User, cost_code_ids: Iterable[int], cost_type: ps.CostType | None) -> int:
+    """Give many standard cost codes one default cost type, or clear theirs (`cost_type` None): the cost type
+    a new budget or commitment line of the code takes when it names none. Returns how many changed."""
+    permissions.require(actor, Action.ASSIGN_DEFAULT_COST_TYPES)
+    if cost_type is not None and not cost_type.is_active:
+        raise ValidationError({"cost_type": f"{cost_type.name} is inactive: pick an active cost type."})
+    ids = sorted(set(cost_code_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        return (
+            ps.CostCode.objects.filter(pk__in=ids)
+            .exclude(default_cost_type=cost_type)
+            .update(default_cost_type=cost_type, updated_at=timezone.now())
+        )
+
+
+@dataclass(frozen=True)
+class NewCostCode:
+    code: str
+    description: str
+    division: str  # its division's code
+    is_active: bool = True
+
+
+def add_cost_codes(
+    actor: User, divisions: Mapping[str, str], cost_codes: Sequence[NewCostCode]
+) -> tuple[dict[str, ps.Division], dict[str, ps.CostCode]]:
+    """Add divisions (code → name) and cost codes the accounting system's items hold to the standard list, in
+    a few statements whatever their number; those that exist meanwhile are left as they are. Returns the
+    divisions and cost codes of these codes, as stored. A refresh from the accounting system's list is
+    what adds them, so that is the permission asked."""
+    permissions.require(actor, Action.REFRESH_COST_CODES)
+    division_codes = {*divisions, *(row.division for row in cost_codes)}
+    with transaction.atomic():
+        if divisions:
+            ps.Division.objects.bulk_create(
+                [ps.Division(code=code, name=name) for code, name in divisions.items()], ignore_conflicts=True
+            )
+        stored_divisions = {d.code: d for d in ps.Division.objects.filter(code__in=division_codes)}
+        if cost_codes:
+            now = timezone.now()
+            ps.CostCode.objects.bulk_create(
+                [
+                    ps.CostCode(
+                        code=row.code,
+                        description=row.description,
+                        division=stored_divisions[row.division],
+                        is_active=row.is_active,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for row in cost_codes
+                ],
+                ignore_conflicts=True,
+            )
+        stored_codes = {
+            code.code: code
+            for code in ps.CostCode.objects.filter(code__in=[row.code for row in cost_codes]).select_related("division")
+        }
+    return stored_divisions, stored_codes
+
+
+def set_cost_codes_active(cost_code_ids: Iterable[int], *, active: bool) -> int:
+    """Make standard cost codes inactive (or active again) because the accounting system made their item so:
+    not a person's edit, so no permission is asked. Returns how many changed."""
+    ids = sorted(set(cost_code_ids))
+    if not ids:
+        return 0
+    return (
+        ps.CostCode.objects.filter(pk__in=ids)
+        .exclude(is_active=active)
+        .update(is_active=active, updated_at=timezone.now())
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from erp_integrations.models import ErpItem
 from qbxml import selectors
+from qbxml.models import QbConnection
 from qbxml.queue.batch import preview_message
 from qbxml.queue.enqueue import QueueOnAccept
 
@@ -16,3 +17,7 @@ class Connector(QueueOnAccept):
 
     def quickbooks_names(self, list_type: str) -> list[str]:
         return selectors.quickbooks_names(list_type)
+
+    def current_book(self) -> str | None:
+        connection = QbConnection.objects.filter(is_default=True).only("file_id").first()
+        return connection.book if connection is not None else None

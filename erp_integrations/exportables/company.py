@@ -14,6 +14,7 @@ class CompanyPayload(TypedDict):
     contact_name: str
     phone: str
     email: str
+    tax_id: str
     address_line1: str
     address_line2: str
     city: str
@@ -28,6 +29,7 @@ def payload(company: ps.Company) -> CompanyPayload:
         contact_name=company.contact_name,
         phone=company.phone,
         email=company.email,
+        tax_id=company.tax_id,
         **address_payload(company),
     )
 
@@ -38,6 +40,7 @@ def problems(company: ps.Company) -> list[Problem]:
     address(found, company)
     text(found, "contact_name", "The contact name", company.contact_name, limits.CONTACT_NAME)
     text(found, "phone", "The phone number", company.phone, limits.PHONE)
+    text(found, "tax_id", "The tax id", company.tax_id, limits.VENDOR_TAX_IDENT)
     if company.is_archived:
         found.append(Problem("is_archived", "The company is archived: restore it before sending it."))
     if company.vendor_type == ps.Company.VendorType.OWNER:
@@ -59,5 +62,5 @@ EXPORTABLE = Exportable[ps.Company](
     payload=payload,
     problems=problems,
     describe=lambda company: company.name,
-    locked_fields=("name", "contact_name", "phone", "email", *ADDRESS_FIELDS),
+    locked_fields=("name", "contact_name", "phone", "email", "tax_id", *ADDRESS_FIELDS),
 )

@@ -258,7 +258,7 @@ def customer_mod(request_id: str, data: CustomerModData) -> Element:
 def _vendor_body(body: Element, kind: str, data: VendorData) -> None:
     # Order: Name, IsActive, ClassRef, CompanyName, (PersonName), JobTitle, VendorAddress, ShipAddress,
     # (CommInfo: Phone, Mobile, Pager, AltPhone, Fax, Email, Cc, Contact, AltContact), ...,
-    # NameOnCheck, AccountNumber, Notes, ...
+    # NameOnCheck, AccountNumber, Notes, AdditionalNotes, VendorTypeRef, TermsRef, CreditLimit, VendorTaxIdent...
     _name(body, f"{kind}/Name", data.name, limits.VENDOR_NAME)
     _bool(body, "IsActive", data.is_active)
     _text(body, "CompanyName", f"{kind}/CompanyName", data.company_name, limits.COMPANY_NAME)
@@ -268,6 +268,8 @@ def _vendor_body(body: Element, kind: str, data: VendorData) -> None:
     _text(body, "Email", f"{kind}/Email", data.email, limits.EMAIL)
     _text(body, "Contact", f"{kind}/Contact", data.contact, limits.CONTACT_NAME)
     _text(body, "AccountNumber", f"{kind}/AccountNumber", data.account_number, limits.ACCOUNT_NUMBER)
+    # (Notes, AdditionalNotes, VendorTypeRef, TermsRef, CreditLimit are not sent.)
+    _text(body, "VendorTaxIdent", f"{kind}/VendorTaxIdent", data.tax_ident, limits.VENDOR_TAX_IDENT)
 
 
 def vendor_add(request_id: str, data: VendorData) -> Element:

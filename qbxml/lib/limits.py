@@ -8,6 +8,7 @@ from __future__ import annotations
 
 CUSTOMER_NAME = 41  # CustomerAdd/Name (a job's own name, without its parent)
 VENDOR_NAME = 41  # VendorAdd/Name
+VENDOR_TAX_IDENT = 15  # VendorAdd/VendorTaxIdent
 CUSTOMER_FULL_NAME = 209  # Customer:Job full name
 ITEM_NAME = 31  # ItemServiceAdd/Name
 CLASS_NAME = 31  # ClassAdd/Name

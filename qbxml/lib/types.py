@@ -55,6 +55,7 @@ class VendorData:
     email: str = ""
     contact: str = ""
     account_number: str = ""  # our account number with this vendor
+    tax_ident: str = ""  # the vendor's tax id (1099s)
     is_active: bool | None = None
 
 

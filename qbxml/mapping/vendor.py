@@ -30,6 +30,7 @@ def _data(payload: dict[str, Any]) -> qb.VendorData:
         phone=payload.get("phone", ""),
         email=payload.get("email", ""),
         contact=payload.get("contact_name", ""),
+        tax_ident=payload.get("tax_id", ""),
     )
 
 

@@ -134,6 +134,9 @@ def test_the_connector_is_told_only_of_items_entering_the_queue(pm, approver, mo
         def quickbooks_names(self, list_type: str) -> list[str]:
             return []
 
+        def current_book(self) -> str | None:
+            return None
+
     monkeypatch.setattr(hooks, "_connectors", [Listening()])
     company = CompanyFactory()
     services.item_send(company, pm)

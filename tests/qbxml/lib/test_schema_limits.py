@@ -13,6 +13,7 @@ from tests.qbxml.lib.conftest import VERSIONS
 LIMIT_PATHS: dict[str, tuple[str, ...]] = {
     "CUSTOMER_NAME": ("CustomerAdd/Name", "CustomerMod/Name", "CustomerRet/Name"),
     "VENDOR_NAME": ("VendorAdd/Name", "VendorMod/Name"),
+    "VENDOR_TAX_IDENT": ("VendorAdd/VendorTaxIdent", "VendorMod/VendorTaxIdent"),
     "CUSTOMER_FULL_NAME": (
         "CustomerRet/FullName",
         "PurchaseOrderLineAdd/CustomerRef/FullName",
