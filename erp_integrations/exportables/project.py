@@ -26,7 +26,10 @@ class ProjectPayload(TypedDict):
 
 
 def job_name(project: ps.Project) -> str:
-    """The QuickBooks job name of a project: its number and name, as accountants look jobs up."""
+    """The QuickBooks job name of a project: its number and name, as accountants look jobs up (a project
+    added from a job whose name has no number carries that name as both, and keeps it as it was)."""
+    if project.number == project.name:
+        return project.name
     return f"{project.number} {project.name}".strip()
 
 
