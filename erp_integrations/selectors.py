@@ -11,10 +11,11 @@ from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QueryS
 
 from erp_integrations import hooks
 from erp_integrations.exportables import EXPORTABLE_TYPES
+from erp_integrations.exportables.project import job_name
 from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpState
 from erp_integrations.workflow import allowed_steps
 from procore_sync import models as ps
-from procore_sync.models import Company
+from procore_sync.models import Company, Project
 
 # The approver's tabs (PRODUCT.md section 2). Ready to Import fills from QuickBooks' own lists.
 TABS: dict[str, Q] = {
@@ -64,7 +65,11 @@ def tab_counts(object_type: str | None = None) -> dict[str, int]:
         if name != "ready_to_import"
     }
     counts = queryset.aggregate(**aggregates)
-    return {"ready_to_import": 0, **counts}
+    waiting = ready_to_import_counts()
+    return {
+        "ready_to_import": waiting.get(object_type, 0) if object_type else sum(waiting.values()),
+        **counts,
+    }
 
 
 def items_for_records(records: list[Model], *, with_history: bool = False) -> dict[tuple[type[Model], int], ErpItem]:
@@ -163,6 +168,8 @@ def queue_counts() -> dict[str, dict[str, int]]:
         counts.setdefault(values["object_type"], dict.fromkeys(PAGE_TABS, 0)).update(
             {name: values[name] for name in aggregates}
         )
+    for object_type, waiting in ready_to_import_counts().items():
+        counts[object_type]["ready_to_import"] = waiting
     return counts
 
 
@@ -205,10 +212,12 @@ def linked_items(list_type: str) -> QuerySet[ErpItem]:
     return ErpItem.objects.filter(object_type__in=LINKED_TYPES.get(list_type, ()), record_deleted_at__isnull=True)
 
 
-def ready_to_import(object_type: str, *, search: str = "", archived: bool = False) -> QuerySet[AccountingRecord]:
-    """The current company file's records of the type's list that nothing here is linked to, by name: what
-    Ready to Import offers (or, `archived`, what a person set aside from it)."""
-    book = hooks.current_book()
+def ready_to_import(
+    object_type: str, *, search: str = "", archived: bool = False, book: str | None = None
+) -> QuerySet[AccountingRecord]:
+    """The current company file's (or `book`'s) records of the type's list that nothing here is linked to, by
+    name: what Ready to Import offers (or, `archived`, what a person set aside from it)."""
+    book = book or hooks.current_book()
     if book is None or object_type not in IMPORTABLE:
         return AccountingRecord.objects.none()
     list_type, which = IMPORTABLE[object_type]
@@ -221,7 +230,10 @@ def ready_to_import(object_type: str, *, search: str = "", archived: bool = Fals
 
 def ready_to_import_counts() -> dict[str, int]:
     """How many records wait in Ready to Import, per type (one query each)."""
-    return {object_type: ready_to_import(object_type).count() for object_type in IMPORTABLE}
+    book = hooks.current_book()
+    if book is None:
+        return dict.fromkeys(IMPORTABLE, 0)
+    return {object_type: ready_to_import(object_type, book=book).count() for object_type in IMPORTABLE}
 
 
 def linked_record(item: ErpItem) -> AccountingRecord | None:
@@ -301,9 +313,7 @@ _REASONS = {
 def company_suggestions(records: list[AccountingRecord]) -> dict[int, list[Suggestion]]:
     """For each QuickBooks vendor, the directory companies not linked to QuickBooks that may be it, best first,
     each with its reasons: two queries, whatever the number of vendors."""
-    unlinked = Company.objects.exclude(
-        Exists(ErpItem.objects.filter(object_type="company", object_id=OuterRef("pk")).exclude(qb_ref=""))
-    )
+    unlinked = unlinked_records("company")
     index: dict[tuple[str, str], list[Company]] = {}
     for company in unlinked.only("id", "name", "phone", "email", "tax_id", "is_archived", "vendor_type"):
         for key in _match_keys(company.name, company.phone, company.email, company.tax_id):
@@ -383,6 +393,32 @@ def differences(record: Model, accounting_record: AccountingRecord, fields: tupl
         for name in labels
         if name in fields
     ]
+
+
+def unlinked_records(object_type: str) -> QuerySet[Any]:
+    """The records of a type that are not linked to a QuickBooks record."""
+    model = EXPORTABLE_TYPES[object_type].model
+    linked = ErpItem.objects.filter(object_type=object_type, object_id=OuterRef("pk")).exclude(qb_ref="")
+    return model._default_manager.exclude(Exists(linked))
+
+
+def project_suggestions(records: list[AccountingRecord]) -> dict[int, list[Project]]:
+    """Projects not linked to QuickBooks whose number or job name is the job's: one query."""
+    unlinked = unlinked_records("project")
+    by_key: dict[str, list[Project]] = {}
+    for project in unlinked.only("id", "number", "name"):
+        for key in {project.number.lower(), normalized_name(job_name(project))}:
+            by_key.setdefault(key, []).append(project)
+    found = {}
+    for record in records:
+        name = record.details.get("name") or record.full_name.rsplit(":", 1)[-1]
+        keys = [normalized_name(name), name.split(" ", 1)[0].lower()]
+        matches: dict[int, Project] = {}
+        for key in keys:
+            for project in by_key.get(key, []):
+                matches[project.pk] = project
+        found[record.pk] = list(matches.values())[:5]
+    return found
 
 
 def archived_companies() -> QuerySet[Company]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from erp_integrations import views
+from erp_integrations import cost_code_views, import_views, views
 
 app_name = "erp"
 
@@ -17,4 +17,13 @@ urlpatterns = [
     ],
     path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="record-step"),
     path("settings/", views.settings_page, name="settings"),
+    path("cost-codes/", cost_code_views.cost_codes, name="cost-codes"),
+    path("cost-codes/default-cost-type/", cost_code_views.default_cost_type, name="cost-codes-default-cost-type"),
+    path("cost-codes/refresh/", cost_code_views.refresh, name="cost-codes-refresh"),
+    path("import/companies/", import_views.companies, name="import-companies"),
+    path("import/companies/act/", import_views.companies_act, name="import-companies-act"),
+    path("import/companies/<int:pk>/", import_views.company, name="import-company"),
+    path("import/projects/", import_views.projects, name="import-projects"),
+    path("import/projects/<int:pk>/", import_views.project, name="import-project"),
+    path("archived-companies/", import_views.archived_companies, name="archived-companies"),
 ]

@@ -244,6 +244,17 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
         "next_url": query.url(page=page + 1) if page < pages else "",
         "bulk_actions": bulk_actions,
         "empty_text": EMPTY_TEXT[query.tab],
+        # Ready to Import lists QuickBooks' records, not items: its own pages, per type.
+        "ready_to_import": [
+            {"label": EXPORTABLE_TYPES[slug].plural, "count": counts[slug]["ready_to_import"], "url": url}
+            for slug, url in (
+                ("company", reverse("erp:import-companies")),
+                ("project", reverse("erp:import-projects")),
+            )
+            if not query.object_type or query.object_type == slug
+        ]
+        if query.tab == "ready_to_import"
+        else [],
         "action_url": query.url(page=page),
         "clear_search_url": query.url(q="", page=1),
     }
@@ -496,7 +507,7 @@ def _accept_form(spec: Exportable[Any], record: Any, data: Any = None) -> Accept
 
 def _customer_names(spec: Exportable[Any]) -> list[str]:
     """The QuickBooks customers a job's parent may be picked from, where the type asks for one."""
-    return hooks.quickbooks_names("customer") if "parent_customer" in spec.accept_fields else []
+    return selectors.customer_names() if "parent_customer" in spec.accept_fields else []
 
 
 @login_required
@@ -589,7 +600,8 @@ def record_step(request: HtmxHttpRequest, slug: str, pk: int, step: str) -> Http
 def settings_page(request: HttpRequest) -> HttpResponse:
     permissions.require(request.user, Action.CONFIGURE_SETTINGS)
     row = ErpSettings.load()
-    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(row))
+    lists = selectors.quickbooks_lists()
+    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(row), lists=lists)
     if request.method == "POST" and form.is_valid():
         changes = form.changes(row)
         if not changes:
@@ -606,11 +618,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("erp:settings")
+    cost_types = list(CostType.objects.all())
     context = {
         "form": form,
         "settings_row": row,
-        "cost_types": list(CostType.objects.all()),
-        "qb_classes": set(hooks.quickbooks_names("class")),
+        "cost_types": cost_types,
+        # Each class's name and whether it is active; None when QuickBooks' classes were never read.
+        "qb_classes": lists.classes,
+        "other_classes": sorted(set(lists.classes or {}) - {cost_type.name for cost_type in cost_types}),
     }
     return render(request, "erp/settings.html", context)
 
