@@ -37,6 +37,12 @@ class AddressFields(models.Model):
 SUB_JOB_HELP = "The sub job whose costs the line is, in QuickBooks; empty for the project's job itself."
 
 
+def check_sub_job_of_project(sub_job: SubJob | None, project_id: int | None) -> None:
+    """A line names a sub job of its own record's project, or none."""
+    if sub_job is not None and project_id is not None and sub_job.project_id != project_id:
+        raise ValidationError({"sub_job": f"The sub job {sub_job.path} belongs to another project."})
+
+
 class Company(TimestampedModel, AddressFields):
     """A company of the directory: a vendor, a subcontractor, or an owner the company works for."""
 
@@ -145,6 +151,17 @@ class SubJob(TimestampedModel, AddressFields):
     def depth(self) -> int:
         return self.path.count(":") + 1
 
+    def levels_below(self) -> int:
+        """How many levels of sub jobs stand under this one (0 for one with none)."""
+        if self.pk is None:
+            return 0
+        levels, ids = 0, [self.pk]
+        while levels <= self.MAX_DEPTH and (
+            ids := list(SubJob.objects.filter(parent_id__in=ids).values_list("pk", flat=True))
+        ):
+            levels += 1
+        return levels
+
     def clean(self) -> None:
         if self.parent is not None:
             if self.parent.project_id != self.project_id:
@@ -154,10 +171,17 @@ class SubJob(TimestampedModel, AddressFields):
                 if self.pk is not None and ancestor.pk == self.pk:
                     raise ValidationError({"parent": "A sub job cannot be under itself."})
                 ancestor = ancestor.parent
-        if self.parent is not None and self.parent.depth >= self.MAX_DEPTH:
+        # Moving a sub job moves the ones under it too: the deepest of them must still fit.
+        depth = (self.parent.depth if self.parent is not None else 0) + 1 + self.levels_below()
+        if depth > self.MAX_DEPTH:
             raise ValidationError(
                 {"parent": f"QuickBooks nests sub jobs {self.MAX_DEPTH} levels deep under a job, no more."}
             )
+        if self.project_id and self.name:
+            siblings = SubJob.objects.filter(project_id=self.project_id, parent=self.parent, name__iexact=self.name)
+            if siblings.exclude(pk=self.pk).exists():
+                where = f"under {self.parent.path}" if self.parent is not None else "directly under the job"
+                raise ValidationError({"name": f"The project already has a sub job {self.name} {where}."})
 
 
 class CostType(models.Model):
@@ -244,6 +268,10 @@ class BudgetLineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cost_code.code}.{self.cost_type.code}"
+
+    def clean(self) -> None:
+        if self.budget_id:
+            check_sub_job_of_project(self.sub_job, self.budget.project_id)
 
 
 class BudgetModification(TimestampedModel):
@@ -370,6 +398,10 @@ class CommitmentLine(models.Model):
     def __str__(self) -> str:
         return f"{self.line_number}. {self.description or self.cost_code.code}"
 
+    def clean(self) -> None:
+        if self.commitment_id:
+            check_sub_job_of_project(self.sub_job, self.commitment.project_id)
+
 
 class CommitmentChangeOrder(TimestampedModel):
     class Status(models.TextChoices):
@@ -436,6 +468,12 @@ class CommitmentChangeOrderLine(models.Model):
         if changed is not None and self.change_order_id:
             if changed.commitment_id != self.change_order.commitment_id:
                 raise ValidationError({"commitment_line": "The line belongs to another commitment."})
+        if changed is not None and self.sub_job_id is not None and self.sub_job_id != changed.sub_job_id:
+            raise ValidationError(
+                {"sub_job": "A line that changes a line of the commitment keeps that line's sub job: leave it empty."}
+            )
+        if self.change_order_id:
+            check_sub_job_of_project(self.sub_job, self.change_order.commitment.project_id)
 
     @property
     def effective_cost_code(self) -> CostCode:
@@ -449,6 +487,11 @@ class CommitmentChangeOrderLine(models.Model):
         kind = self.commitment_line.cost_type if self.commitment_line is not None else self.cost_type
         assert kind is not None, "change_order_line_target"
         return kind
+
+    @property
+    def effective_sub_job(self) -> SubJob | None:
+        """The line's sub job: the changed line's, or its own for a new line."""
+        return self.commitment_line.sub_job if self.commitment_line is not None else self.sub_job
 
 
 class SubcontractorInvoice(TimestampedModel):
@@ -598,6 +641,12 @@ class SubcontractorInvoiceLine(models.Model):
     @property
     def target(self) -> CommitmentLine | CommitmentChangeOrderLine:
         return self.commitment_line or self.change_order_line  # type: ignore[return-value]
+
+    @property
+    def sub_job(self) -> SubJob | None:
+        """The sub job of the line it bills."""
+        target = self.target
+        return target.sub_job if isinstance(target, CommitmentLine) else target.effective_sub_job
 
     @property
     def completed_and_stored(self) -> Decimal:

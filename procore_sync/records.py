@@ -74,6 +74,11 @@ RECORD_TYPES: dict[str, RecordType] = {
     for record_type in [
         RecordType("company", ps.Company, "Company", Tool.DIRECTORY),
         RecordType("project", ps.Project, "Project", Tool.ADMIN, "pk", select_related=("owner",)),
+        # A part of a project, kept with the project in the Admin tool; its parents are read along for its
+        # path ("Building A:Level 2", at most SubJob.MAX_DEPTH levels).
+        RecordType(
+            "sub_job", ps.SubJob, "Sub job", Tool.ADMIN, "project", select_related=("project", "parent__parent")
+        ),
         RecordType("cost_code", ps.CostCode, "Cost code", Tool.ADMIN, select_related=("division", "default_cost_type")),
         RecordType("cost_type", ps.CostType, "Cost type", Tool.ADMIN),
         RecordType(
@@ -82,7 +87,9 @@ RECORD_TYPES: dict[str, RecordType] = {
             "Budget",
             Tool.BUDGET,
             "project",
-            LineSpec(ps.BudgetLineItem, "budget", ("cost_code", "cost_type", "description", "original_amount")),
+            LineSpec(
+                ps.BudgetLineItem, "budget", ("cost_code", "cost_type", "sub_job", "description", "original_amount")
+            ),
             select_related=("project",),
             prefetch_related=("lines__cost_code", "lines__cost_type"),
         ),
@@ -103,7 +110,9 @@ RECORD_TYPES: dict[str, RecordType] = {
             Tool.COMMITMENTS,
             "project",
             LineSpec(
-                ps.CommitmentLine, "commitment", ("line_number", "cost_code", "cost_type", "description", "amount")
+                ps.CommitmentLine,
+                "commitment",
+                ("line_number", "cost_code", "cost_type", "sub_job", "description", "amount"),
             ),
             select_related=("project", "vendor"),
             prefetch_related=("lines",),
@@ -117,7 +126,7 @@ RECORD_TYPES: dict[str, RecordType] = {
             LineSpec(
                 ps.CommitmentChangeOrderLine,
                 "change_order",
-                ("commitment_line", "cost_code", "cost_type", "description", "amount"),
+                ("commitment_line", "cost_code", "cost_type", "sub_job", "description", "amount"),
             ),
             select_related=("commitment__project",),
             prefetch_related=("lines",),

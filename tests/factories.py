@@ -53,6 +53,14 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(CompanyFactory, vendor_type=ps.Company.VendorType.OWNER)
 
 
+class SubJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.SubJob
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Building {n}")
+
+
 class DivisionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ps.Division

@@ -26,6 +26,7 @@ from tests.factories import (
     CompanyFactory,
     CostCodeFactory,
     ProjectFactory,
+    SubJobFactory,
     commitment_with_lines,
     invoice_for,
 )
@@ -53,6 +54,7 @@ def test_the_dependency_order_names_every_request_kind_once():
     assert SEQUENCE["class"] < SEQUENCE["parent_item"] < SEQUENCE["item"] < SEQUENCE["estimate"]
     assert SEQUENCE["vendor"] < SEQUENCE["purchase_order"] < SEQUENCE["purchase_order_change"] < SEQUENCE["bill"]
     assert SEQUENCE["customer"] < SEQUENCE["job"] < SEQUENCE["estimate"] < SEQUENCE["estimate_change"]
+    assert SEQUENCE["job"] < SEQUENCE["sub_job"] < min(SEQUENCE["estimate"], SEQUENCE["purchase_order"])
 
 
 def test_what_a_mapping_reads_of_its_dependencies_are_exportable_types():
@@ -64,17 +66,20 @@ def test_what_a_mapping_reads_of_its_dependencies_are_exportable_types():
 @pytest.fixture
 def one_of_each(db):  # type: ignore[no-untyped-def]
     project = ProjectFactory(owner=CompanyFactory(name="Owner LLC", vendor_type="owner"))
-    budget_line = BudgetLineItemFactory(budget__project=project)
+    sub_job = SubJobFactory(project=project, parent=SubJobFactory(project=project, name="Building A"), name="Level 2")
+    budget_line = BudgetLineItemFactory(budget__project=project, sub_job=sub_job)
     other_line = BudgetLineItemFactory(budget=budget_line.budget)
     modification = BudgetModificationFactory(budget=budget_line.budget)
     for line, amount in ((budget_line, "500.00"), (other_line, "-500.00")):
         ps.BudgetModificationLine.objects.create(modification=modification, budget_line=line, amount=Decimal(amount))
     commitment = commitment_with_lines(project=project)
+    commitment.lines.filter(line_number=1).update(sub_job=sub_job)
     change_order = ChangeOrderFactory(commitment=commitment)
-    ChangeOrderLineFactory(change_order=change_order)
+    ChangeOrderLineFactory(change_order=change_order, sub_job=sub_job)
     return {
         "company": CompanyFactory(),
         "project": project,
+        "sub_job": sub_job,
         "cost_code": CostCodeFactory(),
         "budget": budget_line.budget,
         "budget_modification": modification,

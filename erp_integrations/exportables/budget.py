@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, money
 from erp_integrations.exportables.project import job_name
+from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from procore_sync import models as ps
 from procore_sync.money import ZERO
 
@@ -15,6 +16,7 @@ from procore_sync.money import ZERO
 class BudgetLinePayload(TypedDict):
     cost_code: str
     cost_type: str
+    sub_job: str  # its path below the job, "" for the job itself
     description: str
     amount: Money
 
@@ -31,10 +33,11 @@ def payload(budget: ps.Budget) -> BudgetPayload:
             BudgetLinePayload(
                 cost_code=line.cost_code.code,
                 cost_type=line.cost_type.name,
+                sub_job=path_of(line.sub_job),
                 description=line.description or line.cost_code.description,
                 amount=money(line.original_amount),
             )
-            for line in budget.lines.select_related("cost_code", "cost_type")
+            for line in budget.lines.select_related("cost_code", "cost_type", *SUB_JOB_PATH)
         ],
     )
 
@@ -55,7 +58,7 @@ def problems(budget: ps.Budget) -> list[Problem]:
 
 def dependencies(budget: ps.Budget) -> list[Model]:
     codes = ps.CostCode.objects.filter(pk__in=budget.lines.values("cost_code_id"))
-    return [budget.project, *codes]
+    return [budget.project, *codes, *sub_jobs_named(budget.lines.select_related(*SUB_JOB_PATH))]
 
 
 EXPORTABLE = Exportable[ps.Budget](

@@ -6,6 +6,7 @@ from typing import TypedDict
 
 from erp_integrations.exportables.base import Exportable, Money, Problem, invariant_problems, iso, money, text
 from erp_integrations.exportables.project import job_name
+from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of
 from procore_sync import models as ps
 from qbxml.lib import limits
 
@@ -13,6 +14,7 @@ from qbxml.lib import limits
 class BudgetModificationLinePayload(TypedDict):
     cost_code: str
     cost_type: str
+    sub_job: str  # the budget line's sub job, "" for the job itself
     amount: Money
 
 
@@ -34,9 +36,12 @@ def payload(modification: ps.BudgetModification) -> BudgetModificationPayload:
             BudgetModificationLinePayload(
                 cost_code=line.budget_line.cost_code.code,
                 cost_type=line.budget_line.cost_type.name,
+                sub_job=path_of(line.budget_line.sub_job),
                 amount=money(line.amount),
             )
-            for line in modification.lines.select_related("budget_line__cost_code", "budget_line__cost_type")
+            for line in modification.lines.select_related(
+                "budget_line__cost_code", "budget_line__cost_type", *(f"budget_line__{path}" for path in SUB_JOB_PATH)
+            )
         ],
     )
 

@@ -7,6 +7,7 @@ from typing import TypedDict
 from django.db.models import Model
 
 from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, iso, money, text
+from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from procore_sync import models as ps
 from qbxml.lib import limits
 
@@ -15,6 +16,7 @@ class ChangeOrderLinePayload(TypedDict):
     changes_line: int | None  # the schedule-of-values line it changes; None for a new line
     cost_code: str
     cost_type: str
+    sub_job: str  # its path below the job (a changed line's), "" for the job itself
     description: str
     amount: Money
 
@@ -29,7 +31,12 @@ class ChangeOrderPayload(TypedDict):
 
 def payload(change_order: ps.CommitmentChangeOrder) -> ChangeOrderPayload:
     lines = change_order.lines.select_related(
-        "commitment_line__cost_code", "commitment_line__cost_type", "cost_code", "cost_type"
+        "commitment_line__cost_code",
+        "commitment_line__cost_type",
+        "cost_code",
+        "cost_type",
+        *SUB_JOB_PATH,
+        *(f"commitment_line__{path}" for path in SUB_JOB_PATH),
     )
     return ChangeOrderPayload(
         number=change_order.number,
@@ -41,6 +48,7 @@ def payload(change_order: ps.CommitmentChangeOrder) -> ChangeOrderPayload:
                 changes_line=line.commitment_line.line_number if line.commitment_line else None,
                 cost_code=line.effective_cost_code.code,
                 cost_type=line.effective_cost_type.name,
+                sub_job=path_of(line.effective_sub_job),
                 description=line.description,
                 amount=money(line.amount),
             )
@@ -65,7 +73,9 @@ def problems(change_order: ps.CommitmentChangeOrder) -> list[Problem]:
 
 def dependencies(change_order: ps.CommitmentChangeOrder) -> list[Model]:
     codes = ps.CostCode.objects.filter(pk__in=change_order.lines.values("cost_code_id"))
-    return [change_order.commitment, *codes]
+    # A changed line's sub job is its commitment's dependency already; a new line's is the change order's.
+    sub_jobs = sub_jobs_named(change_order.lines.filter(commitment_line__isnull=True).select_related(*SUB_JOB_PATH))
+    return [change_order.commitment, *codes, *sub_jobs]
 
 
 EXPORTABLE = Exportable[ps.CommitmentChangeOrder](

@@ -9,6 +9,7 @@ from django.db.models import Model
 
 from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, iso, money, text
 from erp_integrations.exportables.project import job_name
+from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from procore_sync import models as ps
 from procore_sync.money import ZERO
 from qbxml.lib import limits
@@ -18,6 +19,7 @@ class CommitmentLinePayload(TypedDict):
     line_number: int
     cost_code: str
     cost_type: str
+    sub_job: str  # its path below the job, "" for the job itself
     description: str
     amount: Money
 
@@ -47,10 +49,11 @@ def payload(commitment: ps.Commitment) -> CommitmentPayload:
                 line_number=line.line_number,
                 cost_code=line.cost_code.code,
                 cost_type=line.cost_type.name,
+                sub_job=path_of(line.sub_job),
                 description=line.description,
                 amount=money(line.amount),
             )
-            for line in commitment.lines.select_related("cost_code", "cost_type")
+            for line in commitment.lines.select_related("cost_code", "cost_type", *SUB_JOB_PATH)
         ],
     )
 
@@ -83,7 +86,8 @@ def problems(commitment: ps.Commitment) -> list[Problem]:
 
 def dependencies(commitment: ps.Commitment) -> list[Model]:
     codes = ps.CostCode.objects.filter(pk__in=commitment.lines.values("cost_code_id"))
-    return [commitment.project, commitment.vendor, *codes]
+    sub_jobs = sub_jobs_named(commitment.lines.select_related(*SUB_JOB_PATH))
+    return [commitment.project, commitment.vendor, *codes, *sub_jobs]
 
 
 EXPORTABLE = Exportable[ps.Commitment](

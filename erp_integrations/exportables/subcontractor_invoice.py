@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from django.db.models import Model
+
 from erp_integrations.exportables.base import (
     Exportable,
     Money,
@@ -15,6 +17,7 @@ from erp_integrations.exportables.base import (
     text,
 )
 from erp_integrations.exportables.project import job_name
+from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from procore_sync import models as ps
 from procore_sync.money import ZERO
 from qbxml.lib import limits
@@ -24,6 +27,7 @@ class InvoiceLinePayload(TypedDict):
     line_number: int | None  # the schedule-of-values line billed; None for a change order's new line
     cost_code: str
     cost_type: str
+    sub_job: str  # the billed line's sub job, "" for the job itself
     description: str
     work_completed: Money
     materials_stored: Money
@@ -43,6 +47,14 @@ class InvoicePayload(TypedDict):
     lines: list[InvoiceLinePayload]
 
 
+# The sub jobs of the lines billed, read along.
+_BILLED_SUB_JOBS = tuple(
+    f"{target}__{path}"
+    for target in ("commitment_line", "change_order_line", "change_order_line__commitment_line")
+    for path in SUB_JOB_PATH
+)
+
+
 def _line(line: ps.SubcontractorInvoiceLine) -> InvoiceLinePayload:
     target = line.target
     if isinstance(target, ps.CommitmentLine):
@@ -54,6 +66,7 @@ def _line(line: ps.SubcontractorInvoiceLine) -> InvoiceLinePayload:
         line_number=line_number,
         cost_code=cost_code.code,
         cost_type=cost_type.name,
+        sub_job=path_of(line.sub_job),
         description=target.description,
         work_completed=money(line.work_completed_this_period),
         materials_stored=money(line.materials_stored),
@@ -70,6 +83,7 @@ def payload(invoice: ps.SubcontractorInvoice) -> InvoicePayload:
         "change_order_line__cost_type",
         "change_order_line__commitment_line__cost_code",
         "change_order_line__commitment_line__cost_type",
+        *_BILLED_SUB_JOBS,
     )
     totals = invoice.totals()
     return InvoicePayload(
@@ -113,6 +127,10 @@ def problems(invoice: ps.SubcontractorInvoice) -> list[Problem]:
     return found
 
 
+def dependencies(invoice: ps.SubcontractorInvoice) -> list[Model]:
+    return [invoice.commitment, *sub_jobs_named(invoice.lines.select_related(*_BILLED_SUB_JOBS))]
+
+
 EXPORTABLE = Exportable[ps.SubcontractorInvoice](
     slug="subcontractor_invoice",
     plural="Subcontractor Invoices",
@@ -122,5 +140,5 @@ EXPORTABLE = Exportable[ps.SubcontractorInvoice](
     problems=problems,
     describe=lambda invoice: f"Invoice {invoice.number} on {invoice.commitment.number}",
     locked_fields=("commitment", "number", "invoice_date", "billing_period_start", "billing_period_end", "status"),
-    dependencies=lambda invoice: [invoice.commitment],
+    dependencies=dependencies,
 )

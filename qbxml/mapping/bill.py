@@ -18,6 +18,7 @@ from qbxml.mapping.base import (
     classes_of_lines,
     match_ref_number,
 )
+from qbxml.mapping.sub_job import sub_job_full_name
 
 
 def _data(ctx: Context, item: ItemView) -> qb.BillData:
@@ -26,12 +27,14 @@ def _data(ctx: Context, item: ItemView) -> qb.BillData:
     job = ctx.job_name(payload["job_name"])
     po_line_ids: dict[str, str] = (commitment.details.get("line_ids") if commitment else None) or {}
     lines = []
-    released = Decimal("0")
-    held = Decimal("0")
+    # Retainage is held and released per customer:job, so that each sub job's costs are its own.
+    released: dict[str, Decimal] = {}
+    held: dict[str, Decimal] = {}
     for line in payload["lines"]:
+        customer = sub_job_full_name(job, line.get("sub_job", ""))
         amount = Decimal(line["work_completed"]) + Decimal(line["materials_stored"])
-        held += Decimal(line["retainage_held"])
-        released += Decimal(line["retainage_released"])
+        held[customer] = held.get(customer, Decimal("0")) + Decimal(line["retainage_held"])
+        released[customer] = released.get(customer, Decimal("0")) + Decimal(line["retainage_released"])
         if amount == 0:
             continue
         po_line = po_line_ids.get(str(line.get("line_number"))) if line.get("line_number") else None
@@ -40,19 +43,36 @@ def _data(ctx: Context, item: ItemView) -> qb.BillData:
                 item_full_name=ctx.item_name(line["cost_code"]),
                 amount=amount,
                 class_name=line["cost_type"],
-                customer_full_name=job,
+                customer_full_name=customer,
                 description=line.get("description", ""),
                 purchase_order_txn_line_id=po_line,
             )
         )
-    if released:
-        lines.append(
+    lines.extend(
+        qb.BillLine(
+            item_full_name=ctx.settings.retainage_item,
+            amount=amount,
+            customer_full_name=customer,
+            description="Retainage released",
+        )
+        for customer, amount in released.items()
+        if amount
+    )
+    held = {customer: amount for customer, amount in held.items() if amount}
+    retainage = None
+    if len(held) == 1:
+        ((customer, amount),) = held.items()
+        retainage = qb.Retainage(amount=amount, item_full_name=ctx.settings.retainage_item, customer_full_name=customer)
+    else:
+        # Held on several jobs: a negative line on the retainage item for each.
+        lines.extend(
             qb.BillLine(
                 item_full_name=ctx.settings.retainage_item,
-                amount=released,
-                customer_full_name=job,
-                description="Retainage released",
+                amount=-amount,
+                customer_full_name=customer,
+                description="Retainage held",
             )
+            for customer, amount in held.items()
         )
     linked = any(line.purchase_order_txn_line_id for line in lines)
     return qb.BillData(
@@ -61,9 +81,7 @@ def _data(ctx: Context, item: ItemView) -> qb.BillData:
         lines=tuple(lines),
         txn_date=as_date(payload.get("invoice_date")),
         memo=f"Pay application {payload['number']} on {payload['commitment']}",
-        retainage=qb.Retainage(amount=held, item_full_name=ctx.settings.retainage_item, customer_full_name=job)
-        if held
-        else None,
+        retainage=retainage,
         purchase_order_txn_id=commitment.qb_ref if (commitment and linked) else None,
     )
 

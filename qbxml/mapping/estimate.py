@@ -24,11 +24,13 @@ SYNCED_MODIFICATIONS = "synced_budget_modifications"
 
 
 def _estimate_lines(ctx: Context, lines: list[dict[str, Any]]) -> tuple[qb.EstimateLine, ...]:
-    # One estimate line per cost code and cost type: QuickBooks shows the budget the way the project does.
-    totals: dict[tuple[str, str], Decimal] = {}
-    descriptions: dict[tuple[str, str], str] = {}
+    # One estimate line per cost code, cost type and sub job: QuickBooks shows the budget the way the project
+    # does. An estimate line has no CustomerRef in the qbXML schema (the estimate is the job's), so a sub job's
+    # lines stay apart and say their sub job first in their description.
+    totals: dict[tuple[str, str, str], Decimal] = {}
+    descriptions: dict[tuple[str, str, str], str] = {}
     for line in lines:
-        key = (line["cost_code"], line["cost_type"])
+        key = (line["cost_code"], line["cost_type"], line.get("sub_job", ""))
         totals[key] = totals.get(key, Decimal("0")) + Decimal(line["amount"])
         descriptions.setdefault(key, line.get("description", ""))
     return tuple(
@@ -36,10 +38,14 @@ def _estimate_lines(ctx: Context, lines: list[dict[str, Any]]) -> tuple[qb.Estim
             item_full_name=ctx.item_name(code),
             amount=amount,
             class_name=cost_type,
-            description=descriptions[(code, cost_type)],
+            description=_described(sub_job, descriptions[(code, cost_type, sub_job)]),
         )
-        for (code, cost_type), amount in totals.items()
+        for (code, cost_type, sub_job), amount in totals.items()
     )
+
+
+def _described(sub_job: str, description: str) -> str:
+    return f"{sub_job} - {description}".strip(" -") if sub_job else description
 
 
 def _estimate_data(ctx: Context, job_name: str, lines: list[dict[str, Any]]) -> qb.EstimateData:
@@ -57,6 +63,7 @@ def _revised_lines(ctx: Context, budget: ItemView, modification: ItemView | None
             {
                 "cost_code": line["cost_code"],
                 "cost_type": line["cost_type"],
+                "sub_job": line.get("sub_job", ""),
                 "description": "",
                 "amount": line["amount"],
             }

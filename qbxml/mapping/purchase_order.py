@@ -21,6 +21,7 @@ from qbxml.mapping.base import (
     match_ref_number,
     record_changed,
 )
+from qbxml.mapping.sub_job import sub_job_full_name
 
 
 def _needs(payload: dict[str, Any], options: dict[str, Any], settings: ExportSettings) -> dict[str, str]:
@@ -36,7 +37,7 @@ def _lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.Purchase
             item_full_name=ctx.item_name(line["cost_code"]),
             amount=Decimal(line["amount"]),
             class_name=line["cost_type"],
-            customer_full_name=job,
+            customer_full_name=sub_job_full_name(job, line.get("sub_job", "")),
             description=line.get("description", ""),
         )
         for line in payload["lines"]
@@ -101,22 +102,22 @@ def change_order_marker(number: str) -> str:
 
 def _change_lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
     # QuickBooks cannot change one line twice in one modification: changes to the same line are summed.
-    summed: dict[tuple[Any, str, str], Decimal] = {}
-    descriptions: dict[tuple[Any, str, str], str] = {}
+    summed: dict[tuple[Any, str, str, str], Decimal] = {}
+    descriptions: dict[tuple[Any, str, str, str], str] = {}
     for line in payload["lines"]:
-        key = (line.get("changes_line"), line["cost_code"], line["cost_type"])
+        key = (line.get("changes_line"), line["cost_code"], line["cost_type"], line.get("sub_job", ""))
         summed[key] = summed.get(key, Decimal("0")) + Decimal(line["amount"])
         descriptions.setdefault(key, line.get("description", ""))
     marker = change_order_marker(payload["number"])
     return tuple(
         qb.PurchaseOrderLine(
-            item_full_name=ctx.item_name(code),
+            item_full_name=ctx.item_name(key[1]),
             amount=amount,
-            class_name=cost_type,
-            customer_full_name=job,
-            description=f"{marker} {descriptions[(changed_line, code, cost_type)]}".strip(),
+            class_name=key[2],
+            customer_full_name=sub_job_full_name(job, key[3]),
+            description=f"{marker} {descriptions[key]}".strip(),
         )
-        for (changed_line, code, cost_type), amount in summed.items()
+        for key, amount in summed.items()
     )
 
 

@@ -28,6 +28,7 @@ from tests.factories import (
     CostCodeFactory,
     InvoiceFactory,
     ProjectFactory,
+    SubJobFactory,
     UserFactory,
     commitment_with_lines,
     grant,
@@ -54,6 +55,9 @@ def at_least(level: Level, minimum: Level) -> bool:
 # Change Orders for CCOs, Invoicing for subcontractor invoices; a company admin for cost codes".
 HOME_TOOL = {
     "project": Tool.ADMIN,
+    # A sub job is a part of its project: it lives where the project does (PRODUCT.md section 2 lists it
+    # among the objects the workflow shares, beside projects).
+    "sub_job": Tool.ADMIN,
     "company": Tool.DIRECTORY,
     "cost_code": Tool.ADMIN,
     "budget": Tool.BUDGET,
@@ -65,6 +69,7 @@ HOME_TOOL = {
 
 RECORD_FACTORIES: dict[str, Callable[[], Any]] = {
     "project": ProjectFactory,
+    "sub_job": SubJobFactory,
     "company": CompanyFactory,
     "cost_code": CostCodeFactory,
     "budget": BudgetFactory,
@@ -166,6 +171,7 @@ def _check(user: Any, action: Action, record: Any, object_type: str) -> bool:
 
 PROJECT_OF: dict[str, Callable[[Any], Any]] = {
     "project": lambda project: project,
+    "sub_job": lambda sub_job: sub_job.project,
     "company": lambda company: None,
     "cost_code": lambda cost_code: None,
     "budget": lambda budget: budget.project,
@@ -292,7 +298,8 @@ def test_admin_on_commitments_for_one_project_does_not_allow_sending_another_pro
 
 
 @pytest.mark.parametrize(
-    "object_type", ["project", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"]
+    "object_type",
+    ["project", "sub_job", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"],
 )
 def test_per_project_grants_apply_to_that_project_only(object_type):
     record_a, record_b = RECORD_FACTORIES[object_type](), RECORD_FACTORIES[object_type]()
@@ -310,7 +317,8 @@ def test_per_project_grants_apply_to_that_project_only(object_type):
 
 
 @pytest.mark.parametrize(
-    "object_type", ["project", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"]
+    "object_type",
+    ["project", "sub_job", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"],
 )
 def test_company_wide_grants_apply_to_every_project(object_type):
     records = [RECORD_FACTORIES[object_type]() for _ in range(3)]
@@ -399,6 +407,7 @@ def test_refusing_a_send_names_admin_on_the_items_tool():
     ("object_type", "label"),
     [
         ("project", "Admin on Admin"),
+        ("sub_job", "Admin on Admin"),
         ("company", "Admin on Directory"),
         ("cost_code", "Admin on Admin"),
         ("budget", "Admin on Budget"),
