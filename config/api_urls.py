@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
+from erp_integrations import import_api
 from procore_sync import api as ps_api
 from qbxml import api as qb_api
 
@@ -13,9 +14,19 @@ for prefix, viewset, basename in ps_api.ROUTES:
     router.register(prefix, erp_api.with_workflow(viewset), basename=basename)
 router.register("erp/items", erp_api.ErpItemViewSet, basename="erp-item")
 router.register("qb-connections", qb_api.QbConnectionViewSet, basename="qb-connection")
+# Ready to Import: QuickBooks' records that nothing here is linked to.
+router.register("erp/quickbooks-vendors", import_api.QuickBooksVendorViewSet, basename="quickbooks-vendor")
+router.register("erp/quickbooks-jobs", import_api.QuickBooksJobViewSet, basename="quickbooks-job")
+router.register("erp/archived-companies", import_api.ArchivedCompanyViewSet, basename="archived-company")
 
 urlpatterns = [
     path("auth/token/", erp_api.ObtainTokenView.as_view(), name="api-token"),
     path("erp/settings/", erp_api.ErpSettingsView.as_view(), name="erp-settings"),
+    path("erp/cost-codes/refresh/", erp_api.CostCodeRefreshView.as_view(), name="erp-cost-codes-refresh"),
+    path(
+        "erp/cost-codes/default-cost-type/",
+        erp_api.DefaultCostTypeView.as_view(),
+        name="erp-cost-codes-default-cost-type",
+    ),
     path("", include(router.urls)),
 ]
