@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.erp_integrations.accounting import book
+
+__all__ = ["book"]  # the company file items go to, for the Ready to Import scenarios
+
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make while it
 # runs are ordinary synchronous calls, so Django's guard against async contexts is lifted here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
