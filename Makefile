@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/approval_queue.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,21 +14,12 @@ several rounds, each on a fresh database and server, and the targets are judged 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from _setup import ROOT, django_on_fresh_postgres, django_on_fresh_sqlite, drop_postgres, postgres_copy
-
-SERVER = ROOT / "bench" / "_wsgi_server.py"
+from _setup import LoopbackTransport, RecordingCompany, RoundDatabases, add_database_argument, served
 
 
 def make_accepted_items(total: int) -> dict[str, int]:
@@ -223,94 +214,24 @@ def make_accepted_items(total: int) -> dict[str, int]:
     return counts
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    """Wait for the server, and warm it with a SOAP call as a running server is: what a process does once
-    (importing the endpoint's modules) is not a cost per item."""
-    from qbxml.lib import soap
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - loopback
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        raise SystemExit(f"the server at {url} did not start")
-    warm = urllib.request.Request(  # noqa: S310 - loopback
-        url,
-        data=soap.build_call("serverVersion", {}),
-        method="POST",
-        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap.NS}serverVersion"'},
-    )
-    urllib.request.urlopen(warm, timeout=10).read()  # noqa: S310
-
-
-def fresh_database(template: Path, round_number: int) -> Path:
-    """A copy of the migrated, empty database for one round, which Django now uses."""
-    from django.db import connections
-
-    connections.close_all()
-    path = template.with_name(f"round-{round_number}.sqlite3")
-    shutil.copyfile(template, path)
-    connections["default"].settings_dict["NAME"] = str(path)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="whole runs on fresh databases; medians are judged")
-    parser.add_argument(
-        "--database",
-        choices=["sqlite", "postgres"],
-        default="sqlite",
-        help="SQLite files, or fresh databases on this machine's PostgreSQL (127.0.0.1:5432, user postgres)",
-    )
+    add_database_argument(parser)
     args = parser.parse_args()
-    postgres = args.database == "postgres"
-    template: Path | str = django_on_fresh_postgres() if postgres else django_on_fresh_sqlite()
-    copies: list[str] = []
     rounds = []
-    db_path: Path | None = None
-    try:
+    with RoundDatabases(args.database) as databases:
         for number in range(1, args.rounds + 1):
-            if postgres:
-                copies.append(f"{template}_round_{number}")
-                database_url = postgres_copy(str(template), copies[-1])
-            else:
-                db_path = fresh_database(Path(template), number)
-                database_url = f"sqlite:///{db_path}"
+            database_url = databases.fresh(number)
             started = time.perf_counter()
             counts = make_accepted_items(args.items)
             seconds = time.perf_counter() - started
             print(f"round {number}: {sum(counts.values())} accepted items {counts}, set up in {seconds:.1f} s")
-            from django.db import connections
-
-            connections.close_all()
-            port = free_port()
-            env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-            server = subprocess.Popen(  # noqa: S603 - our own server script
-                [sys.executable, str(SERVER), "127.0.0.1", str(port)], env=env, stdout=subprocess.PIPE, text=True
-            )
-            try:
-                url = f"http://127.0.0.1:{port}/qbwc/"
-                wait_for(url)
-                rounds.append(run(url, counts))
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
-    finally:
-        if postgres:
-            drop_postgres(*copies, str(template))
+            with served(database_url) as server:
+                rounds.append(run(server.url, counts))
     # The raw floor is SQLite's (it copies the last round's file); on PostgreSQL it is not measured.
-    floor = database_floor(db_path) if db_path is not None else None
+    floor = database_floor(databases.sqlite_path) if databases.sqlite_path is not None else None
     report(rounds, floor)
 
 
@@ -353,35 +274,10 @@ def run(url: str, counts: dict[str, int]) -> Round:
     from qbxml.lib.webconnector import WebConnector
     from qbxml.simulator import QuickBooksCompany
 
-    company = QuickBooksCompany(company_name="Bench Construction")
-    exchanged: list[tuple[str, str]] = []
-    server_seconds = 0.0
-
-    def timed(operation: str, body: bytes) -> bytes:
-        nonlocal server_seconds
-        request = urllib.request.Request(  # noqa: S310 - loopback
-            url, data=body, method="POST", headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": operation}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
-                server_seconds += float(response.headers.get("X-Server-Seconds", "0"))
-                return response.read()
-        except urllib.error.HTTPError as error:  # a SOAP fault
-            return error.read()
-
-    class Recording:
-        def host_response(self) -> str:
-            return company.host_response()
-
-        def process(self, request: str | bytes) -> str:
-            answer = company.process(request)
-            exchanged.append((request if isinstance(request, str) else request.decode(), answer))
-            return answer
-
-        def end_session(self) -> None:
-            company.end_session()
-
-    connector = WebConnector(url, "bench", "bench-password", Recording(), transport=timed)
+    company = RecordingCompany(QuickBooksCompany(company_name="Bench Construction"))
+    exchanged = company.exchanged
+    transport = LoopbackTransport(url)
+    connector = WebConnector(url, "bench", "bench-password", company, transport=transport)
     sessions = []
     started = time.perf_counter()
     while True:
@@ -392,6 +288,7 @@ def run(url: str, counts: dict[str, int]) -> Round:
         if len(sessions) > 20:
             raise SystemExit("too many sessions: the queue does not drain")
     wall = time.perf_counter() - started
+    server_seconds = transport.server_seconds
 
     from erp_integrations.models import ErpItem
 
@@ -440,7 +337,11 @@ def database_floor(db_path: Path, batch: int = 250) -> float:
     import sqlite3
 
     copy = db_path.with_name("floor.sqlite3")
-    shutil.copyfile(db_path, copy)
+    # Through SQLite, not a file copy: the server's last writes may still be in the round's -wal file alone.
+    source, target = sqlite3.connect(db_path), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
     database = sqlite3.connect(copy, isolation_level=None)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute("PRAGMA synchronous=NORMAL")
