@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -23,8 +24,11 @@ from access.permissions import Action, signed_in
 from access.sign_ins import locked_out_for
 from erp_integrations import selectors, services
 from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
+from erp_integrations.forms import DEFAULT_COST_TYPE_LIMIT
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from erp_integrations.workflow import Step, allowed_steps
+from procore_sync import services as project_services
+from procore_sync.models import CostCode, CostType
 
 
 class ErpFieldsMixin(serializers.Serializer):
@@ -315,3 +319,77 @@ class ErpSettingsView(APIView):
         serializer.is_valid(raise_exception=True)
         row = services.update_settings(signed_in(request.user), **serializer.validated_data)
         return Response(ErpSettingsSerializer(row).data)
+
+
+# --- the standard cost code list ----------------------------------------------------------------------------
+
+
+class CostCodeDifferenceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    field = serializers.ChoiceField(choices=["code", "description", "division"])
+    directory = serializers.CharField(help_text="The cost code's value, kept.")
+    quickbooks = serializers.CharField(help_text="What QuickBooks' item holds.")
+
+
+class CostCodeRefreshSerializer(serializers.Serializer):
+    summary = serializers.CharField()
+    created = serializers.ListField(child=serializers.CharField(), help_text="Cost codes added, linked.")
+    divisions_created = serializers.ListField(child=serializers.CharField())
+    linked = serializers.ListField(child=serializers.CharField(), help_text="Cost codes of an item's name, linked.")
+    deactivated = serializers.ListField(child=serializers.CharField())
+    reactivated = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.IntegerField()
+    differences = CostCodeDifferenceSerializer(many=True)
+    not_linked = serializers.ListField(child=serializers.CharField())
+    skipped = serializers.ListField(child=serializers.CharField())
+
+
+class CostCodeRefreshView(APIView):
+    """Refresh the standard cost code list from the service items of QuickBooks' lists as last read: new
+    items become cost codes under their division, linked; cost codes of an item's name are linked; a linked
+    cost code follows its item's active flag; descriptions are never overwritten, differences are reported.
+    Admin on ERP Integrations."""
+
+    serializer_class = CostCodeRefreshSerializer
+
+    @extend_schema(request=None, responses=CostCodeRefreshSerializer)
+    def post(self, request: Request) -> Response:
+        result = services.refresh_cost_codes(signed_in(request.user))
+        data = {**dataclasses.asdict(result), "summary": result.summary()}
+        return Response(CostCodeRefreshSerializer(data).data)
+
+
+class DefaultCostTypeSerializer(serializers.Serializer):
+    cost_codes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=DEFAULT_COST_TYPE_LIMIT
+    )
+    cost_type = serializers.PrimaryKeyRelatedField(
+        queryset=CostType.objects.filter(is_active=True), allow_null=True, help_text="null clears it."
+    )
+
+    def validate_cost_codes(self, ids: list[int]) -> list[int]:
+        missing = sorted(set(ids) - set(CostCode.objects.filter(pk__in=ids).values_list("pk", flat=True)))
+        if missing:
+            raise serializers.ValidationError(f"No cost code {', '.join(map(str, missing))}.")
+        return ids
+
+
+class DefaultCostTypeView(APIView):
+    """Give many standard cost codes one default cost type, or clear theirs (`cost_type` null): the cost type
+    a new budget or commitment line of the code takes when it names none. Standard or Admin on ERP
+    Integrations."""
+
+    serializer_class = DefaultCostTypeSerializer
+
+    @extend_schema(
+        request=DefaultCostTypeSerializer,
+        responses=inline_serializer("DefaultCostTypeResult", {"updated": serializers.IntegerField()}),
+    )
+    def post(self, request: Request) -> Response:
+        permissions.require(request.user, Action.ASSIGN_DEFAULT_COST_TYPES)
+        body = DefaultCostTypeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        updated = project_services.assign_default_cost_type(
+            signed_in(request.user), body.validated_data["cost_codes"], body.validated_data["cost_type"]
+        )
+        return Response({"updated": updated})

@@ -8,7 +8,9 @@ from django import forms
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpSettings
+from erp_integrations.selectors import QuickBooksLists
 from erp_integrations.workflow import TRANSITIONS, Step
+from procore_sync import models as ps
 
 
 class AcceptForm(forms.Form):
@@ -95,6 +97,38 @@ class SettingsForm(forms.Form):
 
     FIELDS = ("direct_export_types", "retainage_item_name", "expense_account_name", "income_account_name")
 
+    # The names picked from QuickBooks' lists once they are read, and what each list offers.
+    PICKED = {
+        "expense_account_name": (
+            "expense_accounts",
+            "QuickBooks' expense, cost of goods sold and other expense accounts",
+        ),
+        "income_account_name": ("income_accounts", "QuickBooks' income and other income accounts"),
+        "retainage_item_name": ("retainage_items", "QuickBooks' service items that are no division's parent"),
+    }
+
+    def __init__(self, *args: Any, lists: QuickBooksLists | None = None, **kwargs: Any) -> None:
+        """With `lists`, the QuickBooks names are picked from the current company file's lists where they were
+        read (the stored name stays offered, marked, when QuickBooks does not hold it); elsewhere typed."""
+        super().__init__(*args, **kwargs)
+        if lists is None:
+            return
+        for name, (list_name, words) in self.PICKED.items():
+            field = self.fields[name]
+            options: list[str] | None = getattr(lists, list_name)
+            current = str(self.initial.get(name) or "")
+            if options is None or not (options or current):
+                field.help_text = (
+                    f"{field.help_text} Read QuickBooks' lists from the sync health page to pick from them."
+                )
+                continue
+            choices = [(option, option) for option in options]
+            if current and current not in options:
+                choices.insert(0, (current, f"{current} (not in QuickBooks)"))
+            self.fields[name] = forms.ChoiceField(
+                label=field.label, choices=choices, help_text=f"{field.help_text} From {words}."
+            )
+
     @classmethod
     def initial_from(cls, row: ErpSettings) -> dict[str, Any]:
         return {name: getattr(row, name) for name in (*cls.FIELDS, "sync_every_minutes")}
@@ -110,3 +144,71 @@ class SettingsForm(forms.Form):
             elif value != current:
                 changed[name] = value
         return changed
+
+
+# --- the standard cost code list ----------------------------------------------------------------------------
+
+
+class CostCodeFilterForm(forms.Form):
+    """The cost code list's filters (GET): a search, a division, a default cost type or none."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    division = forms.ModelChoiceField(
+        label="Division", queryset=ps.Division.objects.all(), required=False, empty_label="All divisions"
+    )
+    cost_type = forms.ChoiceField(label="Default cost type", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["cost_type"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [
+            ("", "Any default cost type"),
+            ("none", "No default cost type"),
+            *((str(kind.pk), kind.name) for kind in ps.CostType.objects.all()),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """What `selectors.cost_code_list` takes; filters that did not parse are left out."""
+        data = self.cleaned_data if self.is_valid() else {}
+        division = data.get("division")
+        return {
+            "search": (data.get("q") or "").strip(),
+            "division": division.pk if division is not None else None,
+            "cost_type": data.get("cost_type") or None,
+        }
+
+
+DEFAULT_COST_TYPE_LIMIT = 2000
+
+
+class DefaultCostTypeForm(forms.Form):
+    """Give the selected cost codes one default cost type (apply), or clear theirs (clear)."""
+
+    action = forms.ChoiceField(choices=[("apply", "Apply to selected"), ("clear", "Clear selected")])
+    cost_type = forms.ModelChoiceField(
+        label="Default cost type",
+        queryset=ps.CostType.objects.filter(is_active=True),
+        required=False,
+        empty_label="Pick a cost type",
+    )
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.ids: list[int] = []
+        if data is not None:
+            self.ids = sorted({int(value) for value in data.getlist("ids") if str(value).isdigit()})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.ids:
+            raise forms.ValidationError("Select at least one cost code first.")
+        if len(self.ids) > DEFAULT_COST_TYPE_LIMIT:
+            raise forms.ValidationError(f"Select at most {DEFAULT_COST_TYPE_LIMIT} cost codes at a time.")
+        if cleaned.get("action") == "apply" and cleaned.get("cost_type") is None:
+            raise forms.ValidationError("Pick the cost type to give the selected cost codes.")
+        return cleaned
+
+    def chosen_cost_type(self) -> ps.CostType | None:
+        """The default cost type the cost codes get: None clears it."""
+        return self.cleaned_data["cost_type"] if self.cleaned_data["action"] == "apply" else None

@@ -494,12 +494,17 @@ def quickbooks_lists(*, longest: int = 31) -> QuickBooksLists:
 
 
 def customer_names() -> list[str]:
-    """The active customers of the current company file that a job's parent can be picked from (not jobs)."""
-    customers = current_records(AccountingRecord.ListType.CUSTOMER, hooks.current_book())
+    """The active customers of the current company file that a job's parent can be picked from (not jobs);
+    while no company file is the one items go to, those of every file read."""
+    book = hooks.current_book()
+    customers = AccountingRecord.objects.filter(list_type=AccountingRecord.ListType.CUSTOMER)
+    if book is not None:
+        customers = customers.filter(book=book)
     return list(
         customers.filter(is_active=True, parent_external_id="")
         .order_by("full_name")
         .values_list("full_name", flat=True)
+        .distinct()
     )
 
 
@@ -523,5 +528,5 @@ def cost_code_list(
     if cost_type == "none":
         codes = codes.filter(default_cost_type__isnull=True)
     elif cost_type:
-        codes = codes.filter(default_cost_type_id=cost_type)
+        codes = codes.filter(default_cost_type_id=int(cost_type))
     return codes.order_by("code", "pk")

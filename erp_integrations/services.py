@@ -8,13 +8,15 @@ commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
 from access import permissions
@@ -40,6 +42,8 @@ from procore_sync import services as project_services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def _item_identity(record: Model) -> dict[str, Any]:
@@ -455,7 +459,10 @@ def item_waiting(item_ids: list[int], message: str) -> None:
 
 def accounting_records_read(book: str, list_type: str, external_ids: list[str]) -> None:
     """The connector read these records of a company file's list. A vendor made inactive there archives the
-    directory company linked to it; made active again, it restores it."""
+    directory company linked to it; made active again, it restores it. Customers under the job of a linked
+    project become its sub jobs (`import_sub_jobs`)."""
+    if list_type == AccountingRecord.ListType.CUSTOMER and external_ids:
+        _sub_jobs_read(book, external_ids)
     if list_type != AccountingRecord.ListType.VENDOR or not external_ids:
         return
     active = dict(
@@ -727,6 +734,7 @@ def add_project_from_accounting(actor: User, accounting_record: AccountingRecord
             permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
         )
         link_record(project, actor, record, {"parent_customer": parent})
+        import_sub_jobs(actor, project, book=record.book)
     return project
 
 
@@ -747,7 +755,162 @@ def link_project(
                 permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
             )
         parent = record.full_name.rsplit(":", 1)[0] if ":" in record.full_name else ""
-        return link_record(project, actor, record, {"parent_customer": parent})
+        item = link_record(project, actor, record, {"parent_customer": parent})
+        # The job's sub jobs were read with it: the project gets them now, not at the next change of each.
+        import_sub_jobs(actor, project, book=record.book)
+        return item
+
+
+# --- sub jobs QuickBooks holds under a linked project's job ---------------------------------------------------
+
+
+@dataclass
+class SubJobImport:
+    """What reading a project's sub jobs from QuickBooks did: the sub jobs it added and those it linked (both
+    linked to their QuickBooks records now), and the QuickBooks records it left, each with why."""
+
+    created: list[ps.SubJob] = field(default_factory=list)
+    linked: list[ps.SubJob] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+
+def import_sub_jobs(actor: User | None, project: ps.Project, *, book: str | None = None) -> SubJobImport:
+    """Add to a project linked to its QuickBooks job the sub jobs QuickBooks holds under that job and that no
+    sub job here is linked to, nested as there (up to `SubJob.MAX_DEPTH` levels; deeper ones are left out and
+    said), each linked to its QuickBooks record: nothing is sent. A sub job here of the same name under the
+    same parent that is not linked yet is linked rather than doubled. Reads the company file's customers as
+    last imported (`book`, the current company file by default); `actor` None is the system (an import)."""
+    if actor is not None:
+        permissions.require(actor, LINK_ACTIONS["sub_job"])
+    result = SubJobImport()
+    book = book or hooks.current_book()
+    with transaction.atomic():
+        job_ref = (
+            ErpItem.objects.filter(object_type="project", object_id=project.pk, state=ErpState.SYNCED)
+            .exclude(qb_ref="")
+            .values_list("qb_ref", flat=True)
+            .first()
+        )
+        customers = AccountingRecord.objects.filter(book=book, list_type=AccountingRecord.ListType.CUSTOMER)
+        job = customers.filter(external_id=job_ref).first() if job_ref and book else None
+        if job is None:
+            return result
+        children: dict[str, list[AccountingRecord]] = {}
+        for record in customers.filter(full_name__startswith=f"{job.full_name}:").order_by("full_name", "id"):
+            children.setdefault(record.parent_external_id, []).append(record)
+        linked_to = dict(
+            ErpItem.objects.filter(
+                object_type="sub_job", qb_ref__in=[r.external_id for rows in children.values() for r in rows]
+            ).values_list("qb_ref", "object_id")
+        )
+        here = {sub_job.pk: sub_job for sub_job in project.sub_jobs.all()}
+        by_name = {(sub_job.parent_id, sub_job.name.lower()): sub_job for sub_job in here.values()}
+        items = items_for_records(list(here.values()))
+        links: list[Link] = []
+        # From the job down, a level at a time: a sub job is added before those under it.
+        level: list[tuple[str, ps.SubJob | None]] = [(job.external_id, None)]
+        for depth in range(1, ps.SubJob.MAX_DEPTH + 2):
+            below: list[tuple[str, ps.SubJob | None]] = []
+            for parent_ref, parent in level:
+                for record in children.get(parent_ref, []):
+                    if depth > ps.SubJob.MAX_DEPTH:
+                        result.left_out.append(
+                            f"{record.full_name}: QuickBooks nests it {depth} levels under the job; a sub job "
+                            f"is at most {ps.SubJob.MAX_DEPTH} levels deep here, so it and what is under it "
+                            "stay in QuickBooks only."
+                        )
+                        continue
+                    sub_job = _sub_job_for(record, project, parent, here, by_name, items, linked_to, links, result)
+                    if sub_job is not None:
+                        below.append((record.external_id, sub_job))
+            level = below
+        link_many(links, actor)
+    return result
+
+
+def _sub_job_for(
+    record: AccountingRecord,
+    project: ps.Project,
+    parent: ps.SubJob | None,
+    here: dict[int, ps.SubJob],
+    by_name: dict[tuple[int | None, str], ps.SubJob],
+    items: dict[tuple[type[Model], int], ErpItem],
+    linked_to: dict[str, int],
+    links: list[Link],
+    result: SubJobImport,
+) -> ps.SubJob | None:
+    """The project's sub job for one QuickBooks record under its job: the one linked to it, one of its name
+    to link, or a new one (None when it cannot be had, with why in `result`)."""
+    if record.external_id in linked_to:
+        return here.get(linked_to[record.external_id])  # another project's: what is under it is not ours
+    name = str(record.details.get("name") or record.full_name.rsplit(":", 1)[-1])
+    same = by_name.get((parent.pk if parent is not None else None, name.lower()))
+    if same is not None:
+        item = items.get((ps.SubJob, same.pk))
+        if item is not None and (item.qb_ref or item.state not in (ErpState.DRAFT, ErpState.REJECTED)):
+            result.left_out.append(
+                f"{record.full_name}: the sub job {same.path} is {state_words(item.state)} here and not linked to "
+                "it; it links itself when QuickBooks answers its export with the name in use."
+            )
+            return None
+        links.append(Link(same, record))
+        result.linked.append(same)
+        return same
+    fields: dict[str, Any] = {
+        "name": name,
+        "description": str(record.details.get("job_desc") or "")[:99],
+        "is_active": record.is_active,
+        **{key: value for key, value in selectors.quickbooks_values(record, ADDRESS_FIELDS).items() if value},
+    }
+    try:
+        sub_job = project_services.add_sub_job_from_accounting(project, parent, fields)
+    except ValidationError as exc:
+        result.left_out.append(f"{record.full_name}: {' '.join(exc.messages)}")
+        return None
+    here[sub_job.pk] = sub_job
+    by_name[(sub_job.parent_id, sub_job.name.lower())] = sub_job
+    links.append(Link(sub_job, record))
+    result.created.append(sub_job)
+    return sub_job
+
+
+def _sub_jobs_read(book: str, external_ids: list[str]) -> None:
+    """Customers of a page of QuickBooks' list were read: the projects linked to a job some of them are under
+    get them as sub jobs. Two queries a page, and an import only for the projects the page concerns."""
+    if book != hooks.current_book():
+        return  # links are to the company file items go to
+    under_jobs = list(
+        AccountingRecord.objects.filter(
+            book=book,
+            list_type=AccountingRecord.ListType.CUSTOMER,
+            external_id__in=external_ids,
+            details__sublevel__gte=2,
+        ).values_list("full_name", flat=True)
+    )
+    if not under_jobs:
+        return
+    job_names = AccountingRecord.objects.filter(
+        book=book, list_type=AccountingRecord.ListType.CUSTOMER, external_id=OuterRef("qb_ref")
+    ).values("full_name")[:1]
+    projects_by_job = dict(
+        ErpItem.objects.filter(object_type="project", state=ErpState.SYNCED, record_deleted_at__isnull=True)
+        .exclude(qb_ref="")
+        .annotate(job=Subquery(job_names))
+        .exclude(job=None)
+        .values_list("job", "object_id")
+    )
+    wanted: set[int] = set()
+    for full_name in under_jobs:
+        parts = full_name.split(":")
+        wanted.update(
+            projects_by_job[prefix]
+            for prefix in (":".join(parts[:end]) for end in range(1, len(parts)))
+            if prefix in projects_by_job
+        )
+    for project in ps.Project.objects.filter(pk__in=wanted).order_by("pk"):
+        imported = import_sub_jobs(None, project, book=book)
+        for message in imported.left_out:
+            logger.warning("Sub jobs of project %s: %s", project.number, message)
 
 
 # --- what the project side's edits mean for the workflow ------------------------------------------------------
@@ -1001,11 +1164,11 @@ def refresh_cost_codes(actor: User) -> CostCodeRefresh:
                 if code_id is None or code_id not in codes:
                     result.skipped.append(f"{item.full_name}: it was linked to a cost code that is deleted.")
                     continue
-                cost_code = codes[code_id]
-                result.differences.extend(_code_differences(cost_code, item, division))
-                if cost_code.is_active != item.is_active:
-                    activate[item.is_active].append(cost_code.code)
-                    activate_ids[item.is_active].append(cost_code.pk)
+                linked = codes[code_id]
+                result.differences.extend(_code_differences(linked, item, division))
+                if linked.is_active != item.is_active:
+                    activate[item.is_active].append(linked.code)
+                    activate_ids[item.is_active].append(linked.pk)
                 else:
                     result.unchanged += 1
                 continue
