@@ -78,10 +78,15 @@ class LineSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
 
 
+# Left out, a new line's cost type is its cost code's default cost type (`services.save_record` fills it).
+DEFAULTED_COST_TYPE = {"cost_type": {"required": False}}
+
+
 class BudgetLineSerializer(LineSerializer):
     class Meta:
         model = ps.BudgetLineItem
         fields = ["id", "cost_code", "cost_type", "description", "original_amount"]
+        extra_kwargs = DEFAULTED_COST_TYPE
 
 
 class BudgetModificationLineSerializer(LineSerializer):
@@ -96,6 +101,7 @@ class CommitmentLineSerializer(LineSerializer):
     class Meta:
         model = ps.CommitmentLine
         fields = ["id", "line_number", "cost_code", "cost_type", "description", "amount"]
+        extra_kwargs = DEFAULTED_COST_TYPE
 
 
 class ChangeOrderLineSerializer(LineSerializer):

@@ -107,7 +107,7 @@ class CommitmentForm(forms.ModelForm):
 class CommitmentLineForm(LineForm):
     line_number = forms.IntegerField(label="#", required=False, min_value=1)
     cost_code = ObjectChoiceField(label="Cost code")
-    cost_type = ObjectChoiceField(label="Cost type")
+    cost_type = ObjectChoiceField(label="Cost type", required=False)
     description = forms.CharField(label="Description", required=False, max_length=255)
     amount = _money("Amount")
 
@@ -136,7 +136,7 @@ class ChangeOrderLineForm(LineForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("commitment_line") and not (cleaned.get("cost_code") and cleaned.get("cost_type")):
+        if not cleaned.get("commitment_line") and not cleaned.get("cost_code"):
             raise forms.ValidationError("Pick the line it changes, or a cost code and a cost type for a new line.")
         return cleaned
 
@@ -225,7 +225,7 @@ class BudgetForm(forms.ModelForm):
 
 class BudgetLineForm(LineForm):
     cost_code = ObjectChoiceField(label="Cost code")
-    cost_type = ObjectChoiceField(label="Cost type")
+    cost_type = ObjectChoiceField(label="Cost type", required=False)
     description = forms.CharField(label="Description", required=False, max_length=255)
     original_amount = _money("Amount")
 

@@ -195,7 +195,8 @@ def _cost_choices() -> dict[str, pf.Choices]:
         "cost_code": pf.Choices(
             ps.CostCode.objects.filter(is_active=True).order_by("code"), label=lambda c: f"{c.code} {c.description}"
         ),
-        "cost_type": pf.Choices(ps.CostType.objects.filter(is_active=True)),
+        # Left empty, a line takes its cost code's default cost type (`services.save_record`).
+        "cost_type": pf.Choices(ps.CostType.objects.filter(is_active=True), blank="Code's default"),
     }
 
 

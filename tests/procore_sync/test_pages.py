@@ -318,10 +318,11 @@ def test_form_errors_are_shown_next_to_fields_and_lines(pm):
     response = client_for(pm).post(reverse("projects:commitment-new", args=[project.pk]), data)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "This field is required." in body  # the line's cost type
-    data["lines-0-cost_type"] = str(cost_type().pk)
-    body = client_for(pm).post(reverse("projects:commitment-new", args=[project.pk]), data).content.decode()
     assert "already exists" in body or "duplicate" in body.lower()
+    # A line without a cost type takes its cost code's default; this code has none.
+    data["number"] = "SC-2"
+    body = client_for(pm).post(reverse("projects:commitment-new", args=[project.pk]), data).content.decode()
+    assert f"Line 1: pick a cost type (cost code {code.code} has no default cost type)." in body
 
 
 def test_edit_a_rejected_commitment_then_resend_it(pm, approver):
