@@ -176,6 +176,20 @@ def set_archived(company_ids: list[int], *, archived: bool) -> int:
     )
 
 
+def add_sub_job_from_accounting(project: ps.Project, parent: ps.SubJob | None, fields: Mapping[str, Any]) -> ps.SubJob:
+    """Add a sub job that the accounting system already holds under the project's job (read from its lists):
+    not a person's edit, so no permission is asked here (the import that adds it asks it of who runs it).
+    Raises ValidationError as a person's edit would (a name in use, too deep)."""
+    sub_job = ps.SubJob(project=project, parent=parent, **fields)
+    sub_job.full_clean()
+    with transaction.atomic():
+        try:
+            sub_job.save()
+        except IntegrityError as exc:
+            raise ValidationError(f"This would duplicate an existing sub job: {exc}") from exc
+    return sub_job
+
+
 # --- the standard cost code list ----------------------------------------------------------------------------
 
 

@@ -184,6 +184,7 @@ def _record(record: dict[str, Any]) -> tuple[dict[str, Any], datetime | None]:
         "sublevel": record.get("sublevel") or 0,
         "account_type": record.get("account_type") or "",
         "job_status": record.get("job_status") or "",
+        "job_desc": record.get("job_desc") or "",
     }
     fields = {
         "full_name": (record.get("full_name") or record.get("name") or "")[:255],

@@ -3,14 +3,15 @@ or of another sub job: "Owner:P-100 Tower:Building A:Level 2"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
 from django.db.models import Model
 
+from erp_integrations import hooks
 from erp_integrations.exportables.base import ADDRESS_FIELDS, Exportable, Problem, address, address_payload, text
 from erp_integrations.exportables.project import job_name
-from erp_integrations.models import ErpItem
+from erp_integrations.models import AccountingRecord, ErpItem
 from procore_sync import models as ps
 from qbxml.lib import limits
 
@@ -63,14 +64,33 @@ def describe(sub_job: ps.SubJob) -> str:
     return f"{job_name(sub_job.project)}:{sub_job.path}"
 
 
-def parent_customer(project: ps.Project) -> str:
-    """The QuickBooks customer the project's job is under: as the approver accepted it, else its owner."""
-    accepted = (
+def job_full_name(project: ps.Project) -> str:
+    """The QuickBooks full name of the project's job ("Customer:Job"): as the project was accepted, as it is
+    linked to QuickBooks' job, or, before either, as accepting it as it stands would name it."""
+    item = (
         ErpItem.objects.filter(object_type="project", object_id=project.pk)
-        .values_list("accept_options__parent_customer", flat=True)
+        .values("accept_options", "sent_payload", "qb_ref")
         .first()
     )
-    return accepted or (project.owner.name if project.owner else "")
+    options, sent, qb_ref = (
+        (item["accept_options"] or {}, item["sent_payload"] or {}, item["qb_ref"]) if item else ({}, {}, "")
+    )
+    if sent.get("job_name") and options.get("parent_customer"):
+        return f"{options['parent_customer']}:{sent['job_name']}"
+    if qb_ref:
+        linked = AccountingRecord.objects.filter(
+            book=hooks.current_book(), list_type=AccountingRecord.ListType.CUSTOMER, external_id=qb_ref
+        ).first()
+        if linked is not None:
+            return linked.full_name
+    parent = options.get("parent_customer") or (project.owner.name if project.owner else "")
+    return ":".join(part for part in (parent, job_name(project)) if part)
+
+
+def accept_options(sub_job: ps.SubJob, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The job it goes under in QuickBooks, as accepted: its requests and the look-up of a lost answer name
+    it from this, whatever becomes of the project afterwards (until the sub job is accepted again)."""
+    return {"job_full_name": job_full_name(sub_job.project)}
 
 
 def problems(sub_job: ps.SubJob) -> list[Problem]:
@@ -84,7 +104,7 @@ def problems(sub_job: ps.SubJob) -> list[Problem]:
                 f"{ps.SubJob.MAX_DEPTH} levels deep, no more.",
             )
         )
-    full_name = ":".join(part for part in (parent_customer(sub_job.project), describe(sub_job)) if part)
+    full_name = f"{job_full_name(sub_job.project)}:{sub_job.path}"
     if len(full_name) > limits.CUSTOMER_FULL_NAME:
         found.append(
             Problem(
@@ -114,4 +134,5 @@ EXPORTABLE = Exportable[ps.SubJob](
     describe=describe,
     locked_fields=("project", "parent", "name", "description", "is_active", *ADDRESS_FIELDS),
     dependencies=dependencies,
+    accept_options=accept_options,
 )

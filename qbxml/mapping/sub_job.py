@@ -1,5 +1,6 @@
 """A sub job → a QuickBooks sub-customer of the project's job, or of the sub job it is under: its full name is
-the job's ("Customer:Job", as the project was accepted) and its path ("Customer:Job:Building A:Level 2")."""
+the job's ("Customer:Job", as the sub job was accepted under it) and its path
+("Customer:Job:Building A:Level 2")."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ def sub_job_full_name(job_full_name: str, path: str) -> str:
 
 
 def full_name(item: ItemView, ctx: Context) -> str:
-    return sub_job_full_name(ctx.job_name(item.payload["job_name"]), item.payload["path"])
+    # The job as the sub job was accepted under it: answers are read without the names a message loads.
+    return sub_job_full_name(item.accept_options["job_full_name"], item.payload["path"])
 
 
 def _parent_full_name(item: ItemView, ctx: Context) -> str:
     """The job's full name, or that of the sub job it is under."""
-    return sub_job_full_name(ctx.job_name(item.payload["job_name"]), item.payload["path"].rpartition(":")[0])
+    return sub_job_full_name(item.accept_options["job_full_name"], item.payload["path"].rpartition(":")[0])
 
 
 def _data(item: ItemView, ctx: Context) -> qb.CustomerData:
