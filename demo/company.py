@@ -32,6 +32,7 @@ from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.services import save_record
+from qbxml import imports
 from qbxml import services as qb_services
 from qbxml.models import QbConnection
 
@@ -952,13 +953,15 @@ class _Loader:
         """The company file the simulated Web Connector syncs with (its password reset to the demo one)."""
         connection = QbConnection.objects.filter(name=DEMO_CONNECTION).first()
         if connection is None:
-            qb_services.connection_create(
+            connection = qb_services.connection_create(
                 None,
                 name=DEMO_CONNECTION,
                 username=DEMO_CONNECTION_USER,
                 password=DEMO_CONNECTION_PASSWORD,
                 is_default=True,
             )
+            # The first session reads what the company file already holds, for Ready to Import.
+            imports.refresh(None, connection, imports.LISTS)
             self.result.created["QuickBooks connections"] += 1
         elif not connection.check_password(DEMO_CONNECTION_PASSWORD):
             qb_services.connection_set_password(None, connection, DEMO_CONNECTION_PASSWORD)

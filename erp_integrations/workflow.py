@@ -121,7 +121,9 @@ TRANSITIONS: dict[Step, Transition] = {
         ),
         Transition(
             Step.LINK,
-            frozenset({ErpState.DRAFT, ErpState.REJECTED}),
+            # A pending item too: the approver who finds it in QuickBooks ties it there instead of accepting it
+            # as new. Queued or synced, it is QuickBooks' already (or about to be).
+            frozenset({ErpState.DRAFT, ErpState.PENDING, ErpState.REJECTED}),
             ErpState.SYNCED,
             past="linked",
             history="Linked to the QuickBooks record",

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from access.tools import Level, Tool
 from erp_integrations import selectors, services
-from erp_integrations.errors import LinkRefused, SendRefused
+from erp_integrations.errors import LinkRefused, SendRefused, StepNotAllowed
 from erp_integrations.models import AccountingRecord, ErpState
 from procore_sync import models as ps
 from tests.erp_integrations.accounting import customer, vendor
@@ -145,11 +145,17 @@ def test_a_vendor_of_another_company_file_is_refused(book, erp_admin):
         services.link_record(CompanyFactory(name="ABC Electric"), erp_admin, elsewhere)
 
 
-def test_a_pending_company_cannot_be_linked(book, erp_admin, pm):
-    company = CompanyFactory(name="ABC Electric")
-    services.item_send(company, pm)
-    with pytest.raises(Exception, match="cannot be linked: it is pending acceptance"):
-        services.link_company(erp_admin, company, vendor(book, "ABC Electric Inc"))
+def test_a_pending_company_is_linked_instead_of_accepted_but_a_queued_one_is_not(book, erp_admin, pm, approver):
+    pending = CompanyFactory(name="ABC Electric")
+    services.item_send(pending, pm)
+    item = services.link_company(erp_admin, pending, vendor(book, "ABC Electric Inc"))
+    assert (item.state, item.events.last().from_state) == (ErpState.SYNCED, ErpState.PENDING)
+
+    queued = CompanyFactory(name="Delta Drywall")
+    services.item_send(queued, pm)
+    services.item_accept(queued, approver)
+    with pytest.raises(StepNotAllowed, match="cannot be linked: it is queued for QuickBooks"):
+        services.link_company(erp_admin, queued, vendor(book, "Delta Drywall Inc"))
 
 
 def test_only_erp_admins_link_companies(book, standard):

@@ -28,6 +28,11 @@ class Command(BaseCommand):
             help="where the simulated company file is kept between runs",
         )
         parser.add_argument("--sessions", type=int, default=1, help="run this many sessions one after another")
+        parser.add_argument(
+            "--empty-file",
+            action="store_true",
+            help="start a new company file empty, rather than with the records a file in use has",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from qbxml.simulator import QuickBooksCompany
@@ -37,7 +42,12 @@ class Command(BaseCommand):
         except QbConnection.DoesNotExist:
             raise CommandError(f"No connection named {options['connection']!r}: see qbwc_connection list.") from None
         path = Path(options["company_file"])
-        company = QuickBooksCompany.load(path) if path.exists() else QuickBooksCompany(company_name="Demo Construction")
+        if path.exists():
+            company = QuickBooksCompany.load(path)
+        else:
+            company = QuickBooksCompany(company_name="Demo Construction")
+            if not options["empty_file"]:
+                in_use_for_years(company)
         connector = WebConnector(
             options["url"],
             connection.username,
@@ -63,3 +73,29 @@ class Command(BaseCommand):
             f"job(s), {len(company.items())} item(s), {len(company.purchase_orders())} purchase order(s), "
             f"{len(company.bills())} bill(s). Company file: {path}"
         )
+
+
+def in_use_for_years(company: Any) -> None:
+    """What a company file that has been in use holds before the product is connected to it: vendors the
+    accountant has paid for years (one the directory has under another spelling) and a customer's job, for
+    Ready to Import to offer once the lists are read."""
+    company.add_vendor(
+        "Sierra Pacific Power",
+        Phone="(800) 555-0150",
+        Email="billing@sierrapacificpower.example",
+        VendorAddress={"Addr1": "PO Box 1000", "City": "Sacramento", "State": "CA", "PostalCode": "95812"},
+    )
+    company.add_vendor(
+        "Granite Bay Surveying, Inc.",
+        Phone="(916) 555-0177",
+        Email="office@granitebaysurvey.example",
+        VendorTaxIdent="68-0412233",
+        VendorAddress={"Addr1": "8400 Sierra College Blvd", "City": "Roseville", "State": "CA", "PostalCode": "95661"},
+    )
+    company.add_vendor("Metro Door and Hardware, LLC", Phone="(916) 555-0122")
+    company.add_customer("Capitol Dental Group", BillAddress={"Addr1": "1500 J Street", "City": "Sacramento"})
+    company.add_customer(
+        "2040 Oak Park Dental Suite",
+        "Capitol Dental Group",
+        BillAddress={"Addr1": "3415 Broadway", "City": "Sacramento", "State": "CA", "PostalCode": "95817"},
+    )
