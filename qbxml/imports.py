@@ -7,7 +7,7 @@ Each run reads only what changed since the newest change the last one saw: Quick
 filter is inclusive, so the bound is that change plus a second, in the QuickBooks machine's time zone. An
 iterator dies with its session (3391): the run then starts again from its bound in the next message or
 session, and the records it had read are written again, never twice. Pages are parsed as they stream and
-written in one statement each.
+written in bulk (one statement per page; two on SQLite, whose 999-parameter limit splits a page of 100).
 
 `QbListImport.status` is written only here.
 """

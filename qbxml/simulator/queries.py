@@ -61,6 +61,9 @@ def list_query(book: Book, iterators: Iterators, rq: Element, kind: str) -> Outc
                 absent = absent or full_name
             else:
                 records.append(record)
+    elif rq.get("iterator") in ("Continue", "Stop"):
+        # The iterator holds what matched when it started: matching again would only cost a sort per page.
+        records = []
     else:
         records = _filter_lists(book, rq, kinds)
     return answer(
