@@ -1190,9 +1190,11 @@ def refresh_cost_codes(actor: User) -> CostCodeRefresh:
                 )
                 continue
             if not may_move(Step.LINK, state):
+                *others, last = [state_words(source) for source in sorted(TRANSITIONS[Step.LINK].sources)]
+                linkable = f"{', '.join(others)} or {last}" if others else last
                 result.not_linked.append(
-                    f"{cost_code.code} is {state_words(state)}: it is linked to QuickBooks' item {item.full_name} "
-                    "by a refresh once it is a draft or rejected again."
+                    f"{cost_code.code} is {state_words(state)}: a refresh links it to QuickBooks' item "
+                    f"{item.full_name} once it is {linkable}."
                 )
                 continue
             to_link.append(Link(cost_code, item))

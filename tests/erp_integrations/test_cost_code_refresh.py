@@ -182,16 +182,31 @@ def test_a_linked_cost_code_is_found_by_its_listid_even_renamed_in_quickbooks(bo
     assert [(d.code, d.field, d.quickbooks) for d in result.differences] == [("03-100", "code", "03-110")]
 
 
-def test_a_cost_code_in_accountings_hands_is_not_linked_and_says_why(book, erp_admin, pm, approver):
+def test_a_pending_cost_code_is_linked_instead_of_waiting_to_be_accepted_as_new(book, erp_admin, pm):
     ours = CostCodeFactory(code="03-100", division=DivisionFactory(code="03"))
     services.item_send(ours, pm)
+    quickbooks = item(book, "03:03-100", item(book, "03"))
+
+    result = services.refresh_cost_codes(erp_admin)
+
+    assert result.linked == ["03-100"]
+    assert (item_of(ours).state, item_of(ours).qb_ref) == (ErpState.SYNCED, quickbooks.external_id)
+
+
+def test_a_cost_code_queued_for_quickbooks_is_not_linked_and_says_why(book, erp_admin, pm, approver):
+    ours = CostCodeFactory(code="03-100", division=DivisionFactory(code="03"))
+    services.item_send(ours, pm)
+    services.item_accept(ours, approver)
     item(book, "03:03-100", item(book, "03"))
 
     result = services.refresh_cost_codes(erp_admin)
 
     assert result.linked == [] and result.created == []
-    assert item_of(ours).state == ErpState.PENDING
-    assert "03-100 is pending acceptance" in result.not_linked[0]
+    assert item_of(ours).state == ErpState.QUEUED
+    assert result.not_linked == [
+        "03-100 is queued for QuickBooks: a refresh links it to QuickBooks' item 03:03-100 once it is a draft, "
+        "pending acceptance or rejected."
+    ]
 
 
 def test_an_item_made_inactive_makes_its_cost_code_inactive_and_active_again(book, erp_admin):
