@@ -102,3 +102,35 @@ def record_statuses(user: Person | None, *values: Any) -> RecordStatuses:
             review_url=reverse("erp:item", args=[item.pk]) if item and may_review else "",
         )
     return statuses
+
+
+# --- a list of records narrowed to one accounting state -----------------------------------------------------
+
+
+@dataclass
+class StateOption:
+    state: str  # "" for every state
+    label: str
+    count: int
+    current: bool
+
+
+@dataclass
+class ByState:
+    """Records narrowed to one accounting state (a record never sent is a draft), with each state's count."""
+
+    records: list[Model]
+    state: str
+    options: list[StateOption]
+
+
+def by_state(statuses: RecordStatuses, records: Iterable[Model], state: str = "") -> ByState:
+    """`records` in `state` ("" or an unknown state: all of them), as `statuses` says they stand."""
+    records = list(records)
+    state = state if state in ErpState.values else ""
+    states = [status.state if (status := statuses.of(record)) else ErpState.DRAFT for record in records]
+    options = [StateOption("", "All", len(records), state == "")] + [
+        StateOption(value, str(label), states.count(value), state == value) for value, label in ErpState.choices
+    ]
+    shown = [record for record, record_state in zip(records, states, strict=True) if state in ("", record_state)]
+    return ByState(shown, state, options)

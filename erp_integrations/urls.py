@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from erp_integrations import cost_code_views, import_views, views
+from erp_integrations import cost_code_views, import_views, record_list_views, views
 
 app_name = "erp"
 
@@ -16,6 +16,7 @@ urlpatterns = [
         for step in ("accept", "reject", "retry", "unlink")
     ],
     path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="record-step"),
+    path("records/<slug:slug>.csv", record_list_views.record_list_csv, name="record-csv"),
     path("settings/", views.settings_page, name="settings"),
     path("cost-codes/", cost_code_views.cost_codes, name="cost-codes"),
     path("cost-codes/default-cost-type/", cost_code_views.default_cost_type, name="cost-codes-default-cost-type"),

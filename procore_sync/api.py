@@ -74,6 +74,25 @@ class ParentLineField(serializers.PrimaryKeyRelatedField):
         super().fail(key, parent=self.parent_name.replace("_", " "), **kwargs)
 
 
+class SubJobField(ParentLineField):
+    """A sub job of the record's own project (its parent's, for a change order: its commitment's), or none.
+    Another project's sub job gets the same answer as an id that does not exist."""
+
+    default_error_messages = {
+        "does_not_exist": 'No sub job "{pk_value}" on {where}.',
+        "incorrect_type": "A sub job is named by its id, not {data_type}.",
+    }
+
+    def __init__(self, *, parent: str = "project", path: str = "project_id", **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(model=ps.SubJob, parent=parent, path=path, **kwargs)
+
+    def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
+        where = "this project" if self.parent_name == "project" else f"the project of this {self.parent_name}"
+        serializers.PrimaryKeyRelatedField.fail(self, key, where=where, **kwargs)
+
+
 class LineSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
 
@@ -83,9 +102,11 @@ DEFAULTED_COST_TYPE = {"cost_type": {"required": False}}
 
 
 class BudgetLineSerializer(LineSerializer):
+    sub_job = SubJobField()
+
     class Meta:
         model = ps.BudgetLineItem
-        fields = ["id", "cost_code", "cost_type", "description", "original_amount"]
+        fields = ["id", "cost_code", "cost_type", "sub_job", "description", "original_amount"]
         extra_kwargs = DEFAULTED_COST_TYPE
 
 
@@ -98,9 +119,11 @@ class BudgetModificationLineSerializer(LineSerializer):
 
 
 class CommitmentLineSerializer(LineSerializer):
+    sub_job = SubJobField()
+
     class Meta:
         model = ps.CommitmentLine
-        fields = ["id", "line_number", "cost_code", "cost_type", "description", "amount"]
+        fields = ["id", "line_number", "cost_code", "cost_type", "sub_job", "description", "amount"]
         extra_kwargs = DEFAULTED_COST_TYPE
 
 
@@ -108,10 +131,12 @@ class ChangeOrderLineSerializer(LineSerializer):
     commitment_line = ParentLineField(
         model=ps.CommitmentLine, parent="commitment", path="commitment_id", required=False, allow_null=True
     )
+    # A new line's; a line that changes one of the commitment keeps that line's.
+    sub_job = SubJobField(parent="commitment", path="project__commitments")
 
     class Meta:
         model = ps.CommitmentChangeOrderLine
-        fields = ["id", "commitment_line", "cost_code", "cost_type", "description", "amount"]
+        fields = ["id", "commitment_line", "cost_code", "cost_type", "sub_job", "description", "amount"]
 
 
 class InvoiceLineSerializer(LineSerializer):
@@ -182,6 +207,35 @@ class ProjectSerializer(serializers.ModelSerializer):
             "owner",
             "description",
             "start_date",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class SubJobSerializer(serializers.ModelSerializer):
+    project = VisibleRelatedField(scope=_projects_for(Tool.ADMIN))
+    # Declared fields leave the class for its field list: this one does not stand for the serializer's parent.
+    parent = SubJobField(  # type: ignore[assignment]
+        help_text="The sub job it is under (of the same project); null for directly under the job."
+    )
+    path = serializers.CharField(read_only=True, help_text='Its name under its parents: "Building A:Level 2".')
+
+    class Meta:
+        model = ps.SubJob
+        fields = [
+            "id",
+            "project",
+            "parent",
+            "name",
+            "path",
+            "description",
+            "is_active",
             "address_line1",
             "address_line2",
             "city",
@@ -394,6 +448,7 @@ def _record_viewset(
 ROUTES: list[tuple[str, type[RecordViewSet], str]] = [
     ("companies", _record_viewset(ps.Company, CompanySerializer), "company"),
     ("projects", _record_viewset(ps.Project, ProjectSerializer), "project"),
+    ("sub-jobs", _record_viewset(ps.SubJob, SubJobSerializer, parent_fields=("project",)), "sub-job"),
     ("cost-codes", _record_viewset(ps.CostCode, CostCodeSerializer), "cost-code"),
     ("cost-types", _record_viewset(ps.CostType, CostTypeSerializer), "cost-type"),
     ("budgets", _record_viewset(ps.Budget, BudgetSerializer, parent_fields=("project",)), "budget"),

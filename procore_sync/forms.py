@@ -108,6 +108,7 @@ class CommitmentLineForm(LineForm):
     line_number = forms.IntegerField(label="#", required=False, min_value=1)
     cost_code = ObjectChoiceField(label="Cost code")
     cost_type = ObjectChoiceField(label="Cost type", required=False)
+    sub_job = ObjectChoiceField(label="Sub job", required=False)
     description = forms.CharField(label="Description", required=False, max_length=255)
     amount = _money("Amount")
 
@@ -131,6 +132,9 @@ class ChangeOrderLineForm(LineForm):
     )
     cost_code = ObjectChoiceField(label="Cost code", required=False)
     cost_type = ObjectChoiceField(label="Cost type", required=False)
+    sub_job = ObjectChoiceField(
+        label="Sub job", required=False, help_text="A new line's; a changed line keeps the sub job it has."
+    )
     description = forms.CharField(label="Description", required=False, max_length=255)
     amount = _money("Change", help_text="Negative to reduce.")
 
@@ -226,8 +230,76 @@ class BudgetForm(forms.ModelForm):
 class BudgetLineForm(LineForm):
     cost_code = ObjectChoiceField(label="Cost code")
     cost_type = ObjectChoiceField(label="Cost type", required=False)
+    sub_job = ObjectChoiceField(label="Sub job", required=False)
     description = forms.CharField(label="Description", required=False, max_length=255)
     original_amount = _money("Amount")
+
+
+def sub_job_choices(project: ps.Project) -> Choices:
+    """The project's sub jobs a line may name, by path; empty for the job itself."""
+    sub_jobs = sorted(project.sub_jobs.select_related("parent__parent"), key=lambda sub_job: sub_job.path.lower())
+    return Choices(sub_jobs, label=lambda sub_job: sub_job.path, blank="— the job —")
+
+
+# --- sub jobs ---------------------------------------------------------------------------------------------------
+
+
+class SubJobChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.path
+
+
+class SubJobForm(forms.ModelForm):
+    """A sub job of `project`: the parents offered are the project's other sub jobs that may have one under
+    them (not itself, nor one under it, nor one already as deep as QuickBooks nests)."""
+
+    class Meta:
+        model = ps.SubJob
+        fields = [
+            "name",
+            "parent",
+            "description",
+            "is_active",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+        ]
+        field_classes = {"parent": SubJobChoiceField}
+        labels = {"parent": "Under", "is_active": "Active"}
+        help_texts = {
+            "name": "Its name in QuickBooks, under the job (or the sub job it is part of): 41 characters, no colon.",
+            "description": "The job description QuickBooks shows: 99 characters at most.",
+        }
+
+    def __init__(self, *args: Any, project: ps.Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The form checks the model's rules (a parent of the same project, ...): a new one is the project's.
+        if self.instance.project_id is None:
+            self.instance.project = project
+        parent = self.fields["parent"]
+        assert isinstance(parent, SubJobChoiceField)
+        parent.empty_label = "— the project's job —"
+        candidates = [
+            sub_job
+            for sub_job in project.sub_jobs.select_related("parent__parent")
+            if sub_job.depth < ps.SubJob.MAX_DEPTH and not self._is_self_or_under_it(sub_job)
+        ]
+        parent.queryset = ps.SubJob.objects.filter(pk__in=[sub_job.pk for sub_job in candidates]).select_related(
+            "parent__parent"
+        )
+
+    def _is_self_or_under_it(self, sub_job: ps.SubJob) -> bool:
+        if self.instance.pk is None:
+            return False
+        ancestor: ps.SubJob | None = sub_job
+        while ancestor is not None:
+            if ancestor.pk == self.instance.pk:
+                return True
+            ancestor = ancestor.parent
+        return False
 
 
 def line_formset(form: type[LineForm], *, extra: int) -> type[forms.BaseFormSet]:

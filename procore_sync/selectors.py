@@ -141,6 +141,11 @@ def commitments_of_project(user: Person, project: ps.Project) -> QuerySet[ps.Com
     )
 
 
+def sub_jobs_of_project(user: Person, project: ps.Project) -> list[ps.SubJob]:
+    """The project's sub jobs the user may read, each under the one it is part of (by path)."""
+    return sorted(records_for(user, ps.SubJob, project=project.pk), key=lambda sub_job: sub_job.path.lower())
+
+
 def budget_of_project(user: Person, project: ps.Project) -> ps.Budget | None:
     """The project's budget with its lines and modifications, if the user may read it."""
     from django.db.models import Prefetch
@@ -149,7 +154,10 @@ def budget_of_project(user: Person, project: ps.Project) -> ps.Budget | None:
         records_for(user, ps.Budget, project=project.pk)
         .prefetch_related(None)
         .prefetch_related(
-            Prefetch("lines", queryset=ps.BudgetLineItem.objects.select_related("cost_code", "cost_type")),
+            Prefetch(
+                "lines",
+                queryset=ps.BudgetLineItem.objects.select_related("cost_code", "cost_type", "sub_job__parent__parent"),
+            ),
             Prefetch(
                 "modifications",
                 queryset=ps.BudgetModification.objects.prefetch_related(
@@ -174,7 +182,10 @@ def commitment_page(user: Person, pk: int) -> ps.Commitment:
         records_for(user, ps.Commitment)
         .prefetch_related(None)
         .prefetch_related(
-            Prefetch("lines", queryset=ps.CommitmentLine.objects.select_related("cost_code", "cost_type")),
+            Prefetch(
+                "lines",
+                queryset=ps.CommitmentLine.objects.select_related("cost_code", "cost_type", "sub_job__parent__parent"),
+            ),
             "payments",
         )
         .get(pk=pk)
@@ -192,7 +203,12 @@ def change_orders_of_commitment(user: Person, commitment: ps.Commitment) -> Quer
             Prefetch(
                 "lines",
                 queryset=ps.CommitmentChangeOrderLine.objects.select_related(
-                    "commitment_line__cost_code", "commitment_line__cost_type", "cost_code", "cost_type"
+                    "commitment_line__cost_code",
+                    "commitment_line__cost_type",
+                    "commitment_line__sub_job__parent__parent",
+                    "cost_code",
+                    "cost_type",
+                    "sub_job__parent__parent",
                 ),
             )
         )

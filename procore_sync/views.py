@@ -9,7 +9,7 @@ offered. What accounting holds of each record is shown by the templates (the acc
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access import permissions
 from access.permissions import Action, Person, signed_in
@@ -84,6 +84,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     budget_lines = list(budget.lines.all()) if budget else []
     context = {
         "project": project,
+        "sub_jobs": selectors.sub_jobs_of_project(user, project),
+        # The accounting status the sub jobs list is narrowed to ("" for all); the template reads the states.
+        "sub_jobs_status": request.GET.get("sub_jobs", "")[:20],
+        "can_create_sub_job": bool(permissions.check(user, Action.CREATE, object_type="sub_job", project=project)),
+        "can_edit_sub_jobs": bool(permissions.check(user, Action.EDIT, object_type="sub_job", project=project)),
+        "can_delete_sub_jobs": bool(permissions.check(user, Action.DELETE, object_type="sub_job", project=project)),
         "budget": budget,
         "budget_lines": budget_lines,
         "budget_total": sum((line.original_amount for line in budget_lines), ZERO) if budget else None,
@@ -181,13 +187,15 @@ class RecordFormPage:
     title: str
     model: type[Model]
     header_class: type[forms.ModelForm]
-    line_class: type[pf.LineForm]
+    line_class: type[pf.LineForm] | None  # None for a record without lines (a sub job)
     choices: dict[str, pf.Choices]
     initial_lines: list[dict[str, Any]]
     parent_fields: dict[str, Any]
     cancel_url: str
     cancel_label: str
     instance: Model | None = None
+    # What the header form is made with beyond its data and instance (the project whose sub jobs it offers).
+    header_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def _cost_choices() -> dict[str, pf.Choices]:
@@ -208,14 +216,16 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         permissions.require(user, Action.CREATE, object_type=record_type.slug, project=project)
     else:
         permissions.require(user, Action.EDIT, page.instance)
-    formset_class = pf.line_formset(page.line_class, extra=1 if page.initial_lines else 3)
     data = request.POST if request.method == "POST" else None
-    header = page.header_class(data, instance=copy.copy(page.instance) if page.instance else None)
-    lines = formset_class(data, prefix="lines", initial=page.initial_lines, form_kwargs={"choices": page.choices})
+    header = page.header_class(data, instance=copy.copy(page.instance) if page.instance else None, **page.header_kwargs)
+    lines = None
+    if page.line_class is not None:
+        formset_class = pf.line_formset(page.line_class, extra=1 if page.initial_lines else 3)
+        lines = formset_class(data, prefix="lines", initial=page.initial_lines, form_kwargs={"choices": page.choices})
     line_errors: list[str] = []
-    if request.method == "POST" and header.is_valid() and lines.is_valid():
+    if request.method == "POST" and header.is_valid() and (lines is None or lines.is_valid()):
         fields = {**page.parent_fields, **header.cleaned_data} if page.instance is None else dict(header.cleaned_data)
-        line_data = _lines_from(lines)
+        line_data = _lines_from(lines) if lines is not None else None
         try:
             record = services.save_record(signed_in(user), page.model, fields, line_data, instance=page.instance)
         except ValidationError as exc:
@@ -231,7 +241,7 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         "header": header,
         "lines": lines,
         "line_errors": line_errors,
-        "line_fields": [name for name in page.line_class.base_fields if name != "id"],
+        "line_fields": [name for name in page.line_class.base_fields if name != "id"] if page.line_class else [],
     }
     return render(request, "projects/record_form.html", context)
 
@@ -283,6 +293,8 @@ def page_of(record: Model) -> str:
         return reverse("projects:detail", args=[record.budget.project_id]) + "#budget"
     if isinstance(record, ps.Project):
         return reverse("projects:detail", args=[record.pk])
+    if isinstance(record, ps.SubJob):
+        return reverse("projects:detail", args=[record.project_id]) + "#sub-jobs"
     return reverse("projects:list")
 
 
@@ -299,6 +311,7 @@ def commitment_form(request: HttpRequest, project_pk: int | None = None, pk: int
                 "line_number": line.line_number,
                 "cost_code": line.cost_code_id,
                 "cost_type": line.cost_type_id,
+                "sub_job": line.sub_job_id,
                 "description": line.description,
                 "amount": line.amount,
             }
@@ -312,7 +325,7 @@ def commitment_form(request: HttpRequest, project_pk: int | None = None, pk: int
         model=ps.Commitment,
         header_class=pf.CommitmentForm,
         line_class=pf.CommitmentLineForm,
-        choices=_cost_choices(),
+        choices={**_cost_choices(), "sub_job": pf.sub_job_choices(project)},
         initial_lines=initial,
         parent_fields={"project": project},
         cancel_url=reverse("projects:commitment", args=[commitment.pk])
@@ -343,12 +356,13 @@ def change_order_form(request: HttpRequest, commitment_pk: int | None = None, pk
             "commitment_line": line.commitment_line_id,
             "cost_code": line.cost_code_id,
             "cost_type": line.cost_type_id,
+            "sub_job": line.sub_job_id,
             "description": line.description,
             "amount": line.amount,
         }
         for line in (change_order.lines.all() if change_order else [])
     ]
-    choices = _cost_choices()
+    choices = {**_cost_choices(), "sub_job": pf.sub_job_choices(commitment.project)}
     choices["commitment_line"] = pf.Choices(
         commitment.lines.select_related("cost_code"),
         label=lambda line: f"{line.line_number}. {line.cost_code.code} {line.description}",
@@ -409,6 +423,7 @@ def budget_form(request: HttpRequest, project_pk: int) -> HttpResponse:
             "id": line.pk,
             "cost_code": line.cost_code_id,
             "cost_type": line.cost_type_id,
+            "sub_job": line.sub_job_id,
             "description": line.description,
             "original_amount": line.original_amount,
         }
@@ -419,7 +434,7 @@ def budget_form(request: HttpRequest, project_pk: int) -> HttpResponse:
         model=ps.Budget,
         header_class=pf.BudgetForm,
         line_class=pf.BudgetLineForm,
-        choices=_cost_choices(),
+        choices={**_cost_choices(), "sub_job": pf.sub_job_choices(project)},
         initial_lines=initial,
         parent_fields={"project": project},
         cancel_url=reverse("projects:detail", args=[project.pk]) + "#budget",
@@ -427,3 +442,52 @@ def budget_form(request: HttpRequest, project_pk: int) -> HttpResponse:
         instance=budget,
     )
     return _record_form(request, page)
+
+
+# --- sub jobs -----------------------------------------------------------------------------------------------------
+
+
+def _sub_job_or_404(user: Person, pk: int) -> ps.SubJob:
+    try:
+        return selectors.records_for(user, ps.SubJob).get(pk=pk)
+    except ps.SubJob.DoesNotExist:
+        raise Http404("No such sub job, or you cannot see it.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sub_job_form(request: HttpRequest, project_pk: int | None = None, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    sub_job = _sub_job_or_404(user, pk) if pk is not None else None
+    project = sub_job.project if sub_job else _project_or_404(user, project_pk or 0)
+    page = RecordFormPage(
+        title=f"Edit sub job {sub_job.path}" if sub_job else f"New sub job of {project}",
+        model=ps.SubJob,
+        header_class=pf.SubJobForm,
+        line_class=None,
+        choices={},
+        initial_lines=[],
+        parent_fields={"project": project},
+        cancel_url=reverse("projects:detail", args=[project.pk]) + "#sub-jobs",
+        cancel_label=str(project),
+        instance=sub_job,
+        header_kwargs={"project": project},
+    )
+    return _record_form(request, page)
+
+
+@login_required
+@require_POST
+def sub_job_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a sub job nothing names, that accounting does not hold (the service says why not, else)."""
+    sub_job = _sub_job_or_404(request.user, pk)
+    back = next_url(request, page_of(sub_job))
+    try:
+        services.delete_record(signed_in(request.user), sub_job)
+    except ValidationError as exc:
+        messages.error(request, f"Sub job {sub_job.path} was not deleted: {' '.join(exc.messages)}")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Sub job {sub_job.path} deleted.")
+    return redirect(back)

@@ -10,7 +10,7 @@ from django.db.models import Model
 from django.utils.html import format_html
 
 from erp_integrations.models import ErpState
-from erp_integrations.record_status import RecordStatus, RecordStatuses, record_statuses
+from erp_integrations.record_status import ByState, RecordStatus, RecordStatuses, by_state, record_statuses
 from erp_integrations.workflow import TRANSITIONS, Step
 
 register = template.Library()
@@ -41,6 +41,13 @@ def accounting_status(context: template.Context, *records: Any) -> RecordStatuse
     page shows (records or lists of them), read at once."""
     request = context.get("request")
     return record_statuses(request.user if request is not None else None, *records)
+
+
+@register.simple_tag
+def records_in_state(statuses: RecordStatuses, records: Any, state: str = "") -> ByState:
+    """`{% records_in_state statuses sub_jobs "synced" as shown %}`: the records in that accounting state
+    (all for ""), with a choice per state and its count (`shown.records`, `shown.options`)."""
+    return by_state(statuses, records or [], state or "")
 
 
 @register.filter

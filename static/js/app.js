@@ -53,6 +53,12 @@
     if (first) first.focus();
   });
 
+  // --- a form that cannot be undone asks first ---------------------------------------------------------
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
   // --- htmx: refusals shown as messages rather than lost ------------------------------------------------
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
