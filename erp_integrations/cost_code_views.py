@@ -51,6 +51,7 @@ def cost_codes(request: HttpRequest) -> HttpResponse:
         return _csv(codes)
     page = Paginator(codes, PAGE_SIZE).get_page(request.GET.get("page"))
     may_assign = bool(permissions.check(request.user, Action.ASSIGN_DEFAULT_COST_TYPES))
+    book = hooks.current_book()
     context = {
         "filters": filters,
         "page": page,
@@ -59,7 +60,9 @@ def cost_codes(request: HttpRequest) -> HttpResponse:
         "csv_query": _csv_query(request),
         "assign_form": DefaultCostTypeForm() if may_assign else None,
         "can_refresh": bool(permissions.check(request.user, Action.REFRESH_COST_CODES)),
-        "book": hooks.current_book(),
+        "book": book,
+        # QuickBooks' service items under a division that no cost code is linked to: what a refresh adds or links.
+        "waiting": selectors.ready_to_import("cost_code", book=book).count() if book else 0,
     }
     return render(request, "erp/cost_codes.html", context)
 

@@ -205,6 +205,9 @@ IMPORTABLE: dict[str, tuple[str, Q]] = {
     "company": (AccountingRecord.ListType.VENDOR, Q(is_active=True)),
     # Jobs: customers directly under a customer. Customers without a parent are the parents jobs go under.
     "project": (AccountingRecord.ListType.CUSTOMER, Q(is_active=True, details__sublevel=1)),
+    # Cost codes: service items under a division's item, inactive ones too (a refresh of the cost code list
+    # adds them all, `services.refresh_cost_codes`).
+    "cost_code": (AccountingRecord.ListType.ITEM, Q(details__sublevel=1)),
 }
 
 

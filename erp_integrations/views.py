@@ -250,6 +250,7 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
             for slug, url in (
                 ("company", reverse("erp:import-companies")),
                 ("project", reverse("erp:import-projects")),
+                ("cost_code", reverse("erp:cost-codes")),
             )
             if not query.object_type or query.object_type == slug
         ]

@@ -69,7 +69,7 @@ def record(book: str, list_type: str, full_name: str, parent: AccountingRecord |
         parent_external_id=parent.external_id if parent else "",
         edit_sequence="1700000001",
         is_active=bool(details.pop("is_active", True)),
-        details={"name": full_name.rsplit(":", 1)[-1], **details},
+        details={"name": full_name.rsplit(":", 1)[-1], "sublevel": full_name.count(":"), **details},
     )
 
 
@@ -251,7 +251,12 @@ def test_an_admin_refreshes_the_cost_codes_and_reads_the_summary(erp_admin, book
     CostCodeFactory(code="03-200", description="Ours", division=DivisionFactory(code="03"))
     record(book, "item", "03:03-200", concrete, description="Reinforcing")
     client = client_for(erp_admin)
-    assert "Refresh cost codes from QuickBooks" in client.get(PAGE).content.decode()
+    body = client.get(PAGE).content.decode()
+    assert "Refresh cost codes from QuickBooks" in body
+    assert "QuickBooks has 2 service items under a division that no cost code is linked to yet" in body
+    # The queue's Ready to Import for cost codes leads here.
+    body = client.get(reverse("erp:queue"), {"type": "cost_code", "tab": "ready_to_import"}).content.decode()
+    assert f'href="{PAGE}">Cost Codes <span class="count">2</span>' in body
 
     response = client.post(reverse("erp:cost-codes-refresh"), follow=True)
 
@@ -263,6 +268,7 @@ def test_an_admin_refreshes_the_cost_codes_and_reads_the_summary(erp_admin, book
     assert "03-200 description: “Ours” here, “Reinforcing” in QuickBooks" in messages[1]
     assert response.redirect_chain[-1][0] == PAGE
     assert ps.CostCode.objects.get(code="03-200").description == "Ours"
+    assert "no cost code is linked to yet" not in response.content.decode()
 
 
 def test_the_refresh_says_when_the_lists_were_never_read(erp_admin, book):
