@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from erp_integrations import services
 from erp_integrations.models import ErpState
 from procore_sync import models as ps
 from tests.browser.conftest import screenshot, sign_in
 from tests.erp_integrations.accounting import customer, vendor
 from tests.factories import CompanyFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_an_erp_admin_links_a_vendor_picking_per_field(page, book, erp_admin):
