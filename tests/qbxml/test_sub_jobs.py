@@ -312,7 +312,7 @@ def test_a_sub_job_added_in_quickbooks_under_a_linked_job_comes_with_the_next_cu
     assert ps.SubJob.objects.filter(project=project).count() == 5
 
 
-def test_a_customers_page_costs_two_queries_when_no_linked_project_is_concerned(
+def test_a_customers_page_costs_three_queries_when_no_linked_project_is_concerned(
     existing, connection, client, django_assert_max_num_queries
 ):
     read_customers(existing, connection, client)
