@@ -847,7 +847,7 @@ def _sub_job_for(
     same = by_name.get((parent.pk if parent is not None else None, name.lower()))
     if same is not None:
         item = items.get((ps.SubJob, same.pk))
-        if item is not None and (item.qb_ref or item.state not in (ErpState.DRAFT, ErpState.REJECTED)):
+        if item is not None and (item.qb_ref or not may_move(Step.LINK, item.state)):
             result.left_out.append(
                 f"{record.full_name}: the sub job {same.path} is {state_words(item.state)} here and not linked to "
                 "it; it links itself when QuickBooks answers its export with the name in use."

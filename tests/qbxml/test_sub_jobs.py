@@ -321,3 +321,26 @@ def test_a_customers_page_costs_three_queries_when_no_linked_project_is_concerne
 
     with django_assert_max_num_queries(3):  # the current company file, the page's sub-customers, linked jobs
         erp.accounting_records_read(book, "customer", ids)
+
+
+def test_a_same_name_sub_job_pending_acceptance_is_linked_and_one_queued_is_left_to_its_export(
+    existing, connection, client, erp_admin, pm, approver
+):
+    read_customers(existing, connection, client)
+    project = ProjectFactory(number="1042", name="Main Street Clinic", owner=CompanyFactory(name="Harbor Health"))
+    pending = SubJobFactory(project=project, name="Building A")
+    queued = SubJobFactory(project=project, name="Parking")
+    erp.item_send(project, pm)
+    erp.item_accept(project, approver)
+    erp.item_send(pending, pm)
+    queue_for_quickbooks([queued], pm, approver)
+    job = AccountingRecord.objects.get(list_type="customer", full_name="Harbor Health:1042 Main Street Clinic")
+    erp.item_synced(item_of(project).pk, qb_ref=job.external_id, edit_sequence=job.edit_sequence)
+
+    imported = erp.import_sub_jobs(erp_admin, project)
+
+    assert [sub_job.pk for sub_job in imported.linked] == [pending.pk]
+    assert item_of(pending).state == ErpState.SYNCED
+    assert item_of(queued).state == ErpState.QUEUED
+    assert any(message.endswith("with the name in use.") and "Parking" in message for message in imported.left_out)
+    assert project.sub_jobs.filter(name__iexact="parking").count() == 1
