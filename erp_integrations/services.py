@@ -567,9 +567,12 @@ def link_many(links: Sequence[Link], actor: User | None, *, permitted_by: Action
                 [
                     link.accounting_record.external_id,
                     link.accounting_record.edit_sequence,
-                    {},
+                    # The name QuickBooks holds it under: what transactions refer to it by until it is exported.
+                    {"full_name": link.accounting_record.full_name},
                     dict(link.options),
                     "",
+                    # What it was when linked, as if sent: the names later payloads use are looked up in it.
+                    dict(exportable_type_of(link.record).payload(link.record)),
                 ],
                 reason=f"Linked to {link.accounting_record.full_name}",
                 payload={
@@ -584,7 +587,7 @@ def link_many(links: Sequence[Link], actor: User | None, *, permitted_by: Action
             Step.LINK,
             moves,
             actor=actor,
-            fields=["qb_ref", "qb_edit_sequence", "qb_details", "accept_options", "erp_error"],
+            fields=["qb_ref", "qb_edit_sequence", "qb_details", "accept_options", "erp_error", "sent_payload"],
         )
     return list(ErpItem.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
 

@@ -54,6 +54,8 @@ class Context:
     # cost code → its item's full name ("03:03-300"); job name → "Customer:Job"
     item_names: dict[str, str] = field(default_factory=dict)
     job_names: dict[str, str] = field(default_factory=dict)
+    # vendor name as sent → the name QuickBooks holds it under, where they differ (a vendor linked, not resent)
+    vendor_names: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def dependency(self, item: ItemView, object_type: str) -> ItemView | None:
@@ -68,6 +70,9 @@ class Context:
             return self.item_names[code]
         except KeyError:
             raise ExportError(f"Cost code {code} is not in QuickBooks yet.") from None
+
+    def vendor_name(self, name: str) -> str:
+        return self.vendor_names.get(name, name)
 
     def job_name(self, job_name: str) -> str:
         try:
@@ -226,5 +231,7 @@ def classes_of_lines(payload: dict[str, Any]) -> dict[str, str]:
 
 def match_ref_number(records: list[dict[str, Any]], item: ItemView, ctx: Context) -> dict[str, Any] | None:
     """The transaction of the item's reference number and party."""
-    found = records_with_ref_number(records, item.payload["number"], entity_full_name=item.payload["vendor"])
+    found = records_with_ref_number(
+        records, item.payload["number"], entity_full_name=ctx.vendor_name(item.payload["vendor"])
+    )
     return found[0] if found else None

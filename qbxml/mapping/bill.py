@@ -76,7 +76,7 @@ def _data(ctx: Context, item: ItemView) -> qb.BillData:
         )
     linked = any(line.purchase_order_txn_line_id for line in lines)
     return qb.BillData(
-        vendor_name=payload["vendor"],
+        vendor_name=ctx.vendor_name(payload["vendor"]),
         ref_number=payload["number"],
         lines=tuple(lines),
         txn_date=as_date(payload.get("invoice_date")),
@@ -96,7 +96,7 @@ MAPPING = Mapping(
     sequence=70,
     add=lambda rid, item, ctx: build.bill_add(rid, _data(ctx, item)),
     lookup=lambda rid, item, ctx: build.txn_query(
-        rid, "Bill", ref_number=item.payload["number"], entity_full_name=item.payload["vendor"]
+        rid, "Bill", ref_number=item.payload["number"], entity_full_name=ctx.vendor_name(item.payload["vendor"])
     ),
     match=match_ref_number,
     target=lambda item, ctx: f"bill {item.payload['number']} from {item.payload['vendor']}",

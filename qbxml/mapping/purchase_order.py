@@ -50,7 +50,7 @@ def _add(rid: str, item: ItemView, ctx: Context) -> Element:
     return build.purchase_order_add(
         rid,
         qb.PurchaseOrderData(
-            vendor_name=payload["vendor"],
+            vendor_name=ctx.vendor_name(payload["vendor"]),
             ref_number=payload["number"],
             lines=_lines(ctx, payload, job),
             txn_date=as_date(payload.get("date")),
@@ -66,7 +66,7 @@ def _lookup(rid: str, item: ItemView, ctx: Context) -> Element:
         rid,
         "PurchaseOrder",
         ref_number=item.payload["number"],
-        entity_full_name=item.payload["vendor"],
+        entity_full_name=ctx.vendor_name(item.payload["vendor"]),
         include_line_items=True,
     )
 

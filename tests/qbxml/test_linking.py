@@ -5,16 +5,19 @@ the same name, unlinked, is refused at send."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from erp_integrations import selectors
 from erp_integrations import services as erp
 from erp_integrations.errors import SendRefused
 from erp_integrations.models import AccountingRecord, ErpState
+from procore_sync import models as ps
 from qbxml import imports
 from qbxml.simulator import QuickBooksCompany
-from tests.factories import CompanyFactory
-from tests.qbxml.helpers import connector_for, sync_until_nothing_to_do
+from tests.factories import CommitmentFactory, CommitmentLineFactory, CompanyFactory, ProjectFactory
+from tests.qbxml.helpers import connector_for, queue_for_quickbooks, sync_until_nothing_to_do
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,33 @@ def test_a_vendor_made_inactive_in_quickbooks_archives_its_company(company, conn
     read_lists(company, connection, client, names=("vendors",))
     directory.refresh_from_db()
     assert not directory.is_archived
+
+
+def test_transactions_name_linked_records_as_quickbooks_holds_them_until_they_are_resent(
+    company, connection, client, pm, approver, erp_admin
+):
+    """A company, a project and a cost code linked with names of their own: a purchase order goes out under
+    QuickBooks' names (vendor, customer:job, division:code), not ours, which QuickBooks does not know yet."""
+    company.add_item_service("03", description="Concrete")
+    company.add_item_service("03-100", "03", description="Foundations")
+    company.add_class("Subcontract")
+    read_lists(company, connection, client, names=("vendors", "customers", "items", "classes"))
+    vendor = CompanyFactory(name="ABC Electric LLC")
+    erp.link_company(erp_admin, vendor, vendor_record("ABC Electric"))
+    project = ProjectFactory(number="1042", name="Clinic", owner=None)
+    erp.link_project(erp_admin, project, selectors.ready_to_import("project").get())
+    erp.refresh_cost_codes(erp_admin)
+    cost_code = ps.CostCode.objects.get(code="03-100")
+    commitment = CommitmentFactory(project=project, vendor=vendor, number="SC-7")
+    CommitmentLineFactory(commitment=commitment, cost_code=cost_code, amount=Decimal("1200.00"))
+
+    queue_for_quickbooks([commitment], pm, approver)
+    sync_until_nothing_to_do(connector_for(company, client=client))
+
+    assert erp.item_for(commitment).state == ErpState.SYNCED, erp.item_for(commitment).erp_error
+    (order,) = company.purchase_orders()
+    assert order.entity == "ABC Electric"
+    assert [(line.item, line.customer) for line in order.lines] == [
+        ("03:03-100", "Harbor Health:1042 Main Street Clinic")
+    ]
+    assert len(company.vendors()) == 2 and len(company.customers()) == 2
