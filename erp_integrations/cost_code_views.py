@@ -6,7 +6,6 @@ Thin: reads through selectors, writes through services, the one gate decides. A 
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +25,7 @@ from erp_integrations.errors import WorkflowError
 from erp_integrations.forms import CostCodeFilterForm, DefaultCostTypeForm
 from erp_integrations.models import ErpState
 from procore_sync import services as project_services
-from procore_sync.views import next_url
+from procore_sync.views import csv_response, next_url
 
 PAGE_SIZE = 100
 # How many of a refresh's differences and refusals its message lists (the rest are counted).
@@ -75,26 +74,23 @@ def _csv_query(request: HttpRequest) -> str:
 
 
 def _csv(codes: Any) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cost-codes.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["Code", "Description", "Division", "Division name", "Default cost type", "Active", "QuickBooks", "ListID"]
+    return csv_response(
+        "cost-codes.csv",
+        ["Code", "Description", "Division", "Division name", "Default cost type", "Active", "QuickBooks", "ListID"],
+        (
+            [
+                code.code,
+                code.description,
+                code.division.code,
+                code.division.name,
+                code.default_cost_type.name if code.default_cost_type else "",
+                "yes" if code.is_active else "no",
+                _quickbooks_state(code),
+                code.qb_ref or "",
+            ]
+            for code in codes
+        ),
     )
-    writer.writerows(
-        [
-            code.code,
-            code.description,
-            code.division.code,
-            code.division.name,
-            code.default_cost_type.name if code.default_cost_type else "",
-            "yes" if code.is_active else "no",
-            _quickbooks_state(code),
-            code.qb_ref or "",
-        ]
-        for code in codes
-    )
-    return response
 
 
 @login_required

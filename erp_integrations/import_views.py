@@ -6,7 +6,6 @@ Thin: reads through selectors, writes through services, the one gate decides. A 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,18 +27,10 @@ from erp_integrations.exportables.base import ADDRESS_FIELDS
 from erp_integrations.exportables.project import job_name
 from erp_integrations.models import AccountingRecord
 from procore_sync import models as ps
+from procore_sync.views import csv_response
 
 PAGE_SIZE = 50
 PROJECT_COMPARED = ("name", *ADDRESS_FIELDS)
-
-
-def _csv(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 def _refused(request: HttpRequest, exc: WorkflowError | ValidationError | PermissionDenied) -> None:
@@ -87,7 +78,7 @@ def companies(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         everything = list(records)
         suggestions = selectors.company_suggestions(everything)
-        return _csv(
+        return csv_response(
             "quickbooks-vendors-ready-to-import.csv",
             ["QuickBooks vendor", "Phone", "E-mail", "Address", "Suggested company", "Why"],
             (
@@ -211,7 +202,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         everything = list(records)
         suggestions = selectors.project_suggestions(everything)
-        return _csv(
+        return csv_response(
             "quickbooks-jobs-ready-to-import.csv",
             ["QuickBooks job", "Customer", "Address", "Suggested project"],
             (
@@ -313,7 +304,7 @@ def archived_companies(request: HttpRequest) -> HttpResponse:
         archived_list = archived_list.filter(Q(name__icontains=search))
         set_aside = set_aside.filter(full_name__icontains=search)
     if request.GET.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "archived-companies.csv",
             ["Name", "Where", "Phone", "E-mail", "Archived"],
             [

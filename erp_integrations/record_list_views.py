@@ -6,7 +6,6 @@ each stands, its payload what QuickBooks receives of it."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.exportables.base import payload_fields
 from erp_integrations.record_status import by_state, record_statuses
 from procore_sync.selectors import records_for
+from procore_sync.views import csv_response
 
 
 def _cell(value: Any) -> str:
@@ -38,34 +38,28 @@ def record_list_csv(request: HttpRequest, slug: str) -> HttpResponse:
     statuses = record_statuses(request.user, records)
     shown = by_state(statuses, records, request.GET.get("erp_status", ""))
     fields = [field for field in payload_fields(spec.payload_type) if not field.lines]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{spec.plural.lower().replace(' ', '-').replace('/', '-')}{f'-{shown.state}' if shown.state else ''}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "Id",
-            spec.label,
-            "Project",
-            "Accounting status",
-            "QuickBooks id",
-            "Error",
-            *(field.name.replace("_", " ").capitalize() for field in fields),
-        ]
-    )
-    for record in shown.records:
+    header = [
+        "Id",
+        spec.label,
+        "Project",
+        "Accounting status",
+        "QuickBooks id",
+        "Error",
+        *(field.name.replace("_", " ").capitalize() for field in fields),
+    ]
+
+    def row(record: Any) -> list[Any]:
         status = statuses.of(record)
-        project = spec.project_of(record)
         payload = spec.payload(record)
-        writer.writerow(
-            [
-                record.pk,
-                spec.describe(record),
-                getattr(project, "number", ""),
-                status.state_label if status else "",
-                status.item.qb_ref if status and status.item else "",
-                status.error if status else "",
-                *(_cell(payload.get(field.name)) for field in fields),
-            ]
-        )
-    return response
+        return [
+            record.pk,
+            spec.describe(record),
+            getattr(spec.project_of(record), "number", ""),
+            status.state_label if status else "",
+            status.item.qb_ref if status and status.item else "",
+            status.error if status else "",
+            *(_cell(payload.get(field.name)) for field in fields),
+        ]
+
+    return csv_response(f"{name}.csv", header, (row(record) for record in shown.records))

@@ -9,6 +9,8 @@ offered. What accounting holds of each record is shown by the templates (the acc
 from __future__ import annotations
 
 import copy
+import csv
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,16 @@ from procore_sync import selectors, services
 from procore_sync.errors import DomainError
 from procore_sync.money import ZERO
 from procore_sync.records import record_type_of
+
+
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
+    """A list as a CSV download: the header, then one row each (written as they come)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:
