@@ -642,24 +642,44 @@ def add_company_from_accounting(actor: User, accounting_record: AccountingRecord
     return company
 
 
+def _link_taking(
+    actor: User,
+    record: Model,
+    accounting_record: AccountingRecord,
+    take_from_quickbooks: Iterable[str],
+    *,
+    allowed: tuple[str, ...],
+    action: Action,
+    under_customer: bool = False,
+) -> tuple[ErpItem, AccountingRecord]:
+    """Link `record` to a QuickBooks record of Ready to Import, its fields in `take_from_quickbooks` (of the
+    `allowed` ones) first taking QuickBooks' values; every other field keeps ours, and reaches QuickBooks
+    with the record's next export. Nothing is overwritten unless picked. A job (`under_customer`) keeps the
+    customer it is under as if the approver had chosen it at accept."""
+    permissions.require(actor, action)
+    taken = tuple(name for name in take_from_quickbooks if name in allowed)
+    found = _importable(exportable_type_of(record).slug, accounting_record)
+    if taken:
+        values = selectors.quickbooks_values(found, taken)
+        project_services.save_record(actor, type(record), values, instance=record, permitted_by=action)
+    options = {"parent_customer": found.full_name.rpartition(":")[0]} if under_customer else None
+    return link_record(record, actor, found, options), found
+
+
 def link_company(
     actor: User, company: ps.Company, accounting_record: AccountingRecord, take_from_quickbooks: Iterable[str] = ()
 ) -> ErpItem:
-    """Link a directory company to a QuickBooks vendor. The fields in `take_from_quickbooks` take the vendor's
-    values; every other field keeps the directory's (it reaches QuickBooks with the company's next export)."""
-    permissions.require(actor, Action.LINK_QUICKBOOKS_COMPANIES)
-    taken = tuple(name for name in take_from_quickbooks if name in COMPANY_COMPARED)
+    """Link a directory company to a QuickBooks vendor, taking the vendor's values of the fields picked."""
     with transaction.atomic():
-        record = _importable("company", accounting_record)
-        if taken:
-            project_services.save_record(
-                actor,
-                ps.Company,
-                selectors.quickbooks_values(record, taken),
-                instance=company,
-                permitted_by=Action.LINK_QUICKBOOKS_COMPANIES,
-            )
-        return link_record(company, actor, record)
+        item, _ = _link_taking(
+            actor,
+            company,
+            accounting_record,
+            take_from_quickbooks,
+            allowed=COMPANY_COMPARED,
+            action=Action.LINK_QUICKBOOKS_COMPANIES,
+        )
+    return item
 
 
 # The directory's fields a link may take from the QuickBooks vendor.
@@ -744,24 +764,20 @@ def add_project_from_accounting(actor: User, accounting_record: AccountingRecord
 def link_project(
     actor: User, project: ps.Project, accounting_record: AccountingRecord, take_from_quickbooks: Iterable[str] = ()
 ) -> ErpItem:
-    """Link a project to a QuickBooks job; the address fields in `take_from_quickbooks` take the job's."""
-    permissions.require(actor, Action.ADD_QUICKBOOKS_JOB_AS_PROJECT)
-    taken = tuple(name for name in take_from_quickbooks if name in ADDRESS_FIELDS)
+    """Link a project to a QuickBooks job (under the job's customer), taking the job's address fields picked."""
     with transaction.atomic():
-        record = _importable("project", accounting_record)
-        if taken:
-            project_services.save_record(
-                actor,
-                ps.Project,
-                selectors.quickbooks_values(record, taken),
-                instance=project,
-                permitted_by=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
-            )
-        parent = record.full_name.rsplit(":", 1)[0] if ":" in record.full_name else ""
-        item = link_record(project, actor, record, {"parent_customer": parent})
+        item, found = _link_taking(
+            actor,
+            project,
+            accounting_record,
+            take_from_quickbooks,
+            allowed=ADDRESS_FIELDS,
+            action=Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
+            under_customer=True,
+        )
         # The job's sub jobs were read with it: the project gets them now, not at the next change of each.
-        import_sub_jobs(actor, project, book=record.book)
-        return item
+        import_sub_jobs(actor, project, book=found.book)
+    return item
 
 
 # --- sub jobs QuickBooks holds under a linked project's job ---------------------------------------------------
