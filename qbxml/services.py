@@ -280,20 +280,23 @@ def send_request_xml(ticket: str, hcp_response: str, company_file: str, country:
     except InvalidTicket as exc:
         _remember_error_for_ticket(ticket, str(exc))
         return ""
-    _touch(session)
-    if hcp_response:
-        error = _read_host(session, hcp_response, company_file, country)
-        if error:
-            _set_error(session, error)
+    # One transaction for the whole call: the message is handed out together with the record that it was
+    # (its requests marked taken, its exchange kept), or not at all.
+    with transaction.atomic():
+        _touch(session)
+        if hcp_response:
+            error = _read_host(session, hcp_response, company_file, country)
+            if error:
+                _set_error(session, error)
+                return ""
+        message, number = _next_message(session)
+        if not message:
+            _set_error(session, "There is nothing more to send in this session.")
             return ""
-    message, number = _next_message(session)
-    if not message:
-        _set_error(session, "There is nothing more to send in this session.")
-        return ""
-    sessions.message_read(session)
-    QbExchange.objects.get_or_create(
-        session=session, direction=QbExchange.Direction.REQUEST, message_number=number, defaults={"body": message}
-    )
+        sessions.message_read(session)
+        QbExchange.objects.get_or_create(
+            session=session, direction=QbExchange.Direction.REQUEST, message_number=number, defaults={"body": message}
+        )
     return message
 
 
@@ -367,8 +370,8 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
     except InvalidTicket as exc:
         _remember_error_for_ticket(ticket, str(exc))
         return -1
-    _touch(session)
     if hresult or message:
+        _touch(session)
         if imports.page_out(session) is not None:
             imports.page_not_read(session, f"({hresult}) {message}")
         else:
@@ -377,6 +380,7 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
     with transaction.atomic():
         # One answer at a time per session: a copy sent again waits, then finds it applied.
         session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
+        _touch(session)
         if imports.page_out(session) is not None:
             imports.apply_page(session, response or "")
         else:
