@@ -459,23 +459,45 @@ def item_waiting(item_ids: list[int], message: str) -> None:
 
 def accounting_records_read(book: str, list_type: str, external_ids: list[str]) -> None:
     """The connector read these records of a company file's list. A vendor made inactive there archives the
-    directory company linked to it; made active again, it restores it. Customers under the job of a linked
-    project become its sub jobs (`import_sub_jobs`)."""
-    if list_type == AccountingRecord.ListType.CUSTOMER and external_ids:
-        _sub_jobs_read(book, external_ids)
-    if list_type != AccountingRecord.ListType.VENDOR or not external_ids:
+    directory company linked to it, a sub-customer its linked sub job; made active again, they come back.
+    Customers under the job of a linked project become its sub jobs (`import_sub_jobs`)."""
+    if not external_ids:
         return
-    active = dict(
-        AccountingRecord.objects.filter(book=book, list_type=list_type, external_id__in=external_ids).values_list(
-            "external_id", "is_active"
+    if list_type == AccountingRecord.ListType.CUSTOMER:
+        _sub_jobs_read(book, external_ids)
+    _follow_active(book, list_type, external_ids)
+
+
+# What a linked record does when QuickBooks makes its record inactive, or active again: a company is archived
+# (or restored), a sub job made inactive. (A cost code follows its item at the cost code refresh.)
+FOLLOWS_ACTIVE: dict[str, Callable[[list[int], bool], int]] = {
+    "company": lambda ids, active: project_services.set_archived(ids, archived=not active),
+    "sub_job": lambda ids, active: project_services.set_sub_jobs_active(ids, active=active),
+}
+
+
+def _follow_active(book: str, list_type: str, external_ids: list[str]) -> None:
+    types = [slug for slug in selectors.LINKED_TYPES.get(list_type, ()) if slug in FOLLOWS_ACTIVE]
+    if not types:
+        return
+    linked = list(
+        ErpItem.objects.filter(object_type__in=types, qb_ref__in=external_ids).values_list(
+            "object_type", "object_id", "qb_ref"
         )
     )
-    linked = ErpItem.objects.filter(object_type="company", qb_ref__in=list(active)).values_list("object_id", "qb_ref")
-    by_state: dict[bool, list[int]] = {True: [], False: []}
-    for company_id, qb_ref in linked:
-        by_state[not active[qb_ref]].append(company_id)
-    for archived, company_ids in by_state.items():
-        project_services.set_archived(company_ids, archived=archived)
+    if not linked:
+        return
+    active = dict(
+        AccountingRecord.objects.filter(
+            book=book, list_type=list_type, external_id__in={qb_ref for _, _, qb_ref in linked}
+        ).values_list("external_id", "is_active")
+    )
+    by_state: dict[tuple[str, bool], list[int]] = {}
+    for object_type, object_id, qb_ref in linked:
+        if qb_ref in active:
+            by_state.setdefault((object_type, active[qb_ref]), []).append(object_id)
+    for (object_type, is_active), ids in by_state.items():
+        FOLLOWS_ACTIVE[object_type](ids, is_active)
 
 
 # --- Ready to Import: records QuickBooks holds, tied to the project side's -----------------------------------

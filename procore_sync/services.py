@@ -176,6 +176,19 @@ def set_archived(company_ids: list[int], *, archived: bool) -> int:
     )
 
 
+def set_sub_jobs_active(sub_job_ids: Iterable[int], *, active: bool) -> int:
+    """Make sub jobs inactive (or active again) because the accounting system made their sub-customer so: not
+    a person's edit, so no permission is asked. Returns how many changed."""
+    ids = sorted(set(sub_job_ids))
+    if not ids:
+        return 0
+    return (
+        ps.SubJob.objects.filter(pk__in=ids)
+        .exclude(is_active=active)
+        .update(is_active=active, updated_at=timezone.now())
+    )
+
+
 def add_sub_job_from_accounting(project: ps.Project, parent: ps.SubJob | None, fields: Mapping[str, Any]) -> ps.SubJob:
     """Add a sub job that the accounting system already holds under the project's job (read from its lists):
     not a person's edit, so no permission is asked here (the import that adds it asks it of who runs it).

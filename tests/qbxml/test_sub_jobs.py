@@ -312,14 +312,16 @@ def test_a_sub_job_added_in_quickbooks_under_a_linked_job_comes_with_the_next_cu
     assert ps.SubJob.objects.filter(project=project).count() == 5
 
 
-def test_a_customers_page_costs_three_queries_when_no_linked_project_is_concerned(
+def test_a_customers_page_costs_four_queries_when_no_linked_project_is_concerned(
     existing, connection, client, django_assert_max_num_queries
 ):
     read_customers(existing, connection, client)
     book = connection.book
     ids = list(AccountingRecord.objects.filter(list_type="customer").values_list("external_id", flat=True))
 
-    with django_assert_max_num_queries(3):  # the current company file, the page's sub-customers, linked jobs
+    # The current company file, the page's sub-customers, linked jobs; the linked records that follow QuickBooks'
+    # active flag.
+    with django_assert_max_num_queries(4):
         erp.accounting_records_read(book, "customer", ids)
 
 
@@ -344,3 +346,21 @@ def test_a_same_name_sub_job_pending_acceptance_is_linked_and_one_queued_is_left
     assert item_of(queued).state == ErpState.QUEUED
     assert any(message.endswith("with the name in use.") and "Parking" in message for message in imported.left_out)
     assert project.sub_jobs.filter(name__iexact="parking").count() == 1
+
+
+def test_a_sub_customer_made_inactive_in_quickbooks_makes_its_sub_job_inactive_and_back(
+    existing, connection, client, erp_admin
+):
+    read_customers(existing, connection, client)
+    project = erp.add_project_from_accounting(
+        erp_admin, selectors.ready_to_import("project").get(full_name__contains="1042")
+    )
+    building = "Harbor Health:1042 Main Street Clinic:Building A"
+
+    existing.edit_list("Customer", building, is_active=False)
+    read_customers(existing, connection, client)
+    assert project.sub_jobs.get(name="Building A").is_active is False
+
+    existing.edit_list("Customer", building, is_active=True)
+    read_customers(existing, connection, client)
+    assert project.sub_jobs.get(name="Building A").is_active is True
