@@ -152,6 +152,7 @@ class InvoiceLineSerializer(LineSerializer):
     )
     completed_and_stored = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
     amount_due = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    sub_job = serializers.SerializerMethodField(help_text="The billed line's sub job (null for the job itself).")
 
     class Meta:
         model = ps.SubcontractorInvoiceLine
@@ -159,6 +160,7 @@ class InvoiceLineSerializer(LineSerializer):
             "id",
             "commitment_line",
             "change_order_line",
+            "sub_job",
             "work_completed_this_period",
             "materials_stored",
             "retainage_held",
@@ -166,6 +168,11 @@ class InvoiceLineSerializer(LineSerializer):
             "completed_and_stored",
             "amount_due",
         ]
+
+
+    def get_sub_job(self, line: ps.SubcontractorInvoiceLine) -> int | None:
+        sub_job = line.sub_job if line.pk is not None else None
+        return sub_job.pk if sub_job is not None else None
 
 
 # Every record carries its timestamps.

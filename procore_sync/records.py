@@ -150,7 +150,12 @@ RECORD_TYPES: dict[str, RecordType] = {
                 ),
             ),
             select_related=("commitment__project", "commitment__vendor"),
-            prefetch_related=("lines",),
+            # A line's sub job is the billed line's: read along, so a list of invoices costs no query a line.
+            prefetch_related=(
+                "lines__commitment_line__sub_job",
+                "lines__change_order_line__sub_job",
+                "lines__change_order_line__commitment_line__sub_job",
+            ),
         ),
     ]
 }

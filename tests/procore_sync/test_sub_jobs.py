@@ -26,12 +26,14 @@ from tests.factories import (
     BudgetFactory,
     CommitmentLineFactory,
     CostCodeFactory,
+    InvoiceLineFactory,
     ProjectFactory,
     SubJobFactory,
     UserFactory,
     commitment_with_lines,
     cost_type,
     grant,
+    invoice_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -436,3 +438,26 @@ def test_a_sub_job_sent_from_the_project_page_goes_to_accounting(pm):
     assert response.status_code == 200
     assert "Pending acceptance" in response.content.decode()
     assert ErpItem.objects.get(object_type="sub_job", object_id=sub_job.pk).state == ErpState.PENDING
+
+
+def test_an_invoice_line_says_the_sub_job_it_bills_and_a_list_costs_no_query_a_line(pm, django_assert_max_num_queries):
+    commitment = commitment_with_lines(2)
+    building = SubJobFactory(project=commitment.project, name="Building A")
+    commitment.lines.filter(line_number=1).update(sub_job=building)
+    invoice = invoice_for(commitment)
+    InvoiceLineFactory(invoice=invoice, commitment_line=commitment.lines.get(line_number=2))
+    for n in range(3):
+        invoice_for(commitment, number=f"INV-{n}", work=Decimal("10.00"))
+    client = api_for(pm)
+
+    lines = client.get(f"{API}/subcontractor-invoices/{invoice.pk}/").json()["lines"]
+    assert [line["sub_job"] for line in lines] == [building.pk, None]
+    with django_assert_max_num_queries(20):
+        listed = client.get(f"{API}/subcontractor-invoices/").json()["results"]
+    assert sorted(line["sub_job"] or 0 for row in listed for line in row["lines"]) == [
+        0,
+        building.pk,
+        building.pk,
+        building.pk,
+        building.pk,
+    ]
