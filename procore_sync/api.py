@@ -169,7 +169,6 @@ class InvoiceLineSerializer(LineSerializer):
             "amount_due",
         ]
 
-
     def get_sub_job(self, line: ps.SubcontractorInvoiceLine) -> int | None:
         sub_job = line.sub_job if line.pk is not None else None
         return sub_job.pk if sub_job is not None else None
