@@ -186,3 +186,26 @@ class ErpSettings(models.Model):
     def load(cls) -> ErpSettings:
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+class ProjectAccountingSettings(models.Model):
+    """What a project brings back from QuickBooks (PRODUCT.md section 1): its job cost transactions and the
+    payments of its subcontractor invoices, each enabled by an ERP Integrations admin; the first import of
+    its job costs may start at a date."""
+
+    project = models.OneToOneField("procore_sync.Project", on_delete=models.CASCADE, related_name="accounting_settings")
+    sync_job_costs = models.BooleanField(default=False)
+    job_costs_since = models.DateField(
+        null=True, blank=True, help_text="Job cost transactions dated before it are not imported."
+    )
+    sync_paid_invoices = models.BooleanField(default=False)
+    notify_when_paid = models.BooleanField(
+        default=True, help_text="Tell an invoice's sender by e-mail when QuickBooks has paid its bill in full."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "project accounting settings"
+
+    def __str__(self) -> str:
+        return f"Accounting settings of project {self.project_id}"

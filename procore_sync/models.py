@@ -658,54 +658,76 @@ class SubcontractorInvoiceLine(models.Model):
 
 
 class BillPayment(models.Model):
-    """A payment QuickBooks recorded against a bill: read-only here, imported from QuickBooks."""
+    """What a QuickBooks bill payment (a check or a credit card charge) paid of one bill: read-only here,
+    imported from QuickBooks. A payment over several bills is a row per bill (`qb_txn_id` repeats), a bill
+    paid in several payments has a row per payment; a voided payment keeps its rows, at zero, marked void."""
 
     class Method(models.TextChoices):
         CHECK = "check", "Check"
         CREDIT_CARD = "credit_card", "Credit card"
 
-    qb_txn_id = models.CharField(max_length=36, unique=True)
+    qb_txn_id = models.CharField(max_length=36, help_text="The payment's TxnID.")
+    bill_txn_id = models.CharField(max_length=36, blank=True, help_text="The TxnID of the bill it paid.")
     method = models.CharField(max_length=20, choices=Method.choices)
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
     invoice = models.ForeignKey(
         SubcontractorInvoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
-    ref_number = models.CharField(max_length=20, blank=True)
+    ref_number = models.CharField(max_length=20, blank=True, help_text="The check number.")
     txn_date = models.DateField()
-    amount = MoneyField()
+    amount = MoneyField(help_text="What the payment paid of this bill.")
+    payment_total = MoneyField(help_text="The whole payment, over every bill it paid.")
     is_void = models.BooleanField(default=False)
     memo = models.TextField(blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-txn_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["qb_txn_id", "bill_txn_id"], name="bill_payment_one_row_per_bill")
+        ]
+        indexes = [models.Index(fields=["bill_txn_id"], name="bill_payment_by_bill")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.ref_number} {self.amount}"
 
 
 class JobCostTransaction(models.Model):
-    """A line of a QuickBooks transaction that carries a job and an item: read-only, imported."""
+    """A line of a QuickBooks transaction that costs a job (bills, checks, credit card charges and credits,
+    vendor credits, item receipts, journal entries): read-only, imported. A line that cannot be placed on a
+    project's cost code is kept with `unplaced_reason` (the unsyncable direct costs)."""
 
     qb_txn_id = models.CharField(max_length=36)
     qb_txn_line_id = models.CharField(max_length=36, blank=True)
     txn_type = models.CharField(max_length=40)
     txn_date = models.DateField()
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="job_costs")
+    ref_number = models.CharField(max_length=40, blank=True)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True, related_name="job_costs")
+    sub_job = models.ForeignKey(SubJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     vendor_name = models.CharField(max_length=255, blank=True)
-    amount = MoneyField()
+    # What QuickBooks named on the line, kept for a line that could not be placed.
+    customer_full_name = models.CharField(max_length=209, blank=True)
+    item_full_name = models.CharField(max_length=159, blank=True)
+    account_full_name = models.CharField(max_length=159, blank=True)
+    amount = MoneyField(help_text="The cost: a credit is negative.")
     memo = models.TextField(blank=True)
     from_synced_invoice = models.BooleanField(
         default=False, help_text="A bill that came from one of our own invoices: not counted twice."
     )
+    unplaced_reason = models.CharField(max_length=255, blank=True, help_text="Why the line is on no project.")
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-txn_date", "id"]
         constraints = [models.UniqueConstraint(fields=["qb_txn_id", "qb_txn_line_id"], name="job_cost_unique_txn_line")]
+        indexes = [
+            # The summary: per project, cost code and cost type.
+            models.Index(fields=["project", "cost_code", "cost_type"], name="job_cost_summary"),
+            models.Index(fields=["project", "txn_date"], name="job_cost_by_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.txn_type} {self.txn_date} {self.amount}"
