@@ -500,6 +500,21 @@ def _follow_active(book: str, list_type: str, external_ids: list[str]) -> None:
         FOLLOWS_ACTIVE[object_type](ids, is_active)
 
 
+# --- what QuickBooks sends back of its transactions ----------------------------------------------------------
+
+# Who reads each kind of transaction QuickBooks sends back (its qbXML type; "TxnDeleted" for what was
+# deleted): each reader takes a company file's key and a page of parsed records.
+TRANSACTION_READERS: dict[str, Callable[[str, list[dict[str, Any]]], None]] = {}
+
+
+def transactions_read(book: str, kind: str, records: list[dict[str, Any]]) -> None:
+    """The connector read a page of a company file's transactions of `kind`: each goes to its reader, in the
+    transaction that keeps the page as read."""
+    reader = TRANSACTION_READERS.get(kind)
+    if reader is not None and records:
+        reader(book, records)
+
+
 # --- Ready to Import: records QuickBooks holds, tied to the project side's -----------------------------------
 
 # Who may tie a record of each type to QuickBooks' own (PRODUCT.md section 3), and the list it is found in.

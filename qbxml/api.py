@@ -33,7 +33,9 @@ class RunningSessionSerializer(serializers.Serializer):
 
 class RefreshSerializer(serializers.Serializer):
     lists = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(imports.LISTS)), required=False, help_text="all when left out"
+        child=serializers.ChoiceField(choices=list(imports.IMPORTS)),
+        required=False,
+        help_text="the lists, and transactions if named; every list when left out",
     )
 
 

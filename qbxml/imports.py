@@ -41,9 +41,11 @@ S = QbListImport.Status
 @dataclass(frozen=True)
 class ImportedList:
     name: str  # as people and the command line say it
-    query: str  # the qbXML list it reads
-    list_type: str  # the AccountingRecord list it fills
+    query: str  # the qbXML list (or transaction type) it reads
+    list_type: str  # the AccountingRecord list it fills ("" for transactions)
     refresh: Action  # who may refresh it
+    # A transaction type: its pages carry their lines and go to the workflow's readers of transactions.
+    transactions: bool = False
 
 
 LISTS: dict[str, ImportedList] = {
@@ -57,7 +59,25 @@ LISTS: dict[str, ImportedList] = {
         ImportedList("customers", "Customer", AccountingRecord.ListType.CUSTOMER, Action.REFRESH_COMPANIES),
     ]
 }
-_ORDER = {name: position for position, name in enumerate(LISTS)}
+# What QuickBooks sends back of its transactions (PRODUCT.md section 1), read after the lists: payments of
+# bills, the transactions that cost a job, and what was deleted (a modified-date filter never sees that).
+TRANSACTIONS: dict[str, ImportedList] = {
+    imported.name: imported
+    for imported in [
+        ImportedList("check_payments", "BillPaymentCheck", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("card_payments", "BillPaymentCreditCard", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("bills", "Bill", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("checks", "Check", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("card_charges", "CreditCardCharge", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("card_credits", "CreditCardCredit", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("vendor_credits", "VendorCredit", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("item_receipts", "ItemReceipt", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("journal_entries", "JournalEntry", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("deleted", "TxnDeleted", "", Action.SYNC_JOB_COSTS, True),
+    ]
+}
+IMPORTS: dict[str, ImportedList] = {**LISTS, **TRANSACTIONS}
+_ORDER = {name: position for position, name in enumerate(IMPORTS)}
 REQUEST_PREFIX = "import-"
 
 
@@ -67,9 +87,9 @@ class UnknownList(ValueError):
 
 def list_named(name: str) -> ImportedList:
     try:
-        return LISTS[name]
+        return IMPORTS[name]
     except KeyError:
-        raise UnknownList(f"No list {name!r} to refresh: use {', '.join(LISTS)}.") from None
+        raise UnknownList(f"No list {name!r} to refresh: use {', '.join(IMPORTS)}.") from None
 
 
 # --- queuing ---------------------------------------------------------------------------------------------
@@ -138,7 +158,7 @@ def next_page(session: QbSession) -> str:
         if not candidates:
             return ""
         run = min(candidates, key=lambda candidate: _ORDER.get(candidate.list_name, len(_ORDER)))
-        imported = LISTS[run.list_name]
+        imported = IMPORTS[run.list_name]
         if run.status == S.QUEUED:
             run.status = S.RUNNING
             run.modified_from = run.next_from
@@ -146,20 +166,39 @@ def next_page(session: QbSession) -> str:
         run.session = session
         run.pages += 1
         run.page_out = True
-        # Classes and accounts have no iterator in the schema: they come back whole.
-        iterable = imported.query in build.ITERABLE_LIST_KINDS
-        request = build.list_import_query(
-            _request_id(run),
-            imported.query,  # type: ignore[arg-type]
-            max_returned=max(1, min(connection.import_page_size, build.MAX_RETURNED_LIMIT)),
-            iterator_id=(run.iterator_id or None) if iterable else None,
-            modified_from=_bound(run, connection),
-        )
+        request = _page_request(run, imported, connection)
         run.save()
         message = build.build_message([request], version=session.qbxml_version or "13.0").decode("utf-8")
         session.messages_sent += 1
         session.save(update_fields=["messages_sent"])
     return message
+
+
+def _page_request(run: QbListImport, imported: ImportedList, connection: QbConnection) -> build.Element:
+    page_size = max(1, min(connection.import_page_size, build.MAX_RETURNED_LIMIT))
+    bound = _bound(run, connection)
+    if imported.query == "TxnDeleted":
+        # No iterator: what was deleted since the last run comes back whole.
+        kinds = [other.query for other in TRANSACTIONS.values() if other.query != "TxnDeleted"]
+        return build.txn_deleted_query(_request_id(run), kinds, deleted_from=bound)
+    if imported.transactions:
+        return build.txn_import_query(
+            _request_id(run),
+            imported.query,  # type: ignore[arg-type]
+            max_returned=page_size,
+            iterator_id=run.iterator_id or None,
+            modified_from=bound,
+            include_line_items=True,
+        )
+    # Classes and accounts have no iterator in the schema: they come back whole.
+    iterable = imported.query in build.ITERABLE_LIST_KINDS
+    return build.list_import_query(
+        _request_id(run),
+        imported.query,  # type: ignore[arg-type]
+        max_returned=page_size,
+        iterator_id=(run.iterator_id or None) if iterable else None,
+        modified_from=bound,
+    )
 
 
 def page_out(session: QbSession) -> QbListImport | None:
@@ -219,13 +258,26 @@ def _write(book: str, list_type: str, records: list[dict[str, Any]]) -> datetime
     return newest
 
 
+def _write_transactions(book: str, kind: str, records: list[dict[str, Any]]) -> datetime | None:
+    """Hand one page of transactions to the workflow's readers; returns the newest change among them."""
+    newest: datetime | None = None
+    for record in records:
+        when = record.get("time_modified") or record.get("time_deleted")
+        moment = datetime.fromisoformat(when) if isinstance(when, str) else when
+        if moment is not None and (newest is None or moment > newest):
+            newest = moment
+    if records:
+        erp.transactions_read(book, kind, records)
+    return newest
+
+
 def apply_page(session: QbSession, response: str) -> bool:
     """Read QuickBooks' answer to a page. Returns whether it answered the page out (else it is ignored)."""
     with transaction.atomic():
         run = QbListImport.objects.select_for_update().filter(session=session, page_out=True, status=S.RUNNING).first()
         if run is None:
             return False
-        imported = LISTS[run.list_name]
+        imported = IMPORTS[run.list_name]
         expected = _request_id(run)
         answer: Response | None = None
         try:
@@ -247,7 +299,10 @@ def apply_page(session: QbSession, response: str) -> bool:
         if not (answer.ok or answer.found_nothing):
             _failed(run, f"QuickBooks refused to list its {run.list_name}: {answer.status_message}")
             return True
-        newest = _write(session.connection.book, imported.list_type, answer.records)
+        if imported.transactions:
+            newest = _write_transactions(session.connection.book, imported.query, answer.records)
+        else:
+            newest = _write(session.connection.book, imported.list_type, answer.records)
         run.rows_read += len(answer.records)
         if newest is not None and (run.newest_modified is None or newest > run.newest_modified):
             run.newest_modified = newest

@@ -185,8 +185,8 @@ def test_the_command_queues_the_lists_it_is_told(connection):
         ("vendors", "queued"),
     ]
     assert "reads them before it sends anything" in out.getvalue()
-    with pytest.raises(CommandError, match="No list 'bills'"):
-        call_command("qbwc_refresh", "--connection", "Main company", "--lists", "bills")
+    with pytest.raises(CommandError, match="No list 'invoices'"):
+        call_command("qbwc_refresh", "--connection", "Main company", "--lists", "invoices")
 
 
 def test_an_erp_admin_refreshes_from_the_api_and_reads_how_each_list_stands(connection, erp_admin, approver):

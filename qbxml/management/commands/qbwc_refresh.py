@@ -13,12 +13,14 @@ from qbxml.models import QbConnection
 
 
 class Command(BaseCommand):
-    help = "Queue QuickBooks lists to be read back in the connection's next Web Connector session."
+    help = "Queue QuickBooks lists (or transactions) to be read back in the connection's next Web Connector session."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connection", required=True, help="the connection's name")
         parser.add_argument(
-            "--lists", default=",".join(imports.LISTS), help=f"comma-separated, of {', '.join(imports.LISTS)}"
+            "--lists",
+            default=",".join(imports.LISTS),
+            help=f"comma-separated, of {', '.join(imports.IMPORTS)} (the lists by default)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
