@@ -503,15 +503,28 @@ def _follow_active(book: str, list_type: str, external_ids: list[str]) -> None:
 # --- what QuickBooks sends back of its transactions ----------------------------------------------------------
 
 # Who reads each kind of transaction QuickBooks sends back (its qbXML type; "TxnDeleted" for what was
-# deleted): each reader takes a company file's key and a page of parsed records.
-TRANSACTION_READERS: dict[str, Callable[[str, list[dict[str, Any]]], None]] = {}
+# deleted): each reader takes a company file's key and a page of parsed records. Several may read one kind.
+TransactionReader = Callable[[str, list[dict[str, Any]]], None]
+TRANSACTION_READERS: dict[str, list[TransactionReader]] = {}
+
+
+def read_transactions_of(*kinds: str) -> Callable[[TransactionReader], TransactionReader]:
+    """Register the decorated function as a reader of these kinds of transaction."""
+
+    def register(reader: TransactionReader) -> TransactionReader:
+        for kind in kinds:
+            TRANSACTION_READERS.setdefault(kind, []).append(reader)
+        return reader
+
+    return register
 
 
 def transactions_read(book: str, kind: str, records: list[dict[str, Any]]) -> None:
-    """The connector read a page of a company file's transactions of `kind`: each goes to its reader, in the
-    transaction that keeps the page as read."""
-    reader = TRANSACTION_READERS.get(kind)
-    if reader is not None and records:
+    """The connector read a page of a company file's transactions of `kind`: each of its readers gets it, in
+    the transaction that keeps the page as read."""
+    if not records:
+        return
+    for reader in TRANSACTION_READERS.get(kind, ()):
         reader(book, records)
 
 
