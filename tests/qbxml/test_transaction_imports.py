@@ -56,7 +56,7 @@ def read(monkeypatch) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-unt
     """What the workflow's readers are handed, per kind, in order."""
     pages: dict[str, list[dict[str, Any]]] = defaultdict(list)
     recorders = {
-        kind: (lambda book, records, kind=kind: pages[kind].extend(records)) for kind in [*KINDS, "TxnDeleted"]
+        kind: [lambda book, records, kind=kind: pages[kind].extend(records)] for kind in [*KINDS, "TxnDeleted"]
     }
     monkeypatch.setattr(erp, "TRANSACTION_READERS", recorders)
     return pages
