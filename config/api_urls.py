@@ -28,5 +28,11 @@ urlpatterns = [
         erp_api.DefaultCostTypeView.as_view(),
         name="erp-cost-codes-default-cost-type",
     ),
+    path("erp/projects/<int:pk>/accounting/", erp_api.ProjectAccountingView.as_view(), name="erp-project-accounting"),
+    path(
+        "erp/projects/<int:pk>/accounting/sync/",
+        erp_api.ProjectAccountingSyncView.as_view(),
+        name="erp-project-accounting-sync",
+    ),
     path("", include(router.urls)),
 ]

@@ -25,10 +25,10 @@ from access.sign_ins import locked_out_for
 from erp_integrations import selectors, services
 from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
 from erp_integrations.forms import DEFAULT_COST_TYPE_LIMIT
-from erp_integrations.models import ErpItem, ErpSettings, ErpState
+from erp_integrations.models import ErpItem, ErpSettings, ErpState, ProjectAccountingSettings
 from erp_integrations.workflow import Step, allowed_steps
 from procore_sync import services as project_services
-from procore_sync.models import CostCode, CostType
+from procore_sync.models import CostCode, CostType, Project
 
 
 class ErpFieldsMixin(serializers.Serializer):
@@ -393,3 +393,44 @@ class DefaultCostTypeView(APIView):
             signed_in(request.user), body.validated_data["cost_codes"], body.validated_data["cost_type"]
         )
         return Response({"updated": updated})
+
+
+class ProjectAccountingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectAccountingSettings
+        fields = ["sync_job_costs", "job_costs_since", "sync_paid_invoices", "notify_when_paid", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class ProjectAccountingView(APIView):
+    """What a project brings back from QuickBooks (ERP Integrations admins). PATCH turns each on or off;
+    turning one on reads the company file's transactions of that kind again in the next session."""
+
+    serializer_class = ProjectAccountingSerializer
+
+    def _project(self, request: Request, pk: int) -> Any:
+        permissions.require(request.user, Action.SYNC_JOB_COSTS)
+        return get_object_or_404(Project, pk=pk)
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ProjectAccountingSerializer(selectors.project_accounting(self._project(request, pk))).data)
+
+    def patch(self, request: Request, pk: int) -> Response:
+        project = self._project(request, pk)
+        body = ProjectAccountingSerializer(selectors.project_accounting(project), data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        row = services.set_project_accounting(signed_in(request.user), project, **body.validated_data)
+        return Response(ProjectAccountingSerializer(row).data)
+
+
+class ProjectAccountingSyncView(APIView):
+    """Have what the project brings back read in the next session, from where the last read stopped."""
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("AccountingSync", {"queued": serializers.ListField(child=serializers.CharField())}),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        permissions.require(request.user, Action.SYNC_JOB_COSTS)
+        project = get_object_or_404(Project, pk=pk)
+        return Response({"queued": services.sync_project_accounting(signed_in(request.user), project)})

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
-from erp_integrations.models import ErpSettings
+from erp_integrations.models import ErpSettings, ProjectAccountingSettings
 from erp_integrations.selectors import QuickBooksLists
 from erp_integrations.workflow import TRANSITIONS, Step
 from procore_sync import models as ps
@@ -212,3 +212,24 @@ class DefaultCostTypeForm(forms.Form):
     def chosen_cost_type(self) -> ps.CostType | None:
         """The default cost type the cost codes get: None clears it."""
         return self.cleaned_data["cost_type"] if self.cleaned_data["action"] == "apply" else None
+
+
+class ProjectAccountingForm(forms.ModelForm):
+    """What a project brings back from QuickBooks."""
+
+    class Meta:
+        model = ProjectAccountingSettings
+        fields = ["sync_job_costs", "job_costs_since", "sync_paid_invoices", "notify_when_paid"]
+        labels = {
+            "sync_job_costs": "Sync job cost transactions",
+            "job_costs_since": "Job costs from",
+            "sync_paid_invoices": "Sync paid invoice notifications",
+            "notify_when_paid": "E-mail an invoice's sender when QuickBooks has paid it in full",
+        }
+        help_texts = {
+            "sync_job_costs": "Bills, checks, credit card charges and credits, vendor credits, item receipts and "
+            "journal entries that QuickBooks charges to this project's job, by cost code and cost type.",
+            "job_costs_since": "Transactions dated before it are not brought back (empty: all of them).",
+            "sync_paid_invoices": "The payments of this project's subcontractor invoices, on their commitments.",
+        }
+        widgets = {"job_costs_since": forms.DateInput(attrs={"type": "date"})}

@@ -8,6 +8,7 @@ no connector registered, items simply wait queued.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ class Connector(Protocol):
 
     def current_book(self) -> str | None:
         """The company file items are exported to (the `AccountingRecord.book` of its lists), if there is one."""
+
+    def read_back(self, subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:
+        """Have the current company file's transactions of these subjects ("job_costs", "payments") read in
+        its next session: from where the last read stopped, or, `again`, from `since` (None: the start)."""
 
 
 _connectors: list[Connector] = []
@@ -52,3 +57,9 @@ def quickbooks_names(list_type: str) -> list[str]:
 def current_book() -> str | None:
     """The company file whose lists Ready to Import offers and the checks at send read (None without one)."""
     return next((book for connector in _connectors if (book := connector.current_book())), None)
+
+
+def read_back(subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:
+    """Have QuickBooks' transactions of these subjects read back in the next session (see `Connector`)."""
+    for connector in _connectors:
+        connector.read_back(subjects, again=again, since=since)

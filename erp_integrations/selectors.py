@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QueryS
 from erp_integrations import hooks
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.exportables.project import job_name
-from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpState
+from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpState, ProjectAccountingSettings
 from erp_integrations.workflow import allowed_steps
 from procore_sync import models as ps
 from procore_sync.models import Company, Project
@@ -533,3 +533,10 @@ def cost_code_list(
     elif cost_type:
         codes = codes.filter(default_cost_type_id=int(cost_type))
     return codes.order_by("code", "pk")
+
+
+def project_accounting(project: Project) -> ProjectAccountingSettings:
+    """What the project brings back from QuickBooks (nothing, unsaved, when it was never chosen)."""
+    return ProjectAccountingSettings.objects.filter(project=project).first() or ProjectAccountingSettings(
+        project=project
+    )

@@ -8,6 +8,7 @@ commit.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,14 @@ from erp_integrations.errors import (
 )
 from erp_integrations.exportables import Exportable, exportable_type_of, is_exportable
 from erp_integrations.exportables.base import ADDRESS_FIELDS, Problem
-from erp_integrations.models import AccountingRecord, ErpEvent, ErpItem, ErpSettings, ErpState
+from erp_integrations.models import (
+    AccountingRecord,
+    ErpEvent,
+    ErpItem,
+    ErpSettings,
+    ErpState,
+    ProjectAccountingSettings,
+)
 from erp_integrations.selectors import items_for_records
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked, may_move
 from procore_sync import models as ps
@@ -526,6 +534,59 @@ def transactions_read(book: str, kind: str, records: list[dict[str, Any]]) -> No
         return
     for reader in TRANSACTION_READERS.get(kind, ()):
         reader(book, records)
+
+
+# --- what each project brings back from QuickBooks -------------------------------------------------------------
+
+PROJECT_ACCOUNTING_FIELDS = ("sync_job_costs", "job_costs_since", "sync_paid_invoices", "notify_when_paid")
+
+
+def _start_of(day: datetime.date | None) -> datetime.datetime | None:
+    return None if day is None else timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def set_project_accounting(actor: User, project: ps.Project, **changes: Any) -> ProjectAccountingSettings:
+    """Choose what a project brings back from QuickBooks: its job cost transactions (from a date, if given)
+    and the payments of its subcontractor invoices (with an e-mail to the sender when one is paid in full).
+
+    Turning one on, or moving the date earlier, has the current company file's transactions of that kind
+    read again in the next session, from that date (or from the start): the reads before kept nothing of
+    this project. A transaction dated after the date but last changed in QuickBooks before it (entered
+    ahead of its date) is then not read; transactions dated before it are read and not kept."""
+    permissions.require(actor, Action.SYNC_JOB_COSTS)
+    unknown = sorted(set(changes) - set(PROJECT_ACCOUNTING_FIELDS))
+    if unknown:
+        raise ValueError(f"Not a project accounting setting: {', '.join(unknown)}")
+    with transaction.atomic():
+        row, _ = ProjectAccountingSettings.objects.select_for_update().get_or_create(project=project)
+        before = {name: getattr(row, name) for name in PROJECT_ACCOUNTING_FIELDS}
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+        earlier = row.job_costs_since is None or (
+            before["job_costs_since"] is not None and row.job_costs_since < before["job_costs_since"]
+        )
+        if row.sync_job_costs and (not before["sync_job_costs"] or (earlier and before["job_costs_since"] is not None)):
+            hooks.read_back(["job_costs"], again=True, since=_start_of(row.job_costs_since))
+        if row.sync_paid_invoices and not before["sync_paid_invoices"]:
+            hooks.read_back(["payments"], again=True)
+    return row
+
+
+def sync_project_accounting(actor: User, project: ps.Project) -> list[str]:
+    """Have what the project brings back read in the next session, from where the last read stopped.
+    Returns the subjects queued ("job_costs", "payments"; none when the project brings nothing back)."""
+    permissions.require(actor, Action.SYNC_JOB_COSTS)
+    row = ProjectAccountingSettings.objects.filter(project=project).first()
+    enabled = {
+        "job_costs": row is not None and row.sync_job_costs,
+        "payments": row is not None and row.sync_paid_invoices,
+    }
+    subjects = [subject for subject, on in enabled.items() if on]
+    if subjects:
+        hooks.read_back(subjects)
+    return subjects
 
 
 # --- Ready to Import: records QuickBooks holds, tied to the project side's -----------------------------------

@@ -27,4 +27,5 @@ urlpatterns = [
     path("import/projects/", import_views.projects, name="import-projects"),
     path("import/projects/<int:pk>/", import_views.project, name="import-project"),
     path("archived-companies/", import_views.archived_companies, name="archived-companies"),
+    path("projects/<int:pk>/accounting/", views.project_accounting, name="project-accounting"),
 ]

@@ -32,7 +32,7 @@ from erp_integrations import hooks, selectors, services
 from erp_integrations.errors import WorkflowError
 from erp_integrations.exportables import EXPORTABLE_TYPES, Exportable, exportable_type_of, is_exportable
 from erp_integrations.exportables.base import PayloadField, payload_fields
-from erp_integrations.forms import BULK_ACTIONS, AcceptForm, BulkForm, ReasonForm, SettingsForm
+from erp_integrations.forms import BULK_ACTIONS, AcceptForm, BulkForm, ProjectAccountingForm, ReasonForm, SettingsForm
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from erp_integrations.record_status import record_statuses
 from erp_integrations.workflow import (
@@ -44,7 +44,7 @@ from erp_integrations.workflow import (
     allowed_steps,
     done_message,
 )
-from procore_sync.models import CostType
+from procore_sync.models import CostType, Project
 from procore_sync.selectors import records_for
 from procore_sync.views import next_url, page_of
 
@@ -641,3 +641,35 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.level(permissions.ERP) >= Level.READ_ONLY:
         return redirect("erp:queue")
     return redirect("projects:list")
+
+
+# --- what a project brings back from QuickBooks -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_accounting(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's choice of what QuickBooks sends back (its job costs, its invoices' payments), and "Sync
+    now", for ERP Integrations admins."""
+    permissions.require(request.user, Action.SYNC_JOB_COSTS)
+    project = get_object_or_404(Project, pk=pk)
+    row = selectors.project_accounting(project)
+    form = ProjectAccountingForm(request.POST or None, instance=row)
+    actor = signed_in(request.user)
+    if request.method == "POST" and request.POST.get("action") == "sync":
+        subjects = services.sync_project_accounting(actor, project)
+        if subjects:
+            words = " and ".join(
+                {"job_costs": "job cost transactions", "payments": "invoice payments"}[s] for s in subjects
+            )
+            messages.success(request, f"The next Web Connector session brings back the {words} of {project}.")
+        else:
+            messages.info(request, f"{project} brings nothing back from QuickBooks yet: choose what first.")
+        return redirect("erp:project-accounting", pk)
+    if request.method == "POST" and form.is_valid():
+        services.set_project_accounting(
+            actor, project, **{name: form.cleaned_data[name] for name in services.PROJECT_ACCOUNTING_FIELDS}
+        )
+        messages.success(request, f"Saved what {project} brings back from QuickBooks.")
+        return redirect("erp:project-accounting", pk)
+    return render(request, "erp/project_accounting.html", {"project": project, "form": form, "row": row})

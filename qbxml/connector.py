@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from erp_integrations.models import ErpItem
-from qbxml import selectors
+from qbxml import imports, selectors
 from qbxml.models import QbConnection
 from qbxml.queue.batch import preview_message
 from qbxml.queue.enqueue import QueueOnAccept
@@ -17,6 +19,16 @@ class Connector(QueueOnAccept):
 
     def quickbooks_names(self, list_type: str) -> list[str]:
         return selectors.quickbooks_names(list_type)
+
+    def read_back(self, subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:
+        connection = QbConnection.objects.filter(is_default=True).first()
+        if connection is None:
+            return
+        names = [name for subject in subjects for name in imports.SUBJECTS[subject]]
+        if again:
+            imports.read_again(connection, names, since)
+        else:
+            imports.refresh(None, connection, names)
 
     def current_book(self) -> str | None:
         connection = QbConnection.objects.filter(is_default=True).only("file_id").first()

@@ -77,6 +77,20 @@ TRANSACTIONS: dict[str, ImportedList] = {
     ]
 }
 IMPORTS: dict[str, ImportedList] = {**LISTS, **TRANSACTIONS}
+# What the workflow asks to have read back (`erp_integrations.hooks.read_back`), as imports.
+SUBJECTS: dict[str, tuple[str, ...]] = {
+    "job_costs": (
+        "bills",
+        "checks",
+        "card_charges",
+        "card_credits",
+        "vendor_credits",
+        "item_receipts",
+        "journal_entries",
+        "deleted",
+    ),
+    "payments": ("check_payments", "card_payments", "deleted"),
+}
 _ORDER = {name: position for position, name in enumerate(IMPORTS)}
 REQUEST_PREFIX = "import-"
 
@@ -111,6 +125,28 @@ def refresh(actor: Any, connection: QbConnection, names: Iterable[str]) -> list[
             if run.status != S.RUNNING:
                 run.status, run.queued_at, run.last_error = S.QUEUED, now, ""
                 run.save(update_fields=["status", "queued_at", "last_error"])
+            queued.append(run)
+    return queued
+
+
+def read_again(connection: QbConnection, names: Iterable[str], since: datetime | None) -> list[QbListImport]:
+    """Queue these imports to read again from `since` (None: from the start), not from where they stopped: a
+    project that starts bringing its job costs back needs the transactions read before, which the last runs
+    skipped. A run being read starts over; the page it has out is then ignored, and rows are replaced, not
+    doubled."""
+    lists = [list_named(name) for name in dict.fromkeys(names)]
+    now = timezone.now()
+    with transaction.atomic():
+        queued = []
+        for imported in lists:
+            run, _ = QbListImport.objects.select_for_update().get_or_create(
+                connection=connection, list_name=imported.name
+            )
+            if since is None or run.next_from is None or since < run.next_from:
+                run.next_from = since
+            run.status, run.queued_at, run.last_error = S.QUEUED, now, ""
+            run.iterator_id, run.page_out = "", False
+            run.save(update_fields=["next_from", "status", "queued_at", "last_error", "iterator_id", "page_out"])
             queued.append(run)
     return queued
 

@@ -4,6 +4,8 @@ transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 
@@ -136,6 +138,9 @@ def test_the_connector_is_told_only_of_items_entering_the_queue(pm, approver, mo
 
         def current_book(self) -> str | None:
             return None
+
+        def read_back(self, subjects: list[str], *, again: bool = False, since: Any = None) -> None:
+            pass
 
     monkeypatch.setattr(hooks, "_connectors", [Listening()])
     company = CompanyFactory()
