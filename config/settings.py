@@ -136,6 +136,9 @@ QBWC_MAX_BODY_BYTES = env_int("QBWC_MAX_BODY_MB", 40, minimum=1) * 1024 * 1024
 # A Web Connector session silent this long is taken to have died: another may start. (It calls every few
 # seconds while it works; an ERP Integrations admin may release the connection sooner.)
 QBWC_SESSION_IDLE_SECONDS = env_int("QBWC_SESSION_IDLE_SECONDS", 120, minimum=10)
+# An import page's answer this large is written by a task while the Web Connector is told NoOp, so that its
+# call never waits long enough to time out.
+QBWC_WRITE_LATER_BYTES = env_int("QBWC_WRITE_LATER_KB", 2048, minimum=1) * 1024
 
 SIGN_IN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 SIGN_IN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))

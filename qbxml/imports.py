@@ -29,6 +29,7 @@ from access import permissions
 from access.permissions import Action
 from erp_integrations import services as erp
 from erp_integrations.models import AccountingRecord
+from qbxml import tasks
 from qbxml.lib import build
 from qbxml.lib.parse import QbxmlParseError, Response, Status, iter_responses
 from qbxml.models import QbConnection, QbListImport, QbSession
@@ -160,7 +161,7 @@ def restart_dead_iterators(connection: QbConnection, session: QbSession) -> None
     """Runs that an earlier session was reading lost their iterator with it: they start again from their
     bound (the records they had read are written again, not twice)."""
     QbListImport.objects.filter(connection=connection, status=S.RUNNING).exclude(session=session).update(
-        iterator_id="", page_out=False, session=session, rows_read=0, newest_modified=None
+        iterator_id="", page_out=False, session=session, rows_read=0, newest_modified=None, answer=""
     )
 
 
@@ -188,7 +189,7 @@ def next_page(session: QbSession) -> str:
         connection = session.connection
         candidates = list(
             QbListImport.objects.select_for_update()
-            .filter(connection=connection, status__in=[S.QUEUED, S.RUNNING], page_out=False)
+            .filter(connection=connection, status__in=[S.QUEUED, S.RUNNING], page_out=False, answer="")
             .order_by("id")
         )
         if not candidates:
@@ -308,45 +309,91 @@ def _write_transactions(book: str, kind: str, records: list[dict[str, Any]]) -> 
 
 
 def apply_page(session: QbSession, response: str) -> bool:
-    """Read QuickBooks' answer to a page. Returns whether it answered the page out (else it is ignored)."""
+    """Read QuickBooks' answer to a page. Returns whether it answered the page out (else it is ignored).
+
+    An answer of `QBWC_WRITE_LATER_BYTES` or more is kept and written by a task, so that the Web Connector's
+    call returns at once instead of timing out: meanwhile the session is told NoOp (`writing`)."""
     with transaction.atomic():
         run = QbListImport.objects.select_for_update().filter(session=session, page_out=True, status=S.RUNNING).first()
         if run is None:
             return False
-        imported = IMPORTS[run.list_name]
-        expected = _request_id(run)
-        answer: Response | None = None
-        try:
-            for candidate in iter_responses(response, settings.QBWC_MAX_BODY_BYTES):
-                if candidate.request_id == expected and candidate.kind == f"{imported.query}Query":
-                    answer = candidate
-        except QbxmlParseError as exc:
-            _failed(run, f"QuickBooks' answer could not be read: {exc}")
+        # Only the page's own answer waits (its requestID stands in its first element); any other is read now.
+        if len(response) >= settings.QBWC_WRITE_LATER_BYTES and f'requestID="{_request_id(run)}"' in response[:4096]:
+            run.answer, run.answer_kept_at, run.page_out = response, timezone.now(), False
+            run.save(update_fields=["answer", "answer_kept_at", "page_out"])
+            run_id = run.pk
+            transaction.on_commit(lambda: tasks.write_import_page.delay(run_id))
             return True
-        if answer is None:
-            logger.info("Session %s: an answer to no page out of %s was ignored", session.pk, run)
+        return _apply(run, session.connection.book, response)
+
+
+def write_kept_answer(run_id: int) -> bool:
+    """Write the answer kept for a run's page (see `apply_page`). Returns whether there was one."""
+    with transaction.atomic():
+        run = (
+            QbListImport.objects.select_for_update()
+            .select_related("connection")
+            .filter(pk=run_id, status=S.RUNNING)
+            .exclude(answer="")
+            .first()
+        )
+        if run is None:
             return False
-        run.page_out = False
-        if answer.status_code == Status.INVALID_ITERATOR:
-            # It died: start again from the bound, counting afresh.
-            run.iterator_id, run.rows_read, run.newest_modified = "", 0, None
-            run.save(update_fields=["page_out", "iterator_id", "rows_read", "newest_modified"])
-            return True
-        if not (answer.ok or answer.found_nothing):
-            _failed(run, f"QuickBooks refused to list its {run.list_name}: {answer.status_message}")
-            return True
-        if imported.transactions:
-            newest = _write_transactions(session.connection.book, imported.query, answer.records)
-        else:
-            newest = _write(session.connection.book, imported.list_type, answer.records)
-        run.rows_read += len(answer.records)
-        if newest is not None and (run.newest_modified is None or newest > run.newest_modified):
-            run.newest_modified = newest
-        if answer.iterator_id and (answer.iterator_remaining_count or 0) > 0:
-            run.iterator_id = answer.iterator_id
-            run.save(update_fields=["page_out", "iterator_id", "rows_read", "newest_modified"])
-            return True
-        _finished(run)
+        response, run.answer, run.answer_kept_at, run.page_out = run.answer, "", None, True
+        run.save(update_fields=["answer", "answer_kept_at", "page_out"])
+        _apply(run, run.connection.book, response)
+    return True
+
+
+# A kept answer no task has written after this long is written by the next call of the session itself (the
+# workers are down or behind): the Web Connector is never told NoOp for ever.
+WRITE_LATER_PATIENCE = timedelta(seconds=60)
+
+
+def writing(session: QbSession) -> bool:
+    """Whether an answer of this session's Web Connector is still being written."""
+    kept = QbListImport.objects.filter(session=session, status=S.RUNNING).exclude(answer="")
+    for run_id in kept.filter(answer_kept_at__lt=timezone.now() - WRITE_LATER_PATIENCE).values_list("pk", flat=True):
+        write_kept_answer(run_id)
+    return kept.exists()
+
+
+def _apply(run: QbListImport, book: str, response: str) -> bool:
+    """Apply the answer to the run's page out (the run's row locked)."""
+    imported = IMPORTS[run.list_name]
+    expected = _request_id(run)
+    answer: Response | None = None
+    try:
+        for candidate in iter_responses(response, settings.QBWC_MAX_BODY_BYTES):
+            if candidate.request_id == expected and candidate.kind == f"{imported.query}Query":
+                answer = candidate
+    except QbxmlParseError as exc:
+        _failed(run, f"QuickBooks' answer could not be read: {exc}")
+        return True
+    if answer is None:
+        logger.info("Session %s: an answer to no page out of %s was ignored", run.session_id, run)
+        return False
+    run.page_out = False
+    if answer.status_code == Status.INVALID_ITERATOR:
+        # It died: start again from the bound, counting afresh.
+        run.iterator_id, run.rows_read, run.newest_modified = "", 0, None
+        run.save(update_fields=["page_out", "iterator_id", "rows_read", "newest_modified"])
+        return True
+    if not (answer.ok or answer.found_nothing):
+        _failed(run, f"QuickBooks refused to list its {run.list_name}: {answer.status_message}")
+        return True
+    if imported.transactions:
+        newest = _write_transactions(book, imported.query, answer.records)
+    else:
+        newest = _write(book, imported.list_type, answer.records)
+    run.rows_read += len(answer.records)
+    if newest is not None and (run.newest_modified is None or newest > run.newest_modified):
+        run.newest_modified = newest
+    if answer.iterator_id and (answer.iterator_remaining_count or 0) > 0:
+        run.iterator_id = answer.iterator_id
+        run.save(update_fields=["page_out", "iterator_id", "rows_read", "newest_modified"])
+        return True
+    _finished(run)
     return True
 
 

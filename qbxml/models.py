@@ -277,6 +277,9 @@ class QbListImport(models.Model):
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # A large answer to the page out, kept while a task writes it (the Web Connector is told NoOp meanwhile).
+    answer = models.TextField(blank=True)
+    answer_kept_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["connection", "list_name"]

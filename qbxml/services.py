@@ -290,6 +290,10 @@ def send_request_xml(ticket: str, hcp_response: str, company_file: str, country:
                 _set_error(session, error)
                 return ""
         message, number = _next_message(session)
+        if not message and imports.writing(session):
+            # Its last answer is still being written: getLastError says NoOp, and it asks again in a moment.
+            QbSession.objects.filter(pk=session.pk).update(last_error="")
+            return ""
         if not message:
             _set_error(session, "There is nothing more to send in this session.")
             return ""
@@ -310,6 +314,9 @@ def _next_message(session: QbSession) -> tuple[str, int]:
             session.pending_message = ""
             session.save(update_fields=["pending_message"])
             return message, session.messages_sent
+        if imports.writing(session):
+            # Nothing goes out before the answer being written is in: the next page follows from it.
+            return "", session.messages_sent
         if _message_out(session):
             taken = QbExchange.objects.filter(
                 session=session, direction=QbExchange.Direction.REQUEST, message_number=session.messages_sent
@@ -388,7 +395,7 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         next_message = session.pending_message
         # A message still out means this answer was sent again late, for a message answered before: the
         # session goes on with the message out, and nothing new is prepared beside it.
-        out = _message_out(session)
+        out = _message_out(session) or imports.writing(session)
         if not next_message and not out:
             next_message = _compose(session)
             if next_message:

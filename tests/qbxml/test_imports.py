@@ -216,3 +216,39 @@ def test_the_sync_health_page_refreshes_and_shows_each_list(session, company, co
     play(session, company)
     body = page.get(reverse("qb:connections")).content.decode()
     assert "Vendors" in body and f">{VENDORS}<" in body and "Up to date" in body
+
+
+def test_a_large_answer_is_written_by_a_task_while_the_web_connector_is_told_noop(
+    session, company, connection, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qbxml import tasks
+
+    settings.QBWC_WRITE_LATER_BYTES = 1  # every answer counts as large
+    handed: list[int] = []
+    monkeypatch.setattr(tasks.write_import_page, "delay", handed.append)
+    imports.refresh(None, connection, ["vendors"])
+    assert session.open() == ""
+
+    first = session.send()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert session.receive(company.process(first)) < 100
+    run = QbListImport.objects.get()
+
+    assert handed == [run.pk]
+    assert session.send() == "" and session.last_error() == "NoOp", "nothing goes out while it is written"
+    assert held("vendor") == 0
+    assert imports.write_kept_answer(run.pk) is True
+    assert held("vendor") == 100
+    second = session.send()
+    assert "iteratorID=" in second and 'iterator="Continue"' in second
+
+    # A kept answer no task wrote in time (the workers are down) is written by the session's next call.
+    with django_capture_on_commit_callbacks(execute=True):
+        session.receive(company.process(second))
+    QbListImport.objects.update(answer_kept_at=timezone.now() - timedelta(minutes=5))
+    assert "iteratorID=" in session.send()
+    assert held("vendor") == 200
