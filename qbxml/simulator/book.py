@@ -526,6 +526,18 @@ class Book:
         self._relink(record, previous_targets, touch=(current ^ previous_targets) | (current if line_groups else set()))
         return record
 
+    def reapply_payment(self, record: TxnRecord, applied: list[dict[str, str]], fields: dict[str, Any]) -> None:
+        """A bill payment edited: it pays `applied` now (entries of `payment_entry`), with `fields` changed;
+        the bills it paid before and those it pays now are saved again (their open balances moved)."""
+        previous = self._targets(record)
+        record.applied = list(applied)
+        self._unindex_entity(record)
+        _merge(record.fields, fields)
+        self._count_ref(record.kind, record.fields.get("RefNumber"))
+        self._index_entity(record)
+        self.touch_txn(record)
+        self._relink(record, previous, touch=previous | self._targets(record))
+
     def void_txn(self, record: TxnRecord) -> None:
         """What QuickBooks' Void does: amounts become zero, the memo says VOID, payments let go of bills."""
         previous = self._targets(record)

@@ -736,6 +736,41 @@ class QuickBooksCompany:
             self.book.touch_list(record)
             return record.edit_sequence
 
+    def edit_bill_payment(
+        self,
+        txn_id: str,
+        applied: Iterable[tuple[str, Decimal | int | str | None]],
+        *,
+        ref_number: str | None = None,
+        txn_date: date | None = None,
+    ) -> TxnView:
+        """Change the bills a bill payment pays, as a QuickBooks user edits one: each of `applied` (a bill and
+        what it pays of it, its whole open balance when None) replaces what the payment paid; a bill left
+        out is paid by it no more. Its EditSequence and TimeModified move on, and so do the bills'."""
+        with self._seeding():
+            record = self._txn(txn_id)
+            if record.kind not in ("BillPaymentCheck", "BillPaymentCreditCard"):
+                raise ValueError(f"{txn_id!r} is a {record.kind}, not a bill payment")
+            kept, record.applied = record.applied, []  # what it paid is open again while the new amounts are checked
+            try:
+                pending: dict[str, Decimal] = {}
+                payee = record.fields.get("PayeeEntityRef")
+                entries = [
+                    payment_entry(
+                        self.book, payee, bill_id, None if value is None else amount_text(to_decimal(value)), pending
+                    )
+                    for bill_id, value in applied
+                ]
+            finally:
+                record.applied = kept
+            fields: dict[str, Any] = {}
+            if ref_number is not None:
+                fields["RefNumber"] = ref_number
+            if txn_date is not None:
+                fields["TxnDate"] = txn_date.isoformat()
+            self.book.reapply_payment(record, entries, fields)
+            return self.book.txn_view(record)
+
     def void_transaction(self, txn_id: str) -> TxnView:
         with self._seeding():
             record = self._txn(txn_id)

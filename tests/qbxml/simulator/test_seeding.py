@@ -85,6 +85,30 @@ def test_a_voided_check_reopens_the_bill_and_comes_back_modified(seeded, send):
     assert seeded.bills()[0].open_amount == Decimal("500.00")
 
 
+def test_an_edited_bill_payment_pays_what_it_pays_now_and_comes_back_modified(seeded, send):
+    first = seeded.add_bill("Acme Concrete", "ACME-21", [SeedLine(500, item=ITEM)])
+    second = seeded.add_bill("Acme Concrete", "ACME-22", [SeedLine(300, item=ITEM)])
+    check = seeded.add_bill_payment_check(
+        "Acme Concrete", applied=[(first.txn_id, None), (second.txn_id, "100.00")], ref_number="501"
+    )
+    since = seeded.now.replace(tzinfo=None) + timedelta(seconds=1)
+    seeded.advance_clock(3600)
+    with pytest.raises(ValueError, match="open balance is 300.00"):
+        seeded.edit_bill_payment(check.txn_id, [(second.txn_id, "300.01")])
+
+    edited = seeded.edit_bill_payment(check.txn_id, [(first.txn_id, "450.00")], ref_number="502")
+
+    assert edited.total == Decimal("450.00") and edited.edit_sequence != check.edit_sequence
+    changed = one(send(seeded, txn_import_query("c", "BillPaymentCheck", modified_from=since)))
+    record = changed.records[0]
+    assert (record["ref_number"], record["total_amount"]) == ("502", Decimal("450.00"))
+    assert [(entry["txn_id"], entry["amount"]) for entry in record["applied_to"]] == [(first.txn_id, Decimal("450.00"))]
+    assert [bill.open_amount for bill in seeded.bills()] == [Decimal("50.00"), Decimal("300.00")]
+    assert seeded.find_txn("BillPaymentCheck", "502") is not None and seeded.find_txn("BillPaymentCheck", "501") is None
+    bills = one(send(seeded, txn_import_query("b", "Bill", modified_from=since)))
+    assert {bill["ref_number"] for bill in bills.records} == {"ACME-21", "ACME-22"}, "both bills' balances moved"
+
+
 def test_job_costs_come_back_from_checks_cards_credits_and_journal_entries(seeded, send):
     seeded.add_other_name("City of Springfield")
     check = seeded.add_job_cost_transaction(
