@@ -47,6 +47,11 @@ class ImportedList:
     refresh: Action  # who may refresh it
     # A transaction type: its pages carry their lines and go to the workflow's readers of transactions.
     transactions: bool = False
+    label: str = ""  # as the sync health page says it
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 LISTS: dict[str, ImportedList] = {
@@ -55,9 +60,17 @@ LISTS: dict[str, ImportedList] = {
         # In this order within a session: what later lists' records refer to comes first.
         ImportedList("accounts", "Account", AccountingRecord.ListType.ACCOUNT, Action.CONFIGURE_SETTINGS),
         ImportedList("classes", "Class", AccountingRecord.ListType.CLASS, Action.CONFIGURE_SETTINGS),
-        ImportedList("items", "ItemService", AccountingRecord.ListType.ITEM, Action.REFRESH_COST_CODES),
+        ImportedList(
+            "items", "ItemService", AccountingRecord.ListType.ITEM, Action.REFRESH_COST_CODES, label="Service items"
+        ),
         ImportedList("vendors", "Vendor", AccountingRecord.ListType.VENDOR, Action.REFRESH_COMPANIES),
-        ImportedList("customers", "Customer", AccountingRecord.ListType.CUSTOMER, Action.REFRESH_COMPANIES),
+        ImportedList(
+            "customers",
+            "Customer",
+            AccountingRecord.ListType.CUSTOMER,
+            Action.REFRESH_COMPANIES,
+            label="Customers and jobs",
+        ),
     ]
 }
 # What QuickBooks sends back of its transactions (PRODUCT.md section 1), read after the lists: payments of
@@ -65,16 +78,25 @@ LISTS: dict[str, ImportedList] = {
 TRANSACTIONS: dict[str, ImportedList] = {
     imported.name: imported
     for imported in [
-        ImportedList("check_payments", "BillPaymentCheck", "", Action.SYNC_JOB_COSTS, True),
-        ImportedList("card_payments", "BillPaymentCreditCard", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList(
+            "check_payments", "BillPaymentCheck", "", Action.SYNC_JOB_COSTS, True, label="Bill payments by check"
+        ),
+        ImportedList(
+            "card_payments",
+            "BillPaymentCreditCard",
+            "",
+            Action.SYNC_JOB_COSTS,
+            True,
+            label="Bill payments by credit card",
+        ),
         ImportedList("bills", "Bill", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("checks", "Check", "", Action.SYNC_JOB_COSTS, True),
-        ImportedList("card_charges", "CreditCardCharge", "", Action.SYNC_JOB_COSTS, True),
-        ImportedList("card_credits", "CreditCardCredit", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("card_charges", "CreditCardCharge", "", Action.SYNC_JOB_COSTS, True, label="Credit card charges"),
+        ImportedList("card_credits", "CreditCardCredit", "", Action.SYNC_JOB_COSTS, True, label="Credit card credits"),
         ImportedList("vendor_credits", "VendorCredit", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("item_receipts", "ItemReceipt", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("journal_entries", "JournalEntry", "", Action.SYNC_JOB_COSTS, True),
-        ImportedList("deleted", "TxnDeleted", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("deleted", "TxnDeleted", "", Action.SYNC_JOB_COSTS, True, label="Deleted transactions"),
     ]
 }
 IMPORTS: dict[str, ImportedList] = {**LISTS, **TRANSACTIONS}

@@ -32,6 +32,7 @@ def connections(request: HttpRequest) -> HttpResponse:
         "can_release": bool(permissions.check(request.user, Action.RELEASE_WEB_CONNECTOR_SESSION)),
         "can_refresh": all(permissions.check(request.user, imported.refresh) for imported in imports.LISTS.values()),
         "endpoint_url": request.build_absolute_uri(reverse("qbwc")),
+        "import_titles": {name: imported.title for name, imported in imports.IMPORTS.items()},
     }
     return render(request, "qbxml/connections.html", context)
 

@@ -139,3 +139,18 @@ def test_a_dead_iterator_restarts_the_type_and_nothing_is_lost(company, connecti
     ids = [record["txn_id"] for record in read["BillPaymentCheck"]]
     assert len(set(ids)) == 7, "every payment read"
     assert QbListImport.objects.get().last_rows == 7
+
+
+def test_the_sync_health_page_says_each_transaction_import(company, connection, client, read, erp_admin):
+    from django.test import Client
+    from django.urls import reverse
+
+    imports.refresh(None, connection, ["check_payments", "deleted"])
+    play(company, client)
+    page = Client()
+    page.force_login(erp_admin)
+
+    body = page.get(reverse("qb:connections")).content.decode()
+
+    assert "Bill payments by check" in body and "Deleted transactions" in body
+    assert ">7<" in body, "the payments read"
