@@ -9,9 +9,11 @@ commit.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -46,7 +48,10 @@ from erp_integrations.models import (
 from erp_integrations.selectors import items_for_records
 from erp_integrations.workflow import DEPENDENCY_READY_STATES, TRANSITIONS, Step, allowed_steps, is_locked, may_move
 from procore_sync import models as ps
+from procore_sync import selectors as project_selectors
 from procore_sync import services as project_services
+from procore_sync.money import ZERO
+from procore_sync.selectors import PaidState
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -534,6 +539,142 @@ def transactions_read(book: str, kind: str, records: list[dict[str, Any]]) -> No
         return
     for reader in TRANSACTION_READERS.get(kind, ()):
         reader(book, records)
+
+
+# --- the payments of our invoices' bills -------------------------------------------------------------------
+
+# QuickBooks' bill payments, by qbXML type, and how each pays.
+PAYMENT_METHODS: dict[str, str] = {
+    "BillPaymentCheck": ps.BillPayment.Method.CHECK,
+    "BillPaymentCreditCard": ps.BillPayment.Method.CREDIT_CARD,
+}
+_CENTS = Decimal("0.01")
+
+
+def _amount(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(_CENTS)
+
+
+def _is_void(payment: dict[str, Any]) -> bool:
+    """QuickBooks voids a payment by bringing it to zero and letting go of the bills it paid (its memo then
+    starts with "VOID:"); a payment it keeps pays something."""
+    return _amount(payment.get("total_amount")) == 0 and not any(
+        _amount(entry.get("amount")) for entry in payment.get("applied_to") or ()
+    )
+
+
+@read_transactions_of(*PAYMENT_METHODS)
+def read_bill_payments(book: str, records: list[dict[str, Any]]) -> None:
+    """A page of QuickBooks' bill payments (checks or credit card payments) was read: each payment's rows, one
+    per bill it pays that is the bill of one of our synced invoices, replace the rows it had, so a payment
+    edited in QuickBooks keeps only the bills it pays now. A voided payment keeps its rows, at zero, marked
+    void (QuickBooks no longer says which bills it paid: its rows do).
+
+    Kept only for invoices of projects that bring their payments back (`sync_paid_invoices`; a project
+    without settings does not). Payments of bills that are not ours (entered in QuickBooks, or of another
+    company file) are not kept: they pay nothing here. An invoice that this page pays in full, and that was
+    not paid in full before it, is told to its sender after commit, if its project says so
+    (`notify_when_paid`). A few queries a page, none a payment."""
+    if book != hooks.current_book():
+        return  # invoices are exported to the current company file: another one's bills are not ours
+    payments = [
+        record
+        for record in records
+        if record.get("txn_id") and record.get("txn_date") and record.get("type") in PAYMENT_METHODS
+    ]
+    if not payments:
+        return
+    with transaction.atomic():
+        had: dict[str, list[ps.BillPayment]] = {}
+        for row in ps.BillPayment.objects.filter(qb_txn_id__in={payment["txn_id"] for payment in payments}):
+            had.setdefault(row.qb_txn_id, []).append(row)
+        bill_ids = {entry["txn_id"] for payment in payments for entry in payment["applied_to"] if entry.get("txn_id")}
+        invoice_of_bill = dict(
+            ErpItem.objects.filter(
+                object_type="subcontractor_invoice", qb_ref__in=bill_ids, record_deleted_at__isnull=True
+            ).values_list("qb_ref", "object_id")
+        )
+        invoices = {
+            pk: (commitment_id, vendor_id, notify)
+            for pk, commitment_id, vendor_id, notify in ps.SubcontractorInvoice.objects.filter(
+                pk__in=set(invoice_of_bill.values()), commitment__project__accounting_settings__sync_paid_invoices=True
+            ).values_list(
+                "pk",
+                "commitment_id",
+                "commitment__vendor_id",
+                "commitment__project__accounting_settings__notify_when_paid",
+            )
+        }
+        payees = {payment.get("payee_entity_list_id") for payment in payments} - {None, ""}
+        company_of_vendor = dict(
+            ErpItem.objects.filter(
+                object_type="company", qb_ref__in=payees, record_deleted_at__isnull=True
+            ).values_list("qb_ref", "object_id")
+            if payees
+            else []
+        )
+        concerned = set(invoices) | {row.invoice_id for rows in had.values() for row in rows if row.invoice_id}
+        due = project_selectors.amounts_due(concerned)
+        before = project_selectors.paid_statuses(concerned, due=due)
+
+        rows: list[ps.BillPayment] = []
+        for payment in payments:
+            void = _is_void(payment)
+            common = {
+                "qb_txn_id": payment["txn_id"],
+                "method": PAYMENT_METHODS[payment["type"]],
+                "ref_number": str(payment.get("ref_number") or "")[:20],
+                "txn_date": payment["txn_date"],
+                "payment_total": ZERO if void else _amount(payment.get("total_amount")),
+                "is_void": void,
+                "memo": str(payment.get("memo") or ""),
+            }
+            applied: dict[str, Decimal] = {}
+            for entry in payment["applied_to"]:
+                if invoice_of_bill.get(entry.get("txn_id")) in invoices:
+                    applied[entry["txn_id"]] = applied.get(entry["txn_id"], ZERO) + _amount(entry.get("amount"))
+            for bill_id, amount in applied.items():
+                commitment_id, vendor_id, _notify = invoices[invoice_of_bill[bill_id]]
+                rows.append(
+                    ps.BillPayment(
+                        **common,
+                        bill_txn_id=bill_id,
+                        vendor_id=company_of_vendor.get(payment.get("payee_entity_list_id") or "", vendor_id),
+                        commitment_id=commitment_id,
+                        invoice_id=invoice_of_bill[bill_id],
+                        amount=ZERO if void else amount,
+                    )
+                )
+            if void:
+                rows.extend(
+                    ps.BillPayment(
+                        **common,
+                        bill_txn_id=row.bill_txn_id,
+                        vendor_id=row.vendor_id,
+                        commitment_id=row.commitment_id,
+                        invoice_id=row.invoice_id,
+                        amount=ZERO,
+                    )
+                    for row in had.get(payment["txn_id"], ())
+                    if row.bill_txn_id not in applied
+                )
+        project_services.replace_bill_payments([payment["txn_id"] for payment in payments], rows)
+
+        after = project_selectors.paid_statuses(concerned, due=due)
+        for invoice_id in sorted(concerned):
+            paid_now = after[invoice_id].state == PaidState.PAID and before[invoice_id].state != PaidState.PAID
+            if paid_now and invoices.get(invoice_id, (None, None, False))[2]:
+                transaction.on_commit(functools.partial(tasks.notify_paid.delay, invoice_id))
+
+
+@read_transactions_of("TxnDeleted")
+def read_deleted_bill_payments(book: str, records: list[dict[str, Any]]) -> None:
+    """Bill payments deleted in QuickBooks lose their rows: what they paid is open again."""
+    if book != hooks.current_book():
+        return
+    project_services.delete_bill_payments(
+        record["txn_id"] for record in records if record.get("txn_del_type") in PAYMENT_METHODS and record.get("txn_id")
+    )
 
 
 # --- what each project brings back from QuickBooks -------------------------------------------------------------

@@ -28,3 +28,41 @@ def notify_rejection(event_id: int) -> bool:
         recipient_list=[sender.email],
     )
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_paid(invoice_id: int) -> bool:
+    """Tell the sender of an invoice that QuickBooks has paid its bill in full, with the payments that did.
+    Returns whether an email went out (not when it is no longer paid in full, or nobody sent it)."""
+    from erp_integrations.models import ErpItem
+    from procore_sync import selectors
+    from procore_sync.models import BillPayment
+
+    item = (
+        ErpItem.objects.select_related("sent_by")
+        .filter(object_type="subcontractor_invoice", object_id=invoice_id)
+        .first()
+    )
+    sender = item.sent_by if item is not None else None
+    if item is None or sender is None or not sender.email:
+        return False
+    status = selectors.paid_statuses([invoice_id])[invoice_id]
+    if status.state != selectors.PaidState.PAID or status.paid_on is None:
+        return False
+    payments = BillPayment.objects.filter(invoice_id=invoice_id, is_void=False).order_by("txn_date", "id")
+    listed = "\n".join(
+        f"- {payment.txn_date:%b} {payment.txn_date.day}, {payment.txn_date.year}: "
+        f"{payment.get_method_display().lower()}{f' {payment.ref_number}' if payment.ref_number else ''}, "
+        f"{payment.amount:,.2f}"
+        for payment in payments
+    )
+    send_mail(
+        subject=f"Paid in QuickBooks: {item.label}",
+        message=(
+            f"QuickBooks has paid {item.label} in full: {status.paid_amount:,.2f} of {status.amount_due:,.2f} due, "
+            f"completed on {status.paid_on:%b} {status.paid_on.day}, {status.paid_on.year}.\n\n{listed}\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[sender.email],
+    )
+    return True

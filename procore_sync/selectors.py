@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Model, OuterRef, QuerySet
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Model, OuterRef, QuerySet, TextChoices
 from guardian.shortcuts import get_objects_for_user
 
 from access.permissions import ERP, Person, access_for
 from access.tools import GRANTABLE_LEVELS, PROJECT_TOOLS, Level, Tool, level_codename
 from procore_sync import models as ps
+from procore_sync.money import ZERO
 from procore_sync.records import record_type_of
 
 
@@ -186,7 +192,7 @@ def commitment_page(user: Person, pk: int) -> ps.Commitment:
                 "lines",
                 queryset=ps.CommitmentLine.objects.select_related("cost_code", "cost_type", "sub_job__parent__parent"),
             ),
-            "payments",
+            Prefetch("payments", queryset=_newest_payments_first(ps.BillPayment.objects.select_related("invoice"))),
         )
         .get(pk=pk)
     )
@@ -217,3 +223,114 @@ def change_orders_of_commitment(user: Person, commitment: ps.Commitment) -> Quer
 
 def invoices_of_commitment(user: Person, commitment: ps.Commitment) -> QuerySet[ps.SubcontractorInvoice]:
     return records_for(user, ps.SubcontractorInvoice).filter(commitment=commitment)
+
+
+# --- what the accounting system paid of the invoices --------------------------------------------------
+
+
+class PaidState(TextChoices):
+    PAID = "paid", "Paid"
+    PARTLY_PAID = "partly_paid", "Partly paid"
+    UNPAID = "unpaid", "Unpaid"
+
+
+@dataclass(frozen=True)
+class PaidStatus:
+    """What the accounting system paid of one invoice: in full (on the date of the payment that completed
+    it), in part (with what is still open: the amount due less what was paid, never below zero), or not."""
+
+    state: str
+    amount_due: Decimal
+    paid_amount: Decimal
+    open_balance: Decimal
+    paid_on: datetime.date | None
+
+    @property
+    def label(self) -> str:
+        return str(PaidState(self.state).label)
+
+
+def paid_status(amount_due: Decimal, payments: Iterable[ps.BillPayment]) -> PaidStatus:
+    """The paid status of an invoice of `amount_due` from its payment rows (voided ones count nothing)."""
+    paid, paid_on = ZERO, None
+    for payment in sorted(payments, key=lambda row: (row.txn_date, row.pk or 0)):
+        if payment.is_void or not payment.amount:
+            continue
+        paid += payment.amount
+        if paid_on is None and paid >= amount_due:
+            paid_on = payment.txn_date
+    if paid <= 0:
+        state = PaidState.UNPAID
+    elif paid >= amount_due:
+        state = PaidState.PAID
+    else:
+        state, paid_on = PaidState.PARTLY_PAID, None
+    return PaidStatus(state, amount_due, paid, max(amount_due - paid, ZERO), paid_on)
+
+
+def paid_to_date(payments: Iterable[ps.BillPayment]) -> Decimal:
+    """What payment rows paid in all (a commitment's: what its invoices were paid); voided ones count nothing."""
+    return sum((payment.amount for payment in payments if not payment.is_void), ZERO)
+
+
+def amounts_due(invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Each invoice's amount due (completed and stored, less retainage held, plus retainage released), in
+    one query."""
+    from django.db.models import F, Sum
+
+    ids = set(invoice_ids)
+    if not ids:
+        return {}
+    sums = (
+        ps.SubcontractorInvoiceLine.objects.filter(invoice_id__in=ids)
+        .order_by()
+        .values("invoice_id")
+        .annotate(
+            due=Sum(
+                F("work_completed_this_period") + F("materials_stored") - F("retainage_held") + F("retainage_released")
+            )
+        )
+    )
+    found = {row["invoice_id"]: Decimal(row["due"] or 0).quantize(ZERO) for row in sums}
+    return {pk: found.get(pk, ZERO) for pk in ids}
+
+
+def paid_statuses(invoice_ids: Iterable[int], *, due: Mapping[int, Decimal] | None = None) -> dict[int, PaidStatus]:
+    """The paid status of each invoice, in two queries (one when the amounts due are given)."""
+    ids = set(invoice_ids)
+    if not ids:
+        return {}
+    due = amounts_due(ids) if due is None else due
+    rows: dict[int, list[ps.BillPayment]] = {pk: [] for pk in ids}
+    for payment in ps.BillPayment.objects.filter(invoice_id__in=ids).only(
+        "id", "invoice_id", "txn_date", "amount", "is_void"
+    ):
+        rows[payment.invoice_id].append(payment)  # type: ignore[index]
+    return {pk: paid_status(due.get(pk, ZERO), rows[pk]) for pk in ids}
+
+
+def _newest_payments_first(queryset: QuerySet[ps.BillPayment]) -> QuerySet[ps.BillPayment]:
+    """Newest payment first; the rows of one payment (one per bill it paid) together."""
+    return queryset.order_by("-txn_date", "-qb_txn_id", "id")
+
+
+def payments_of_commitment(commitment: ps.Commitment) -> QuerySet[ps.BillPayment]:
+    """The payment rows of a commitment, newest first, with the invoice each paid."""
+    return _newest_payments_first(ps.BillPayment.objects.filter(commitment=commitment).select_related("invoice"))
+
+
+def bill_payments_for(
+    user: Person,
+    *,
+    project: str | int | None = None,
+    commitment: str | int | None = None,
+    invoice: str | int | None = None,
+) -> QuerySet[ps.BillPayment]:
+    """The payment rows the user may read (those of commitments they may read), newest first."""
+    queryset = ps.BillPayment.objects.filter(
+        commitment__project__in=readable_projects(user, record_type_of(ps.Commitment).tool)
+    )
+    for path, value in (("commitment__project", project), ("commitment", commitment), ("invoice", invoice)):
+        if value not in (None, ""):
+            queryset = queryset.filter(**{path: _as_int(value)})
+    return _newest_payments_first(queryset.select_related("invoice"))

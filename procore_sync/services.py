@@ -280,3 +280,28 @@ def set_cost_codes_active(cost_code_ids: Iterable[int], *, active: bool) -> int:
         .exclude(is_active=active)
         .update(is_active=active, updated_at=timezone.now())
     )
+
+
+# --- what the accounting system paid --------------------------------------------------------------------------
+
+
+def replace_bill_payments(payment_ids: Iterable[str], rows: Sequence[ps.BillPayment]) -> None:
+    """The accounting system's payments `payment_ids` were read: their rows become `rows` (one per payment and
+    bill it paid; a bill a payment no longer pays loses its row). Not a person's edit, so no permission is
+    asked. Bulk: a delete and an insert, whatever the number of payments."""
+    ids = sorted(set(payment_ids))
+    with transaction.atomic():
+        if ids:
+            ps.BillPayment.objects.filter(qb_txn_id__in=ids).delete()
+        if rows:
+            ps.BillPayment.objects.bulk_create(rows, batch_size=500)
+
+
+def delete_bill_payments(payment_ids: Iterable[str]) -> int:
+    """The accounting system deleted these payments: their rows go. No permission asked (not a person's edit).
+    Returns how many rows went."""
+    ids = sorted(set(payment_ids))
+    if not ids:
+        return 0
+    deleted, _ = ps.BillPayment.objects.filter(qb_txn_id__in=ids).delete()
+    return deleted
