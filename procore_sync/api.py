@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from access.permissions import signed_in
@@ -176,6 +178,8 @@ class InvoiceLineSerializer(LineSerializer):
 
 # Every record carries its timestamps.
 RECORD_FIELDS = ("created_at", "updated_at")
+# An amount as the API writes it: a string of two decimals.
+_MONEY = serializers.DecimalField(max_digits=15, decimal_places=2)
 
 # --- records ---------------------------------------------------------------------------------------
 
@@ -365,6 +369,11 @@ class SubcontractorInvoiceSerializer(serializers.ModelSerializer):
     commitment = VisibleRelatedField(scope=_parents_for(ps.Commitment, Tool.INVOICING, "project"))
     lines = InvoiceLineSerializer(many=True, required=False)
     totals = serializers.SerializerMethodField()
+    # What QuickBooks paid of the invoice's bill (read back from its bill payments).
+    paid_status = serializers.SerializerMethodField(help_text="paid (in full), partly_paid or unpaid.")
+    paid_amount = serializers.SerializerMethodField(help_text="What QuickBooks' payments paid of it (voided ones: 0).")
+    open_balance = serializers.SerializerMethodField(help_text="The amount due less what was paid, never below 0.")
+    paid_on = serializers.SerializerMethodField(help_text="The date of the payment that paid it in full, if one did.")
 
     class Meta:
         model = ps.SubcontractorInvoice
@@ -378,6 +387,10 @@ class SubcontractorInvoiceSerializer(serializers.ModelSerializer):
             "status",
             "lines",
             "totals",
+            "paid_status",
+            "paid_amount",
+            "open_balance",
+            "paid_on",
             *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
@@ -396,6 +409,57 @@ class SubcontractorInvoiceSerializer(serializers.ModelSerializer):
             "retainage_released": f"{released:.2f}",
             "amount_due": f"{work + materials - held + released:.2f}",
         }
+
+    def _paid(self, invoice: ps.SubcontractorInvoice) -> selectors.PaidStatus:
+        cache = self.context.setdefault("_paid_statuses", {})  # type: ignore[attr-defined]
+        if invoice.pk not in cache:
+            # In a list, the payments of the whole page are read at once; the amounts due from its lines.
+            page = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            invoices = list(page) if page is not None else [invoice]
+            due = {each.pk: Decimal(self.get_totals(each)["amount_due"]) for each in invoices}
+            cache.update(selectors.paid_statuses(list(due), due=due))
+        return cache[invoice.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=selectors.PaidState.choices))
+    def get_paid_status(self, invoice: ps.SubcontractorInvoice) -> str:
+        return str(self._paid(invoice).state)
+
+    @extend_schema_field(_MONEY)
+    def get_paid_amount(self, invoice: ps.SubcontractorInvoice) -> str:
+        return f"{self._paid(invoice).paid_amount:.2f}"
+
+    @extend_schema_field(_MONEY)
+    def get_open_balance(self, invoice: ps.SubcontractorInvoice) -> str:
+        return f"{self._paid(invoice).open_balance:.2f}"
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_paid_on(self, invoice: ps.SubcontractorInvoice) -> datetime.date | None:
+        return self._paid(invoice).paid_on
+
+
+class BillPaymentSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ps.BillPayment
+        fields = [
+            "id",
+            "qb_txn_id",
+            "bill_txn_id",
+            "method",
+            "vendor",
+            "commitment",
+            "invoice",
+            "invoice_number",
+            "ref_number",
+            "txn_date",
+            "amount",
+            "payment_total",
+            "is_void",
+            "memo",
+            "imported_at",
+        ]
+        read_only_fields = fields
 
 
 # --- view sets -------------------------------------------------------------------------------------
@@ -450,8 +514,36 @@ def _record_viewset(
     return extend_schema_view(list=extend_schema(parameters=_LIST_FILTERS))(viewset)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            *_LIST_FILTERS,
+            OpenApiParameter("commitment", int, description="Only the payments of this commitment (id)."),
+            OpenApiParameter("invoice", int, description="Only the payments of this invoice (id)."),
+        ]
+    )
+)
+class BillPaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    """What QuickBooks' bill payments (checks and credit card payments) paid of the subcontractor invoices'
+    bills: a row per payment and bill, read back from QuickBooks (a voided payment at zero, marked void).
+    Read-only; readable with the commitments they pay."""
+
+    model = ps.BillPayment
+    serializer_class = BillPaymentSerializer
+    queryset = ps.BillPayment.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        return selectors.bill_payments_for(
+            self.request.user,
+            project=params.get("project"),
+            commitment=params.get("commitment"),
+            invoice=params.get("invoice"),
+        )
+
+
 # The resources: URL prefix, view set, route name.
-ROUTES: list[tuple[str, type[RecordViewSet], str]] = [
+ROUTES: list[tuple[str, type[viewsets.GenericViewSet], str]] = [
     ("companies", _record_viewset(ps.Company, CompanySerializer), "company"),
     ("projects", _record_viewset(ps.Project, ProjectSerializer), "project"),
     ("sub-jobs", _record_viewset(ps.SubJob, SubJobSerializer, parent_fields=("project",)), "sub-job"),
@@ -474,4 +566,5 @@ ROUTES: list[tuple[str, type[RecordViewSet], str]] = [
         _record_viewset(ps.SubcontractorInvoice, SubcontractorInvoiceSerializer, parent_fields=("commitment",)),
         "subcontractor-invoice",
     ),
+    ("bill-payments", BillPaymentViewSet, "bill-payment"),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:project_pk>/commitments/new/", views.commitment_form, name="commitment-new"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
     path("commitments/<int:pk>/edit/", views.commitment_form, name="commitment-edit"),
+    path("commitments/<int:pk>/payments.csv", views.commitment_payments_csv, name="commitment-payments-csv"),
     path("commitments/<int:commitment_pk>/change-orders/new/", views.change_order_form, name="change-order-new"),
     path("change-orders/<int:pk>/edit/", views.change_order_form, name="change-order-edit"),
     path("commitments/<int:commitment_pk>/invoices/new/", views.invoice_form, name="invoice-new"),

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access import permissions
@@ -147,12 +148,16 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         change_order.total = sum((line.amount for line in change_order.lines.all()), ZERO)
         if change_order.status == approved:
             approved_changes += change_order.total
+    payments = list(commitment.payments.all())
+    payments_of: dict[int | None, list[ps.BillPayment]] = {}
+    for payment in payments:
+        payments_of.setdefault(payment.invoice_id, []).append(payment)
     billed = ZERO
     for invoice in invoices:
         invoice.sums = _invoice_sums(list(invoice.lines.all()))
+        invoice.paid = selectors.paid_status(invoice.sums["amount_due"], payments_of.get(invoice.pk, []))
         if invoice.status != ps.SubcontractorInvoice.Status.VOID:
             billed += invoice.sums["completed_and_stored"]
-    payments = list(commitment.payments.all())
     context = {
         "commitment": commitment,
         "project": commitment.project,
@@ -164,7 +169,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "approved_changes": approved_changes,
         "revised": original + approved_changes,
         "billed": billed,
-        "paid": sum((payment.amount for payment in payments if not payment.is_void), ZERO),
+        "paid": selectors.paid_to_date(payments),
         "can_edit": bool(permissions.check(user, Action.EDIT, commitment)),
         "can_create_change_order": bool(
             permissions.check(user, Action.CREATE, object_type="change_order", project=commitment.project)
@@ -174,6 +179,43 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "projects/commitment_detail.html", context)
+
+
+PAYMENT_CSV_HEADER = [
+    "Date",
+    "Method",
+    "Check number",
+    "Invoice",
+    "Amount applied",
+    "Whole payment",
+    "Void",
+    "Memo",
+    "QuickBooks payment TxnID",
+    "QuickBooks bill TxnID",
+]
+
+
+@login_required
+@require_GET
+def commitment_payments_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The payments of a commitment's invoices read back from QuickBooks, as on its page, as CSV."""
+    commitment = _commitment_or_404(request.user, pk)
+    rows = (
+        [
+            payment.txn_date.isoformat(),
+            payment.get_method_display(),
+            payment.ref_number,
+            payment.invoice.number if payment.invoice else "",
+            f"{payment.amount:.2f}",
+            f"{payment.payment_total:.2f}",
+            "yes" if payment.is_void else "",
+            payment.memo,
+            payment.qb_txn_id,
+            payment.bill_txn_id,
+        ]
+        for payment in selectors.payments_of_commitment(commitment)
+    )
+    return csv_response(f"payments-{slugify(commitment.number) or commitment.pk}.csv", PAYMENT_CSV_HEADER, rows)
 
 
 def _invoice_sums(lines: list[ps.SubcontractorInvoiceLine]) -> dict[str, Any]:

@@ -128,7 +128,8 @@ def test_commitment_page_query_count_is_the_same_at_10_and_500_lines(pm, approve
     commitment = commitment_with_lines(lines=10)
     change_order = ChangeOrderFactory(commitment=commitment)
     ChangeOrderLineFactory(change_order=change_order, commitment_line=commitment.lines.first(), cost_code=None)
-    invoice_for(commitment)
+    first = invoice_for(commitment)
+    _payment(first, "TX-0", amount=Decimal("10.00"))
     erp.item_send(change_order, pm)
     erp.item_reject(change_order, approver, "Wrong amount")
     client = client_for(pm)
@@ -144,10 +145,12 @@ def test_commitment_page_query_count_is_the_same_at_10_and_500_lines(pm, approve
             for n in range(11, 501)
         ]
     )
-    for _ in range(5):
+    for n in range(5):
         extra = ChangeOrderFactory(commitment=commitment)
         ChangeOrderLineFactory(change_order=extra)
-        invoice_for(commitment, work=Decimal("100.00"))
+        paid = invoice_for(commitment, work=Decimal("100.00"))
+        for m in range(40):
+            _payment(paid, f"TX-{n}-{m}", amount=Decimal("1.00"), is_void=m % 7 == 0)
     assert query_count(client, url) == at_10
 
 
@@ -518,19 +521,53 @@ def test_a_form_of_200_lines_costs_no_query_per_line(pm):
     assert query_count(client, url) == at_10
 
 
+def _payment(invoice: ps.SubcontractorInvoice, qb_txn_id: str, **fields: object) -> ps.BillPayment:
+    values: dict[str, object] = {
+        "bill_txn_id": f"BILL-{invoice.pk}",
+        "method": "check",
+        "txn_date": datetime.date(2026, 3, 15),
+        **fields,
+    }
+    values.setdefault("payment_total", values.get("amount", Decimal("0.00")))
+    return ps.BillPayment.objects.create(
+        qb_txn_id=qb_txn_id, commitment=invoice.commitment, invoice=invoice, vendor=invoice.commitment.vendor, **values
+    )
+
+
 def test_commitment_page_shows_payments_from_quickbooks(pm):
     commitment = commitment_with_lines()
-    ps.BillPayment.objects.create(
-        qb_txn_id="TX-1",
-        method="check",
-        commitment=commitment,
-        ref_number="1042",
-        txn_date=datetime.date(2026, 3, 15),
-        amount=Decimal("9000.00"),
-    )
+    partly, paid, unpaid = (invoice_for(commitment, number=f"INV-{n}") for n in (1, 2, 3))
+    # One check over two bills, then a card payment, then a voided check.
+    _payment(partly, "TX-1", ref_number="1042", amount=Decimal("4000.00"), payment_total=Decimal("13000.00"))
+    _payment(paid, "TX-1", ref_number="1042", amount=Decimal("9000.00"), payment_total=Decimal("13000.00"))
+    _payment(partly, "TX-2", method="credit_card", amount=Decimal("500.00"), txn_date=datetime.date(2026, 3, 20))
+    _payment(unpaid, "TX-3", ref_number="1043", amount=Decimal("0.00"), is_void=True)
+
     body = client_for(pm).get(reverse("projects:commitment", args=[commitment.pk])).content.decode()
-    assert "Payments issued in QuickBooks" in body and "1042" in body
-    assert "<dt>Paid in QuickBooks</dt><dd>9,000.00</dd>" in body
+
+    assert "Payments issued in QuickBooks" in body and "1042" in body and "1043" in body
+    assert "<dt>Paid in QuickBooks</dt><dd>13,500.00</dd>" in body
+    assert "Partly paid: 4,500.00" in body and "4,500.00 open" in body
+    assert "Paid Mar 15, 2026" in body and "Unpaid" in body
+    assert '<td class="num">13,000.00</td>' in body, "the whole check, beside what it paid of each bill"
+    assert 'class="tag tag--muted">Void</span>' in body
+    assert reverse("projects:commitment-payments-csv", args=[commitment.pk]) in body
+
+
+def test_the_payments_of_a_commitment_download_as_csv(pm, viewer):
+    commitment = commitment_with_lines(number="SC/7")
+    invoice = invoice_for(commitment, number="INV-9")
+    _payment(invoice, "TX-9", ref_number="2001", amount=Decimal("100.00"), payment_total=Decimal("250.00"))
+    url = reverse("projects:commitment-payments-csv", args=[commitment.pk])
+
+    response = client_for(viewer).get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="payments-sc7.csv"'
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("Date,Method,Check number,Invoice,Amount applied,Whole payment,Void")
+    assert lines[1].startswith("2026-03-15,Check,2001,INV-9,100.00,250.00,,")
+    assert client_for(UserFactory(username="stranger")).get(url).status_code == 404
 
 
 def test_commitment_line_factory_is_used(pm):
