@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from access import permissions
@@ -674,6 +674,255 @@ def read_deleted_bill_payments(book: str, records: list[dict[str, Any]]) -> None
         return
     project_services.delete_bill_payments(
         record["txn_id"] for record in records if record.get("txn_del_type") in PAYMENT_METHODS and record.get("txn_id")
+    )
+
+
+# --- job costs: the lines of QuickBooks' transactions that cost a project ------------------------------------
+
+# The transactions whose lines may cost a job (PRODUCT.md section 1); every line of the credits lowers it.
+JOB_COST_KINDS = (
+    "Bill",
+    "Check",
+    "CreditCardCharge",
+    "CreditCardCredit",
+    "VendorCredit",
+    "ItemReceipt",
+    "JournalEntry",
+)
+_CREDIT_KINDS = frozenset({"CreditCardCredit", "VendorCredit"})
+
+
+@dataclass
+class _JobCostPlaces:
+    """What the lines of a page of transactions are placed with."""
+
+    # A QuickBooks customer:job's ListID → the project, and sub job, it is (or is under).
+    jobs: dict[str, tuple[int, int | None]]
+    # The customers read from QuickBooks' lists that no project or sub job is, by ListID (for the reasons).
+    unlinked_customers: set[str]
+    # A service item's ListID → the cost code linked to it.
+    cost_codes: dict[str, int]
+    # A class's name, lowercase → the cost type of that name.
+    cost_types: dict[str, int]
+    # The projects that bring their job costs back, each with the date it brings them from (None: all).
+    syncing: dict[int, datetime.date | None]
+    # The bills that are our own synced invoices.
+    our_bills: set[str]
+
+    def keeps_unplaced(self, day: datetime.date) -> bool:
+        """Whether a line on no project is kept: from the earliest date any project brings job costs back."""
+        if not self.syncing:
+            return False
+        dates = list(self.syncing.values())
+        return None in dates or day >= min(date for date in dates if date is not None)
+
+
+def _line_customer(line: dict[str, Any]) -> tuple[str, str]:
+    """The ListID and full name of the customer:job a line costs (a journal line names it as its entity)."""
+    return (
+        line.get("customer_list_id") or line.get("entity_list_id") or "",
+        line.get("customer_full_name") or line.get("entity_full_name") or "",
+    )
+
+
+def _job_cost_places(book: str, records: list[dict[str, Any]]) -> _JobCostPlaces:
+    """The links, cost types and settings a page's lines are placed with: a few queries, whatever its size."""
+    customers: dict[str, str] = {}
+    items: set[str] = set()
+    for record in records:
+        for line in record["lines"]:
+            list_id, full_name = _line_customer(line)
+            if list_id:
+                customers[list_id] = full_name
+            if line.get("item_list_id"):
+                items.add(line["item_list_id"])
+    txn_ids = {record["txn_id"] for record in records if record.get("type") == "Bill"}
+    linked = ErpItem.objects.filter(record_deleted_at__isnull=True).filter(
+        Q(object_type__in=("project", "sub_job"), qb_ref__in=customers)
+        | Q(object_type="cost_code", qb_ref__in=items)
+        | Q(object_type="subcontractor_invoice", qb_ref__in=txn_ids)
+    )
+    jobs: dict[str, tuple[int, int | None]] = {}
+    cost_codes: dict[str, int] = {}
+    our_bills: set[str] = set()
+    for object_type, object_id, qb_ref, project_id in linked.values_list(
+        "object_type", "object_id", "qb_ref", "project_id"
+    ):
+        if object_type == "project":
+            jobs[qb_ref] = (object_id, None)
+        elif object_type == "sub_job" and project_id is not None:
+            jobs[qb_ref] = (project_id, object_id)
+        elif object_type == "cost_code":
+            cost_codes[qb_ref] = object_id
+        elif object_type == "subcontractor_invoice":
+            our_bills.add(qb_ref)
+    unlinked = _place_under_linked_jobs(book, {key: name for key, name in customers.items() if key not in jobs}, jobs)
+    return _JobCostPlaces(
+        jobs=jobs,
+        unlinked_customers=unlinked,
+        cost_codes=cost_codes,
+        cost_types={name.lower(): pk for name, pk in ps.CostType.objects.values_list("name", "pk")},
+        syncing=dict(
+            ProjectAccountingSettings.objects.filter(sync_job_costs=True).values_list("project_id", "job_costs_since")
+        ),
+        our_bills=our_bills,
+    )
+
+
+def _place_under_linked_jobs(book: str, missing: dict[str, str], jobs: dict[str, tuple[int, int | None]]) -> set[str]:
+    """Customers no project or sub job is linked to, placed (in `jobs`) on the nearest one they are under in
+    QuickBooks ("Owner:Job:Building A:Level 2:Room 5", deeper than sub jobs go here, costs Level 2). Returns
+    those of them that are in QuickBooks' customer list as read and under no linked job."""
+    if not missing:
+        return set()
+    prefixes = {
+        ":".join(parts[:end])
+        for name in missing.values()
+        if len(parts := name.split(":")) > 1
+        for end in range(1, len(parts))
+    }
+    customers = AccountingRecord.objects.filter(book=book, list_type=AccountingRecord.ListType.CUSTOMER).filter(
+        Q(external_id__in=missing) | Q(full_name__in=prefixes)
+    )
+    by_name: dict[str, str] = {}
+    known: set[str] = set()
+    for external_id, full_name in customers.values_list("external_id", "full_name"):
+        by_name[full_name] = external_id
+        if external_id in missing:
+            known.add(external_id)
+    above = {by_name[prefix] for prefix in prefixes if prefix in by_name} - set(jobs)
+    if above:
+        for object_type, object_id, qb_ref, project_id in ErpItem.objects.filter(
+            object_type__in=("project", "sub_job"), qb_ref__in=above, record_deleted_at__isnull=True
+        ).values_list("object_type", "object_id", "qb_ref", "project_id"):
+            if object_type == "project":
+                jobs[qb_ref] = (object_id, None)
+            elif project_id is not None:
+                jobs[qb_ref] = (project_id, object_id)
+    for list_id, name in missing.items():
+        parts = name.split(":")
+        nearest = next(
+            (
+                jobs[ref]
+                for end in range(len(parts) - 1, 0, -1)
+                if (ref := by_name.get(":".join(parts[:end]))) is not None and ref in jobs
+            ),
+            None,
+        )
+        if nearest is not None:
+            jobs[list_id] = nearest
+    return {list_id for list_id in known if list_id not in jobs}
+
+
+def _job_cost_line(
+    record: dict[str, Any], number: int, line: dict[str, Any], places: _JobCostPlaces
+) -> project_services.JobCostLine | None:
+    """A line of a QuickBooks transaction as a job cost row, or None when it is kept nowhere: it costs no job
+    (no customer:job and no cost code item, or a journal line's vendor), costs nothing, or is of a project that
+    does not bring its job costs back (or brings them back from a later date). A line that cannot be placed on
+    a project's cost code is kept with the reason, for the unsyncable direct costs report."""
+    kind, day = record["type"], record["txn_date"]
+    amount = line.get("amount") or ZERO
+    if not amount:
+        return None  # a voided transaction's lines, among others: nothing was spent
+    if kind in _CREDIT_KINDS or line.get("line_type") == "JournalCredit":
+        amount = -amount
+    customer_id, customer_name = _line_customer(line)
+    item_id, item_name = line.get("item_list_id") or "", line.get("item_full_name") or ""
+    cost_code = places.cost_codes.get(item_id)
+    place = places.jobs.get(customer_id)
+    project = sub_job = None
+    reason = ""
+    if not customer_id:
+        if cost_code is None:
+            return None  # overhead, or an item that is no cost code: not a job's cost
+        reason = f"It names the cost code item {item_name} but no customer:job."
+    elif place is None:
+        if kind == "JournalEntry" and customer_id not in places.unlinked_customers and ":" not in customer_name:
+            return None  # a journal line's entity that is no customer:job (a vendor, an employee)
+        if customer_id in places.unlinked_customers:
+            reason = f"QuickBooks' customer:job {customer_name} is linked to no project here."
+        else:
+            reason = (
+                f"Unknown customer:job {customer_name}: QuickBooks' customers have not been read since it was added."
+            )
+    else:
+        project, sub_job = place
+        if project not in places.syncing:
+            return None
+        since = places.syncing[project]
+        if since is not None and day < since:
+            return None
+        if item_id and cost_code is None:
+            reason = f"QuickBooks' item {item_name} is linked to no cost code here."
+    ours = record["txn_id"] in places.our_bills
+    if reason and ours:
+        return None  # our invoice's retainage (on the retainage item), say: the invoice says what it is
+    if project is None and not places.keeps_unplaced(day):
+        return None
+    return project_services.JobCostLine(
+        qb_txn_id=record["txn_id"],
+        qb_txn_line_id=line.get("txn_line_id") or f"#{number}",
+        txn_type=kind,
+        txn_date=day,
+        ref_number=record.get("ref_number") or "",
+        project_id=project,
+        sub_job_id=sub_job,
+        cost_code_id=cost_code,
+        # A class that is no cost type (classes may track departments too) leaves the line without one.
+        cost_type_id=places.cost_types.get((line.get("class_full_name") or "").lower()),
+        vendor_name=record.get("vendor_full_name") or record.get("payee_entity_full_name") or "",
+        customer_full_name=customer_name,
+        item_full_name=item_name,
+        account_full_name=line.get("account_full_name") or "",
+        amount=amount,
+        memo=line.get("desc") or line.get("memo") or record.get("memo") or "",
+        from_synced_invoice=ours,
+        unplaced_reason=reason,
+    )
+
+
+@read_transactions_of(*JOB_COST_KINDS)
+def read_job_costs(book: str, records: list[dict[str, Any]]) -> None:
+    """A page of QuickBooks' transactions that may cost a job was read (bills, checks, credit card charges and
+    credits, vendor credits, item receipts, journal entries): each transaction's rows are replaced by those
+    of its lines now, so an edit in QuickBooks changes them and a page read twice doubles nothing.
+
+    A line is placed on the project (and sub job) its customer:job is linked to, or the nearest linked one
+    it is under; on the cost code linked to its item; on the cost type named as its class. An expense or
+    journal line (no item) is a cost of its project with no cost code. Credits count negative. The lines of
+    a bill that is one of our synced invoices are kept, marked (`from_synced_invoice`): the reports count
+    them once, as invoiced (its retainage, on no cost code, is not kept). Any other line that cannot be
+    placed is kept with why, for the unsyncable direct costs report. A few queries a page, none a line."""
+    if book != hooks.current_book():
+        return  # links are to the company file items go to: another one's jobs are not ours
+    transactions = [record for record in records if record.get("txn_id")]
+    if not transactions:
+        return
+    with transaction.atomic():
+        places = _job_cost_places(book, transactions)
+        lines = [
+            row
+            for record in transactions
+            if record.get("txn_date") and record.get("type") in JOB_COST_KINDS
+            for number, line in enumerate(record["lines"], start=1)
+            if (row := _job_cost_line(record, number, line, places)) is not None
+        ]
+        project_services.replace_job_costs([record["txn_id"] for record in transactions], lines)
+
+
+@read_transactions_of("TxnDeleted")
+def read_deleted_job_costs(book: str, records: list[dict[str, Any]]) -> None:
+    """Transactions deleted in QuickBooks lose their job cost rows."""
+    if book != hooks.current_book():
+        return
+    project_services.replace_job_costs(
+        [
+            record["txn_id"]
+            for record in records
+            if record.get("txn_del_type") in JOB_COST_KINDS and record.get("txn_id")
+        ],
+        [],
     )
 
 

@@ -7,13 +7,17 @@ edit of what accounting holds) are applied the same way to every type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, NamedTuple, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
@@ -304,4 +308,101 @@ def delete_bill_payments(payment_ids: Iterable[str]) -> int:
     if not ids:
         return 0
     deleted, _ = ps.BillPayment.objects.filter(qb_txn_id__in=ids).delete()
+    return deleted
+
+
+# --- job costs: the lines of QuickBooks' transactions that cost a project --------------------------------------
+
+
+class JobCostLine(NamedTuple):
+    """One line of a QuickBooks transaction as a job cost row (`ps.JobCostTransaction`'s columns)."""
+
+    qb_txn_id: str
+    qb_txn_line_id: str
+    txn_type: str
+    txn_date: datetime.date
+    ref_number: str
+    project_id: int | None
+    sub_job_id: int | None
+    cost_code_id: int | None
+    cost_type_id: int | None
+    vendor_name: str
+    customer_full_name: str
+    item_full_name: str
+    account_full_name: str
+    amount: Decimal
+    memo: str
+    from_synced_invoice: bool
+    unplaced_reason: str
+
+
+_JOB_COST_COLUMNS = [*JobCostLine._fields, "imported_at"]
+# What QuickBooks names is kept as long as the column holds it.
+_JOB_COST_LENGTHS = [
+    (index, length)
+    for index, name in enumerate(JobCostLine._fields)
+    if (length := getattr(ps.JobCostTransaction._meta.get_field(name), "max_length", None))
+]
+
+
+def replace_job_costs(txn_ids: Collection[str], lines: Sequence[JobCostLine]) -> int:
+    """The job cost rows of these QuickBooks transactions become `lines`: a transaction read again replaces
+    every row it had, one deleted in QuickBooks (or whose lines no longer cost a project) keeps none. Not a
+    person's edit (the accounting system's transactions are read back), so no permission is asked. One
+    DELETE and one INSERT, whatever the number of lines. Returns how many rows were written."""
+    ids = sorted(set(txn_ids) | {line.qb_txn_id for line in lines})
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # Nothing refers to a job cost row: the delete is one statement.
+        ps.JobCostTransaction.objects.filter(qb_txn_id__in=ids).delete()
+        return _insert_job_costs(lines)
+
+
+def _fitted(line: JobCostLine) -> list[Any]:
+    values: list[Any] = list(line)
+    for index, length in _JOB_COST_LENGTHS:
+        if values[index] is not None and len(values[index]) > length:
+            values[index] = values[index][:length]
+    return values
+
+
+def _insert_job_costs(lines: Sequence[JobCostLine]) -> int:
+    if not lines:
+        return 0
+    now = timezone.now()
+    db_connection = connections[router.db_for_write(ps.JobCostTransaction)]
+    meta = ps.JobCostTransaction._meta
+    fields = [meta.get_field(name) for name in _JOB_COST_COLUMNS]
+    quote = db_connection.ops.quote_name
+    insert = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 - our own table and columns
+        f"({', '.join(quote(str(field.column)) for field in fields)})"  # type: ignore[union-attr]
+    )
+    if db_connection.vendor == "postgresql":
+        # One statement, the rows bound as one JSON document: a bulk_create's model instances and per-value
+        # conversions cost more than the rows' work.
+        casts = ", ".join(f"(row->>{index})::{field.db_type(db_connection)}" for index, field in enumerate(fields))
+        document = json.dumps([[*_fitted(line), now] for line in lines], cls=DjangoJSONEncoder, separators=(",", ":"))
+        with db_connection.cursor() as cursor:
+            sql = f"{insert} SELECT {casts} FROM jsonb_array_elements(%s::jsonb) AS row"  # noqa: S608 - ours
+            cursor.execute(sql, [document])
+        return len(lines)
+    # One prepared statement run for every row (SQLite's 999 parameters would split a bulk_create into a
+    # statement per 50 rows).
+    stamp = meta.get_field("imported_at").get_db_prep_save(now, db_connection)  # type: ignore[union-attr]
+    with db_connection.cursor() as cursor:
+        cursor.executemany(
+            f"{insert} VALUES ({', '.join(['%s'] * len(fields))})", [[*_fitted(line), stamp] for line in lines]
+        )
+    return len(lines)
+
+
+def forget_job_costs(project_id: int, *, before: datetime.date | None = None) -> int:
+    """Drop a project's job cost rows (those dated before `before`, if given): the project no longer brings its
+    job costs back, or brings them back from a later date. Not a person's edit. Returns how many went."""
+    rows = ps.JobCostTransaction.objects.filter(project_id=project_id)
+    if before is not None:
+        rows = rows.filter(txn_date__lt=before)
+    deleted, _ = rows.delete()
     return deleted
