@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from erp_integrations import api as erp_api
 from erp_integrations import import_api
 from procore_sync import api as ps_api
+from procore_sync import job_cost_api
 from qbxml import api as qb_api
 
 router = DefaultRouter()
@@ -34,5 +35,13 @@ urlpatterns = [
         erp_api.ProjectAccountingSyncView.as_view(),
         name="erp-project-accounting-sync",
     ),
+    # The job costs QuickBooks sends back.
+    path("projects/<int:pk>/job-costs/", job_cost_api.ProjectJobCostsView.as_view(), name="project-job-costs"),
+    path(
+        "projects/<int:pk>/job-costs/summary/",
+        job_cost_api.ProjectJobCostSummaryView.as_view(),
+        name="project-job-cost-summary",
+    ),
+    path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
     path("", include(router.urls)),
 ]

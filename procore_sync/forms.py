@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Model
 
 from procore_sync import models as ps
+from procore_sync import selectors
 
 
 class Choices:
@@ -304,3 +305,62 @@ class SubJobForm(forms.ModelForm):
 
 def line_formset(form: type[LineForm], *, extra: int) -> type[forms.BaseFormSet]:
     return forms.formset_factory(form, extra=extra, can_delete=True, max_num=2000, validate_max=True)
+
+
+class JobCostFilterForm(forms.Form):
+    """The filters of a list of job cost rows (a project's, or the unsyncable direct costs), from a query
+    string: the pages and the API read them alike. A cost code, cost type or sub job is an id, or "none"."""
+
+    cost_code = forms.CharField(required=False)
+    cost_type = forms.CharField(required=False)
+    sub_job = forms.CharField(required=False)
+    vendor = forms.CharField(required=False, max_length=100, strip=True)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Every source"), ("direct", "Entered in QuickBooks"), ("invoices", "Our invoices' bills")],
+    )
+    project = forms.IntegerField(required=False, min_value=1)
+    q = forms.CharField(required=False, max_length=100, strip=True)
+
+    def _id_or_none(self, name: str) -> int | None:
+        value = str(self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return None
+        if value.lower() == "none":
+            return selectors.NO_VALUE
+        if not value.isdigit() or int(value) < 1:
+            raise forms.ValidationError('An id, or "none" for the lines that have none.')
+        return int(value)
+
+    def clean_cost_code(self) -> int | None:
+        return self._id_or_none("cost_code")
+
+    def clean_cost_type(self) -> int | None:
+        return self._id_or_none("cost_type")
+
+    def clean_sub_job(self) -> int | None:
+        return self._id_or_none("sub_job")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end of the date range comes before its start.")
+        return data
+
+    def filters(self) -> selectors.JobCostFilters:
+        """The filters as given (call after `is_valid`: the invalid ones are left out)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return selectors.JobCostFilters(
+            cost_code=data.get("cost_code"),
+            cost_type=data.get("cost_type"),
+            sub_job=data.get("sub_job"),
+            vendor=data.get("vendor") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            source=data.get("source") or "",
+            project=data.get("project"),
+            search=data.get("q") or "",
+        )

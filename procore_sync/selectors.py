@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Model, OuterRef, QuerySet, TextChoices
 from guardian.shortcuts import get_objects_for_user
@@ -334,3 +335,292 @@ def bill_payments_for(
         if value not in (None, ""):
             queryset = queryset.filter(**{path: _as_int(value)})
     return _newest_payments_first(queryset.select_related("invoice"))
+
+
+# --- job costs: what QuickBooks says a project cost -----------------------------------------------------
+
+
+# A filter's value for "none": the rows with no cost code (expense and journal lines), no cost type, no sub job.
+NO_VALUE = 0
+
+
+@dataclass(frozen=True)
+class JobCostFilters:
+    """What a list of job cost rows is narrowed to. A cost code, cost type or sub job is an id, or NO_VALUE
+    for the rows that have none; `vendor` and `search` match part of a name; the dates are inclusive."""
+
+    cost_code: int | None = None
+    cost_type: int | None = None
+    sub_job: int | None = None
+    vendor: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    # "direct": the transactions entered in QuickBooks; "invoices": the bills of our own synced invoices.
+    source: str = ""
+    # The unsyncable direct costs only: the project, and a part of the names QuickBooks gave.
+    project: int | None = None
+    search: str = ""
+
+
+_CODED = {"cost_code": "cost_code_id", "cost_type": "cost_type_id", "sub_job": "sub_job_id"}
+
+
+def _by_code(rows: QuerySet[Any], filters: JobCostFilters) -> QuerySet[Any]:
+    for name, column in _CODED.items():
+        value = getattr(filters, name)
+        if value == NO_VALUE:
+            rows = rows.filter(**{f"{column}__isnull": True})
+        elif value is not None:
+            rows = rows.filter(**{column: value})
+    return rows
+
+
+def _filtered_costs(rows: QuerySet[ps.JobCostTransaction], filters: JobCostFilters) -> QuerySet[ps.JobCostTransaction]:
+    from django.db.models import Q
+
+    rows = _by_code(rows, filters)
+    if filters.vendor:
+        rows = rows.filter(vendor_name__icontains=filters.vendor)
+    if filters.date_from is not None:
+        rows = rows.filter(txn_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        rows = rows.filter(txn_date__lte=filters.date_to)
+    if filters.source:
+        rows = rows.filter(from_synced_invoice=filters.source == "invoices")
+    if filters.project is not None:
+        rows = rows.filter(project_id=filters.project)
+    if filters.search:
+        rows = rows.filter(
+            Q(customer_full_name__icontains=filters.search)
+            | Q(item_full_name__icontains=filters.search)
+            | Q(account_full_name__icontains=filters.search)
+            | Q(memo__icontains=filters.search)
+        )
+    return rows
+
+
+def job_costs_of_project(
+    project: ps.Project, filters: JobCostFilters = JobCostFilters()
+) -> QuerySet[ps.JobCostTransaction]:
+    """The project's job cost rows placed on it (the bills of our invoices among them, marked), filtered,
+    newest first, with their cost code, cost type and sub job read along."""
+    rows = ps.JobCostTransaction.objects.filter(project=project, unplaced_reason="")
+    return (
+        _filtered_costs(rows, filters)
+        .select_related("cost_code", "cost_type", "sub_job__parent__parent")
+        .order_by("-txn_date", "-id")
+    )
+
+
+@dataclass
+class JobCostRow:
+    """A project's costs of one cost code and cost type (and sub job), beside their budget."""
+
+    cost_code_id: int | None
+    cost_type_id: int | None
+    sub_job_id: int | None
+    cost_code: str = ""
+    description: str = ""
+    cost_type: str = ""
+    sub_job: str = ""
+    original_budget: Decimal = ZERO
+    budget: Decimal = ZERO  # revised: the original and the budget modifications
+    direct_cost: Decimal = ZERO  # entered in QuickBooks
+    invoiced_cost: Decimal = ZERO  # the bills of our own synced invoices, as QuickBooks holds them
+    lines: int = 0
+    on_budget: bool = False  # a line of the budget
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return self.direct_cost + self.invoiced_cost
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.actual_cost
+
+    @property
+    def percent_used(self) -> int | None:
+        return round(self.actual_cost * 100 / self.budget) if self.budget > 0 else None
+
+
+@dataclass
+class JobCostGroup(JobCostRow):
+    """The costs of one cost code over its cost types and sub jobs."""
+
+    rows: list[JobCostRow] | None = None
+
+
+@dataclass
+class JobCostSummary:
+    rows: list[JobCostRow]
+    cost_codes: list[JobCostGroup]
+    total: JobCostRow
+    has_budget: bool
+
+
+_SUMS = ("original_budget", "budget", "direct_cost", "invoiced_cost", "lines")
+
+
+def _add(into: JobCostRow, row: JobCostRow) -> None:
+    for name in _SUMS:
+        setattr(into, name, getattr(into, name) + getattr(row, name))
+
+
+def job_cost_summary(project: ps.Project, filters: JobCostFilters = JobCostFilters()) -> JobCostSummary:
+    """The project's costs per cost code, cost type and sub job, summed in the database (the direct costs
+    and those of our invoices apart), beside the budget's line amounts (original and revised) where there is
+    a budget; grouped per cost code, with totals. Cost code, cost type and sub job filters narrow both
+    sides; dates, vendor and source the costs. Five queries, whatever the number of rows."""
+    from django.db.models import Count, Q, Sum
+
+    keys = ("cost_code_id", "cost_type_id", "sub_job_id")
+    costs = (
+        _filtered_costs(ps.JobCostTransaction.objects.filter(project=project, unplaced_reason=""), filters)
+        .order_by()
+        .values(*keys)
+        .annotate(
+            direct=Sum("amount", filter=Q(from_synced_invoice=False)),
+            invoiced=Sum("amount", filter=Q(from_synced_invoice=True)),
+            lines=Count("id"),
+        )
+    )
+    budget_lines = (
+        _by_code(ps.BudgetLineItem.objects.filter(budget__project=project), filters)
+        .order_by()
+        .values("pk", *keys, "original_amount")
+        .annotate(changes=Sum("modification_lines__amount"))
+    )
+    found: dict[tuple[int | None, ...], JobCostRow] = {}
+    for cost in costs:
+        row = found.setdefault(tuple(cost[key] for key in keys), JobCostRow(*(cost[key] for key in keys)))
+        row.direct_cost, row.invoiced_cost = _money(cost["direct"]), _money(cost["invoiced"])
+        row.lines = cost["lines"]
+    for line in budget_lines:
+        row = found.setdefault(tuple(line[key] for key in keys), JobCostRow(*(line[key] for key in keys)))
+        original = _money(line["original_amount"])
+        row.original_budget += original
+        row.budget += original + _money(line["changes"])
+        row.on_budget = True
+    _name_rows(list(found.values()))
+    rows = sorted(found.values(), key=_row_order)
+    groups: dict[int | None, JobCostGroup] = {}
+    total = JobCostRow(None, None, None, cost_code="Total")
+    for row in rows:
+        group = groups.get(row.cost_code_id)
+        if group is None:
+            group = groups[row.cost_code_id] = JobCostGroup(
+                row.cost_code_id, None, None, cost_code=row.cost_code, description=row.description, rows=[]
+            )
+        assert group.rows is not None
+        group.rows.append(row)
+        group.on_budget = group.on_budget or row.on_budget
+        _add(group, row)
+        _add(total, row)
+    return JobCostSummary(rows, list(groups.values()), total, has_budget=any(row.on_budget for row in rows))
+
+
+def _money(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(value).quantize(ZERO)
+
+
+def _row_order(row: JobCostRow) -> tuple[Any, ...]:
+    return (row.cost_code_id is None, row.cost_code, row.cost_type_id is None, row.cost_type, row.sub_job)
+
+
+def _name_rows(rows: list[JobCostRow]) -> None:
+    """The code and description, cost type and sub job path of each row: a query each, for all the rows."""
+    codes = {row.cost_code_id for row in rows if row.cost_code_id is not None}
+    types = {row.cost_type_id for row in rows if row.cost_type_id is not None}
+    sub_jobs = {row.sub_job_id for row in rows if row.sub_job_id is not None}
+    code_names = (
+        {
+            pk: (code, text)
+            for pk, code, text in ps.CostCode.objects.filter(pk__in=codes).values_list("pk", "code", "description")
+        }
+        if codes
+        else {}
+    )
+    type_names = dict(ps.CostType.objects.filter(pk__in=types).values_list("pk", "name")) if types else {}
+    paths = (
+        {
+            sub_job.pk: sub_job.path
+            for sub_job in ps.SubJob.objects.filter(pk__in=sub_jobs).select_related("parent__parent")
+        }
+        if sub_jobs
+        else {}
+    )
+    for row in rows:
+        row.cost_code, row.description = (
+            code_names.get(row.cost_code_id, ("", "No cost code")) if row.cost_code_id else ("", "No cost code")
+        )
+        row.cost_type = type_names.get(row.cost_type_id, "") if row.cost_type_id else ""
+        row.sub_job = paths.get(row.sub_job_id, "") if row.sub_job_id else ""
+
+
+@dataclass(frozen=True)
+class JobCostChoices:
+    """What a project's job costs may be filtered by: the cost codes, cost types and sub jobs of its rows and
+    budget lines, and whether some rows have none of each."""
+
+    cost_codes: list[ps.CostCode]
+    cost_types: list[ps.CostType]
+    sub_jobs: list[ps.SubJob]
+
+
+def job_cost_choices(project: ps.Project) -> JobCostChoices:
+    """The filters a project's job costs page offers: three queries."""
+    rows = ps.JobCostTransaction.objects.filter(project=project, unplaced_reason="")
+    budget = ps.BudgetLineItem.objects.filter(budget__project=project)
+
+    def used(column: str) -> Any:
+        from django.db.models import Q
+
+        return Q(pk__in=rows.order_by().values(column)) | Q(pk__in=budget.order_by().values(column))
+
+    return JobCostChoices(
+        cost_codes=list(ps.CostCode.objects.filter(used("cost_code_id")).order_by("code")),
+        cost_types=list(ps.CostType.objects.filter(used("cost_type_id"))),
+        sub_jobs=sorted(
+            ps.SubJob.objects.filter(used("sub_job_id")).select_related("parent__parent"),
+            key=lambda sub_job: sub_job.path.lower(),
+        ),
+    )
+
+
+def unplaced_costs_count(project: ps.Project) -> int:
+    """How many of the project's job cost lines could not be placed on a cost code."""
+    return (
+        ps.JobCostTransaction.objects.filter(project=project, from_synced_invoice=False)
+        .exclude(unplaced_reason="")
+        .count()
+    )
+
+
+def projects_allowed(user: Person, action: str) -> list[int] | None:
+    """The projects on which the gate lets `user` take `action`: None when it does company-wide (then on every
+    project, and on what is on none), else their ids. Asks the gate of each project the user may see, with
+    their grants read in one query."""
+    from access import permissions
+
+    if permissions.check(user, action):
+        return None
+    projects = list(visible_any_tool_projects(user))
+    access_for(user).prefetch(projects)
+    return [project.pk for project in projects if permissions.check(user, action, project=project)]
+
+
+def unplaced_costs(
+    allowed: list[int] | None, filters: JobCostFilters = JobCostFilters()
+) -> QuerySet[ps.JobCostTransaction]:
+    """The unsyncable direct costs: the lines of QuickBooks' transactions that cost a job but could not be
+    placed on a project's cost code, with why (the bills of our own invoices are not direct costs), newest
+    first. `allowed`: the projects whose lines may be read (`projects_allowed` of the report), None for every
+    line (a line on no project needs the report company-wide)."""
+    rows = ps.JobCostTransaction.objects.exclude(unplaced_reason="").filter(from_synced_invoice=False)
+    if allowed is not None:
+        rows = rows.filter(project_id__in=allowed)
+    return (
+        _filtered_costs(rows, filters)
+        .select_related("project", "cost_code", "cost_type", "sub_job__parent__parent")
+        .order_by("-txn_date", "-id")
+    )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from procore_sync import views
+from procore_sync import job_cost_views, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/job-costs/", job_cost_views.project_job_costs, name="job-costs"),
+    path("unsyncable-direct-costs/", job_cost_views.unplaced_costs, name="unplaced-costs"),
     path("<int:project_pk>/budget/", views.budget_form, name="budget-form"),
     path("<int:project_pk>/sub-jobs/new/", views.sub_job_form, name="sub-job-new"),
     path("sub-jobs/<int:pk>/edit/", views.sub_job_form, name="sub-job-edit"),
