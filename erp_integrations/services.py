@@ -942,7 +942,8 @@ def set_project_accounting(actor: User, project: ps.Project, **changes: Any) -> 
     Turning one on, or moving the date earlier, has the current company file's transactions of that kind
     read again in the next session, from that date (or from the start): the reads before kept nothing of
     this project. A transaction dated after the date but last changed in QuickBooks before it (entered
-    ahead of its date) is then not read; transactions dated before it are read and not kept."""
+    ahead of its date) is then not read; transactions dated before it are read and not kept. Turning job
+    costs off drops the project's rows; a later date drops those before it."""
     permissions.require(actor, Action.SYNC_JOB_COSTS)
     unknown = sorted(set(changes) - set(PROJECT_ACCOUNTING_FIELDS))
     if unknown:
@@ -961,6 +962,12 @@ def set_project_accounting(actor: User, project: ps.Project, **changes: Any) -> 
             hooks.read_back(["job_costs"], again=True, since=_start_of(row.job_costs_since))
         if row.sync_paid_invoices and not before["sync_paid_invoices"]:
             hooks.read_back(["payments"], again=True)
+        # What the project no longer brings back goes: the detail is what it brings back now.
+        if before["sync_job_costs"] and not row.sync_job_costs:
+            project_services.forget_job_costs(project.pk)
+        elif row.sync_job_costs and row.job_costs_since is not None:
+            if before["job_costs_since"] is None or row.job_costs_since > before["job_costs_since"]:
+                project_services.forget_job_costs(project.pk, before=row.job_costs_since)
     return row
 
 

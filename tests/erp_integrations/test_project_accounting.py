@@ -133,3 +133,19 @@ def test_the_project_page_leads_erp_admins_to_it(erp_admin, pm):
     assert url in page.get(reverse("projects:detail", args=[project.pk])).content.decode()
     page.force_login(pm)
     assert url not in page.get(reverse("projects:detail", args=[project.pk])).content.decode()
+
+
+def test_job_costs_turned_off_or_from_a_later_date_drop_the_rows_no_longer_brought_back(read_before, erp_admin):
+    from procore_sync import models as ps
+
+    project = ProjectFactory()
+    services.set_project_accounting(erp_admin, project, sync_job_costs=True)
+    for day in (1, 20):
+        ps.JobCostTransaction.objects.create(
+            qb_txn_id=f"T{day}", txn_type="Check", txn_date=datetime.date(2026, 3, day), project=project, amount=10
+        )
+
+    services.set_project_accounting(erp_admin, project, job_costs_since=datetime.date(2026, 3, 10))
+    assert list(ps.JobCostTransaction.objects.values_list("qb_txn_id", flat=True)) == ["T20"]
+    services.set_project_accounting(erp_admin, project, sync_job_costs=False)
+    assert not ps.JobCostTransaction.objects.exists()
