@@ -893,3 +893,19 @@ def test_the_docs_page_opens_for_a_signed_in_user(pm):
     response = client.get("/api/docs/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_pages_load_nothing_from_elsewhere(pm, page):
+    """The product works offline: Swagger UI and Redoc come from its own static files, not a CDN."""
+    import re
+
+    client = APIClient()
+    client.force_login(pm)
+
+    body = client.get(page).content.decode()
+
+    sources = re.findall(r'(?:src|href)="([^"]+)"', body) + re.findall(r"""(?:src|href)='([^']+)'""", body)
+    assert any("/static/drf_spectacular_sidecar/" in source for source in sources), sources
+    assert not [source for source in sources if source.startswith(("http:", "https:", "//"))]
+    assert "cdn" not in body.lower()
