@@ -18,16 +18,16 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo --url http://$(HOST):$(PORT)/
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/ (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# With `make run` serving in another terminal: one Web Connector session against a simulated QuickBooks,
-# as the demo's connection, with the public password demo/company.py gives it.
+# With `make run` serving in another terminal (the same HOST and PORT): one Web Connector session against a
+# simulated QuickBooks, as the demo's connection, with the public password demo/company.py gives it.
 simulate: $(STAMP)
-	$(BIN)/python manage.py qbwc_simulate --connection "Demo company file" --password demo-qbwc-2026
+	$(BIN)/python manage.py qbwc_simulate --connection "Demo company file" --password demo-qbwc-2026 --url http://$(HOST):$(PORT)/qbwc/
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

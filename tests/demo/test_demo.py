@@ -199,3 +199,19 @@ def test_make_simulate_signs_in_as_the_demo_connection():
 
     command = f'qbwc_simulate --connection "{company.DEMO_CONNECTION}" --password {company.DEMO_CONNECTION_PASSWORD}'
     assert command in makefile
+
+
+def test_the_summary_and_make_simulate_follow_the_port_make_run_serves_on():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("demo", "--url", "http://127.0.0.1:8301", stdout=out)
+
+    assert "http://127.0.0.1:8301/" in out.getvalue() and "http://127.0.0.1:8301/api/docs/" in out.getvalue()
+    assert "--url http://127.0.0.1:8301/qbwc/" in out.getvalue()
+    assert "8000" not in out.getvalue()
+    makefile = (Path(django_settings.BASE_DIR) / "Makefile").read_text()
+    assert "manage.py demo --url http://$(HOST):$(PORT)/" in makefile
+    assert "--url http://$(HOST):$(PORT)/qbwc/" in makefile

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError
 from demo import company
 
 URL = "http://127.0.0.1:8000/"
-API_DOCS_URL = URL + "api/docs/"
 
 
 @contextlib.contextmanager
@@ -39,6 +38,9 @@ class Command(BaseCommand):
         "Refused when DJANGO_ENV=production."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default=URL, help="where the server will answer (printed in the summary)")
+
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.DJANGO_ENV == "production":
             raise CommandError(
@@ -56,9 +58,9 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         if options["verbosity"] >= 2 and mail.getvalue():
             self.stdout.write(mail.getvalue())
-        self._summary(result, elapsed)
+        self._summary(result, elapsed, options["url"].rstrip("/") + "/")
 
-    def _summary(self, result: company.LoadResult, elapsed: float) -> None:
+    def _summary(self, result: company.LoadResult, elapsed: float, url: str) -> None:
         write = self.stdout.write
         if result.created or result.steps:
             created = ", ".join(f"{count} {name}" for name, count in result.created.items())
@@ -74,8 +76,8 @@ class Command(BaseCommand):
         states = company.state_counts()
         write("  Items by accounting state: " + ", ".join(f"{count} {state}" for state, count in states.items()) + ".")
         write("")
-        write(f"  Open      {URL}")
-        write(f"  API docs  {API_DOCS_URL}")
+        write(f"  Open      {url}")
+        write(f"  API docs  {url}api/docs/")
         write("")
         rows = [("User", "Password", "Role")] + [(user.username, user.password, user.role) for user in company.USERS]
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
@@ -85,7 +87,7 @@ class Command(BaseCommand):
         write("  To see accepted items arrive in a simulated QuickBooks, run in another terminal:")
         write(
             f'    .venv/bin/python manage.py qbwc_simulate --connection "{company.DEMO_CONNECTION}"'
-            f" --password {company.DEMO_CONNECTION_PASSWORD}"
+            f" --password {company.DEMO_CONNECTION_PASSWORD}" + ("" if url == URL else f" --url {url}qbwc/")
         )
         write("")
         write("  Demo passwords are public: never load the demo where others can reach the server.")
