@@ -249,3 +249,22 @@ def queued_chain(pm: Any, approver: Any, *, invoice: bool = True) -> Chain:
     )
     queue_for_quickbooks(chain.records(), pm, approver)
     return chain
+
+
+def play_session(session: ManualSession, company: Any, *, stop_after: int | None = None) -> list[str]:
+    """Open a session and play its messages to the end (or stop after `stop_after` of them, the Web Connector
+    dying there); returns the messages."""
+    assert session.open() == ""
+    messages = []
+    while stop_after is None or len(messages) < stop_after:
+        message = session.send()
+        if not message:
+            break
+        messages.append(message)
+        if session.receive(company.process(message)) == 100:
+            break
+    if stop_after is None:
+        session.close()
+    else:
+        company.end_session()
+    return messages

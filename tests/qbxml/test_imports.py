@@ -15,7 +15,7 @@ from qbxml import imports
 from qbxml.models import QbConnection, QbExchange, QbListImport
 from qbxml.simulator import QuickBooksCompany
 from tests.factories import CompanyFactory
-from tests.qbxml.helpers import ManualSession, connector_for, queue_for_quickbooks
+from tests.qbxml.helpers import ManualSession, connector_for, play_session, queue_for_quickbooks
 
 pytestmark = pytest.mark.django_db
 
@@ -48,22 +48,7 @@ def session(company, connection, client) -> ManualSession:  # type: ignore[no-un
 
 
 def play(session: ManualSession, company: QuickBooksCompany, *, stop_after: int | None = None) -> list[str]:
-    """Open a session and play its messages to the end (or stop after `stop_after` of them, the Web Connector
-    dying there); returns the messages."""
-    assert session.open() == ""
-    messages = []
-    while stop_after is None or len(messages) < stop_after:
-        message = session.send()
-        if not message:
-            break
-        messages.append(message)
-        if session.receive(company.process(message)) == 100:
-            break
-    if stop_after is None:
-        session.close()
-    else:
-        company.end_session()
-    return messages
+    return play_session(session, company, stop_after=stop_after)
 
 
 def held(list_type: str) -> int:

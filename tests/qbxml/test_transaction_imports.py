@@ -15,7 +15,7 @@ from erp_integrations import services as erp
 from qbxml import imports
 from qbxml.models import QbListImport
 from qbxml.simulator import QuickBooksCompany, SeedLine
-from tests.qbxml.helpers import ManualSession, connector_for
+from tests.qbxml.helpers import ManualSession, connector_for, play_session
 
 pytestmark = pytest.mark.django_db
 
@@ -63,21 +63,7 @@ def read(monkeypatch) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-unt
 
 
 def play(company: QuickBooksCompany, client: Any, *, stop_after: int | None = None) -> list[str]:
-    session = ManualSession(connector_for(company, client=client))
-    assert session.open() == ""
-    messages = []
-    while stop_after is None or len(messages) < stop_after:
-        message = session.send()
-        if not message:
-            break
-        messages.append(message)
-        if session.receive(company.process(message)) == 100:
-            break
-    if stop_after is None:
-        session.close()
-    else:
-        company.end_session()
-    return messages
+    return play_session(ManualSession(connector_for(company, client=client)), company, stop_after=stop_after)
 
 
 def test_each_transaction_type_comes_back_with_its_lines_a_page_at_a_time(company, connection, client, read):
