@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,13 +38,20 @@ from procore_sync.money import ZERO
 from procore_sync.records import record_type_of
 
 
-def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
-    """A list as a CSV download: the header, then one row each (written as they come)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+class _Echo:
+    """A file-like that hands back what the csv writer writes, so each row is sent as it is made."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+    """A list as a CSV download, streamed: the header, then one row each as the rows are read, so a list of
+    any length costs the memory of one row."""
+    writer = csv.writer(_Echo())
+    lines = itertools.chain([writer.writerow(header)], (writer.writerow(row) for row in rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
     return response
 
 

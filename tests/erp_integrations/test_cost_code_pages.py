@@ -157,7 +157,7 @@ def test_the_list_downloads_as_csv(read_only, book, erp_admin):
     response = client_for(read_only).get(PAGE, {"format": "csv"})
 
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0][:5] == ["Code", "Description", "Division", "Division name", "Default cost type"]
     assert rows[1] == ["03-100", "Formwork", "03", "Concrete", "Labor", "yes", "Synced", "item-03:03-100"]
     assert rows[2][:2] == ["03-200", "Rebar, #4 and #5"] and rows[2][-2:] == ["Not in QuickBooks", ""]

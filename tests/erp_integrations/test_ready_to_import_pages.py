@@ -71,7 +71,7 @@ def test_the_companies_list_downloads_as_csv(book, erp_admin):
     response = client_for(erp_admin).get(reverse("erp:import-companies") + "?format=csv")
 
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0][:5] == ["QuickBooks vendor", "Phone", "E-mail", "Address", "Suggested company"]
     assert rows[1][:5] == ["ABC Electric", "555-0100", "ap@abc.example", "", "ABC Electric"]
     assert rows[1][5] == "the same name"
@@ -158,7 +158,9 @@ def test_the_archived_list_restores_a_company(book, standard):
     company = CompanyFactory(name="Gone Inactive", is_archived=True)
     page = client_for(standard)
     assert "Gone Inactive" in text(page.get(reverse("erp:archived-companies")))
-    rows = list(csv.reader(io.StringIO(page.get(reverse("erp:archived-companies") + "?format=csv").content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(page.get(reverse("erp:archived-companies") + "?format=csv").getvalue().decode()))
+    )
     assert rows[1][:2] == ["Gone Inactive", "Directory"]
 
     response = page.post(reverse("erp:archived-companies"), {"company": company.pk}, follow=True)

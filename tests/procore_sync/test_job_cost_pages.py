@@ -241,7 +241,7 @@ def test_the_lines_come_a_page_at_a_time_and_whole_as_csv(site, erp_admin):
     assert first["count"] == 126 and len(first["results"]) == 50 and first["next"]
     assert len(third["results"]) == 26 and third["next"] is None
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(download.content.decode())))
+    table = list(csv.reader(io.StringIO(download.getvalue().decode())))
     assert table[0][:5] == ["Date", "Type", "Number", "Vendor", "Cost code"]
     assert len(table) == 1 + 121 and {row[4] for row in table[1:]} == {"03-200"}
 
@@ -272,7 +272,7 @@ def test_the_summary_api_gives_rows_cost_codes_and_totals(site, reporter):
     assert [group["cost_code_code"] for group in data["cost_codes"]] == ["03-100", "03-200", "03-300", ""]
     assert data["total"]["actual_cost"] == "8455.00"
     download = api_for(reporter).get(f"{API}/projects/{site['project'].pk}/job-costs/summary/", {"format": "csv"})
-    assert list(csv.reader(io.StringIO(download.content.decode())))[-1][0] == "Total"
+    assert list(csv.reader(io.StringIO(download.getvalue().decode())))[-1][0] == "Total"
 
 
 def test_who_may_see_a_projects_job_costs(site, reporter, erp_admin, approver):
@@ -308,7 +308,7 @@ def test_the_unsyncable_direct_costs_are_seen_company_wide_or_per_project(site, 
     assert [row["unplaced_reason"] for row in searched["results"]] == [
         "QuickBooks' item Permits is linked to no cost code here."
     ]
-    assert len(list(csv.reader(io.StringIO(download.content.decode())))) == 3
+    assert len(list(csv.reader(io.StringIO(download.getvalue().decode())))) == 3
     # The ERP admin holds no Reports level: the report is for Reports readers who are Budget or Prime admins.
     assert api_for(erp_admin).get(url).status_code == 403
 
@@ -339,7 +339,7 @@ def test_the_job_costs_page_shows_the_summary_chart_and_lines_and_is_linked_from
     summary_csv = client.get(reverse("projects:job-costs", args=[project.pk]), {"format": "summary-csv"})
     assert summary_csv["Content-Type"].startswith("text/csv")
     lines_csv = client.get(reverse("projects:job-costs", args=[project.pk]), {"format": "csv", "vendor": "delta"})
-    assert len(list(csv.reader(io.StringIO(lines_csv.content.decode())))) == 1 + 2
+    assert len(list(csv.reader(io.StringIO(lines_csv.getvalue().decode())))) == 1 + 2
 
 
 def test_the_job_costs_page_refuses_who_may_not_see_it(site, approver):

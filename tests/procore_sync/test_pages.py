@@ -564,7 +564,7 @@ def test_the_payments_of_a_commitment_download_as_csv(pm, viewer):
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="payments-sc7.csv"'
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode().splitlines()
     assert lines[0].startswith("Date,Method,Check number,Invoice,Amount applied,Whole payment,Void")
     assert lines[1].startswith("2026-03-15,Check,2001,INV-9,100.00,250.00,,")
     assert client_for(UserFactory(username="stranger")).get(url).status_code == 404

@@ -344,7 +344,7 @@ def test_the_project_page_lists_sub_jobs_with_their_status_filters_them_and_down
     assert all(path in everything for path in ("Building A:Level 2", "Parking", "Pending acceptance"))
     assert 'aria-current="page">Synced <span class="count">1</span>' in synced
     assert "Building A" in synced and "Parking" not in synced and "Level 2" not in synced
-    rows = list(csv.DictReader(io.StringIO(download.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(download.getvalue().decode())))
     assert download["Content-Type"].startswith("text/csv")
     assert [(row["Path"], row["Accounting status"], row["QuickBooks id"]) for row in rows] == [
         ("Building A", "Synced", "80000042-1")
