@@ -78,3 +78,16 @@ class LinkRefused(WorkflowError):
     """A record cannot be tied to (or added from) the QuickBooks record asked for."""
 
     status = 409
+
+
+class CompanyFileInUse(WorkflowError):
+    """A project's items are in (or on their way to) its company file: the project cannot move to another."""
+
+    status = 409
+
+    def __init__(self, project: str, held: int) -> None:
+        super().__init__(
+            f"{project} keeps its company file: {held} of its items are queued for, synced to or failed in it. "
+            "Unlink them first to move the project to another file.",
+            held=held,
+        )

@@ -8,11 +8,23 @@ no connector registered, items simply wait queued.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from erp_integrations.models import ErpItem
+
+
+@dataclass(frozen=True)
+class Book:
+    """A company file items can go to: its key (`AccountingRecord.book`), what people call it, whether
+    items of projects that chose none go there, and whether it takes items at all now."""
+
+    key: str
+    name: str
+    is_default: bool
+    is_active: bool
 
 
 class Connector(Protocol):
@@ -27,6 +39,9 @@ class Connector(Protocol):
 
     def current_book(self) -> str | None:
         """The company file items are exported to (the `AccountingRecord.book` of its lists), if there is one."""
+
+    def books(self) -> list[Book]:
+        """The company files set up, the default first."""
 
     def read_back(self, subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:
         """Have the current company file's transactions of these subjects ("job_costs", "payments") read in
@@ -57,6 +72,11 @@ def quickbooks_names(list_type: str) -> list[str]:
 def current_book() -> str | None:
     """The company file whose lists Ready to Import offers and the checks at send read (None without one)."""
     return next((book for connector in _connectors if (book := connector.current_book())), None)
+
+
+def books() -> list[Book]:
+    """Every company file items can go to, the default first (none without a connector)."""
+    return [book for connector in _connectors for book in connector.books()]
 
 
 def read_back(subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:

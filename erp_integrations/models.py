@@ -189,11 +189,16 @@ class ErpSettings(models.Model):
 
 
 class ProjectAccountingSettings(models.Model):
-    """What a project brings back from QuickBooks (PRODUCT.md section 1): its job cost transactions and the
-    payments of its subcontractor invoices, each enabled by an ERP Integrations admin; the first import of
-    its job costs may start at a date."""
+    """Where a project's items go in QuickBooks, and what it brings back (PRODUCT.md section 1): its job
+    cost transactions and the payments of its subcontractor invoices, each enabled by an ERP Integrations
+    admin; the first import of its job costs may start at a date."""
 
     project = models.OneToOneField("procore_sync.Project", on_delete=models.CASCADE, related_name="accounting_settings")
+    # Which QuickBooks company file the project's items go to (a connection's `book`); blank: the default
+    # connection's, so a single-file installation never has to choose.
+    book = models.CharField(
+        max_length=64, blank=True, help_text="The company file the project's items go to; blank for the default."
+    )
     sync_job_costs = models.BooleanField(default=False)
     job_costs_since = models.DateField(
         null=True, blank=True, help_text="Job cost transactions dated before it are not imported."

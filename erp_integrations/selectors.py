@@ -540,3 +540,42 @@ def project_accounting(project: Project) -> ProjectAccountingSettings:
     return ProjectAccountingSettings.objects.filter(project=project).first() or ProjectAccountingSettings(
         project=project
     )
+
+
+# --- company files: where each item goes ---------------------------------------------------------------------
+
+
+def company_file_of(project: Model | None, books: list[hooks.Book] | None = None) -> hooks.Book | None:
+    """The company file `project`'s items go to (company-wide records, and projects that chose none, go
+    to the default one); None when none is set up, or the chosen one no longer is."""
+    books = hooks.books() if books is None else books
+    chosen = "" if project is None else _chosen_books([project.pk]).get(project.pk, "")
+    return book_named(books, chosen)
+
+
+def company_file_names(items: list[ErpItem]) -> dict[int, str]:
+    """What the approver reads of where each item goes, by item id: the company file's name ("turned off"
+    when its connection is). Empty while there is only one file: there is nothing to tell apart."""
+    books = hooks.books()
+    if len(books) < 2:
+        return {}
+    chosen = _chosen_books({item.project_id for item in items if item.project_id})
+    names = {}
+    for item in items:
+        book = book_named(books, chosen.get(item.project_id or 0, ""))
+        if book is None:
+            names[item.pk] = "a company file that is no longer set up"
+        else:
+            names[item.pk] = book.name if book.is_active else f"{book.name} (turned off)"
+    return names
+
+
+def _chosen_books(project_ids: Any) -> dict[int, str]:
+    rows = ProjectAccountingSettings.objects.filter(project_id__in=list(project_ids)).exclude(book="")
+    return dict(rows.values_list("project_id", "book"))
+
+
+def book_named(books: list[hooks.Book], key: str) -> hooks.Book | None:
+    if not key:
+        return next((book for book in books if book.is_default), None)
+    return next((book for book in books if book.key == key), None)

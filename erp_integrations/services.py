@@ -27,6 +27,7 @@ from access.permissions import Action
 from erp_integrations import hooks, selectors, tasks
 from erp_integrations.bulk import insert_values, select_in, update_values
 from erp_integrations.errors import (
+    CompanyFileInUse,
     DependencyNotReady,
     LinkRefused,
     RecordLocked,
@@ -321,9 +322,51 @@ def _check_dependencies(spec: Exportable[Any], record: Model, label: str) -> lis
                 f"{dep_spec.label.lower()} {dep_spec.describe(dependency)} is {state_words(state)}, "
                 "not yet accepted or synced"
             )
+    waiting.extend(_not_in_company_file(spec, record, dependencies, items))
     if waiting:
         raise DependencyNotReady(label, waiting)
     return sorted(dep_item.pk for dep_item in items.values())
+
+
+def _not_in_company_file(
+    spec: Exportable[Any], record: Model, dependencies: list[Model], items: dict[tuple[Any, int], ErpItem]
+) -> list[str]:
+    """The company-wide records `record` names (its vendor, its cost codes) that the company file its project
+    goes to does not hold. They are exported to the default file only; a project of another file needs them
+    there already (entered in QuickBooks, its lists read), or QuickBooks refuses the reference."""
+    books = hooks.books()
+    destination = selectors.company_file_of(spec.project_of(record), books)
+    if destination is None or destination.is_default:
+        return []
+    default = next((book for book in books if book.is_default), None)
+    wanted: dict[tuple[str, str], str] = {}
+    for dependency in dependencies:
+        dep_spec = exportable_type_of(dependency)
+        list_type = LINKED_LIST.get(dep_spec.slug)
+        if list_type is None or dep_spec.project_of(dependency) is not None:
+            continue
+        dep_item = items.get((dep_spec.model, dependency.pk))
+        held = None
+        if default is not None and dep_item is not None and dep_item.qb_ref:
+            held = AccountingRecord.objects.filter(
+                book=default.key, list_type=list_type, external_id=dep_item.qb_ref
+            ).first()
+        name = held.full_name if held else dep_spec.describe(dependency)
+        wanted[(list_type, name.casefold())] = f"{dep_spec.label.lower()} {dep_spec.describe(dependency)}"
+    if not wanted:
+        return []
+    known = {
+        (list_type, name.casefold())
+        for list_type, name in AccountingRecord.objects.filter(
+            book=destination.key, list_type__in={key[0] for key in wanted}, is_active=True
+        ).values_list("list_type", "full_name")
+    }
+    return [
+        f"{described} is not in {destination.name}, the company file this project's items go to: add it "
+        "there in QuickBooks and read that file's lists again"
+        for key, described in wanted.items()
+        if key not in known
+    ]
 
 
 def item_accept(record: Model, actor: User, options: Mapping[str, Any] | None = None) -> ErpItem:
@@ -968,6 +1011,32 @@ def set_project_accounting(actor: User, project: ps.Project, **changes: Any) -> 
         elif row.sync_job_costs and row.job_costs_since is not None:
             if before["job_costs_since"] is None or row.job_costs_since > before["job_costs_since"]:
                 project_services.forget_job_costs(project.pk, before=row.job_costs_since)
+    return row
+
+
+# The states in which an item is in, or on its way to, its company file.
+_IN_A_COMPANY_FILE = (ErpState.QUEUED, ErpState.SYNCED, ErpState.FAILED)
+
+
+def set_project_company_file(actor: User, project: ps.Project, book: str) -> ProjectAccountingSettings:
+    """Choose the company file a project's items go to (`book`, a connection's key; "" for the default's).
+
+    Refused while any of its items is queued for, synced to or failed in the file it goes to now: they
+    are that file's records, and its later items (a change order, an invoice) must follow them there."""
+    permissions.require(actor, Action.CONFIGURE_SETTINGS)
+    books = hooks.books()
+    if book and not any(known.key == book for known in books):
+        raise ValidationError({"book": "No company file is set up under that key."})
+    with transaction.atomic():
+        row, _ = ProjectAccountingSettings.objects.select_for_update().get_or_create(project=project)
+        before = selectors.company_file_of(project, books)
+        row.book = book
+        after = selectors.book_named(books, book)
+        if before != after:
+            held = ErpItem.objects.filter(project=project, state__in=_IN_A_COMPANY_FILE).count()
+            if held:
+                raise CompanyFileInUse(str(project), held)
+        row.save(update_fields=["book", "updated_at"])
     return row
 
 

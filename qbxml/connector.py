@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from erp_integrations.hooks import Book
 from erp_integrations.models import ErpItem
 from qbxml import imports, selectors
 from qbxml.models import QbConnection
@@ -29,6 +30,12 @@ class Connector(QueueOnAccept):
             imports.read_again(connection, names, since)
         else:
             imports.refresh(None, connection, names)
+
+    def books(self) -> list[Book]:
+        connections = QbConnection.objects.order_by("-is_default", "name").only(
+            "name", "file_id", "is_default", "is_active"
+        )
+        return [Book(c.book, c.name, c.is_default, c.is_active) for c in connections]
 
     def current_book(self) -> str | None:
         connection = QbConnection.objects.filter(is_default=True).only("file_id").first()

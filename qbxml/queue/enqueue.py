@@ -2,8 +2,10 @@
 QuickBooks is not known to hold (a class, a parent item, a parent customer), in dependency order.
 
 Items become requests in the transaction that queues them (accept, retry, direct export), so the queue's
-depth is true before any Web Connector calls. Items queued while no connection could take them (none was
-set up yet) become requests when the default connection's next session starts.
+depth is true before any Web Connector calls. Each goes to its company file's connection: a project's items
+to the file the project chose (its accounting settings' `book`), everything else, and the items of projects
+that chose none, to the default connection. Items queued while no connection could take them (none was set
+up yet, or theirs is turned off) become requests when their connection's next session starts.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from erp_integrations.bulk import insert_values
@@ -21,12 +23,6 @@ from qbxml.mapping.support import SUPPORT_KINDS, support_key, support_kind, supp
 from qbxml.models import QbConnection, QbRequest
 from qbxml.queue import lifecycle
 from qbxml.queue.items import export_settings
-
-
-def default_connection() -> QbConnection | None:
-    """The connection accepted items go to."""
-    return QbConnection.objects.filter(is_default=True, is_active=True).first()
-
 
 # A new request: its own fields, then every other non-null column at its model default (the nullable ones
 # stay NULL), taken from the model so the two cannot disagree.
@@ -51,14 +47,24 @@ _FIELDS = _OWN + [field.name for field in _DEFAULTED]
 _DEFAULTS = tuple(field.get_default() for field in _DEFAULTED)
 
 
+def routed_to(connection: QbConnection, items: QuerySet[ErpItem]) -> QuerySet[ErpItem]:
+    """Those of `items` that go to `connection`'s company file."""
+    chosen = Q(project__accounting_settings__book=connection.book)
+    if connection.is_default:
+        chosen |= (
+            Q(project__isnull=True)
+            | Q(project__accounting_settings__isnull=True)
+            | Q(project__accounting_settings__book="")
+        )
+    return items.filter(chosen)
+
+
 def enqueue(connection: QbConnection, item_ids: Iterable[int] | None = None) -> int:
-    """Give queued items without a live request one, on `connection` (the default one: the others take
-    nothing yet). `item_ids` limits it to those items; without it, every queued item is looked at.
-    Returns how many requests were made."""
-    if not connection.is_default:
-        return 0
+    """Give queued items of `connection`'s company file without a live request one. `item_ids` limits it
+    to those items; without it, every queued item is looked at. Returns how many requests were made."""
     live = QbRequest.objects.filter(item=OuterRef("pk"), status__in=lifecycle.ACTIVE)
     items = ErpItem.objects.filter(state=ErpState.QUEUED, record_deleted_at__isnull=True).exclude(Exists(live))
+    items = routed_to(connection, items)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
     rows_of_items = items.order_by("pk").values_list(
@@ -101,9 +107,8 @@ def known_support_keys(connection: QbConnection) -> set[str]:
 
 
 class QueueOnAccept:
-    """Registered with the workflow: items it queues become requests of the default connection at once."""
+    """Registered with the workflow: items it queues become requests of their connections at once."""
 
     def items_queued(self, item_ids: list[int]) -> None:
-        connection = default_connection()
-        if connection is not None:
+        for connection in QbConnection.objects.filter(is_active=True).order_by("pk"):
             enqueue(connection, item_ids)
