@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
-from erp_integrations import import_api
+from erp_integrations import company_file_views, import_api
 from procore_sync import api as ps_api
 from procore_sync import job_cost_api
 from qbxml import api as qb_api
@@ -34,6 +34,11 @@ urlpatterns = [
         "erp/projects/<int:pk>/accounting/sync/",
         erp_api.ProjectAccountingSyncView.as_view(),
         name="erp-project-accounting-sync",
+    ),
+    path(
+        "erp/projects/<int:pk>/company-file/",
+        company_file_views.ProjectCompanyFileView.as_view(),
+        name="erp-project-company-file",
     ),
     # The job costs QuickBooks sends back.
     path("projects/<int:pk>/job-costs/", job_cost_api.ProjectJobCostsView.as_view(), name="project-job-costs"),

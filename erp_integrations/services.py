@@ -328,6 +328,13 @@ def _check_dependencies(spec: Exportable[Any], record: Model, label: str) -> lis
     return sorted(dep_item.pk for dep_item in items.values())
 
 
+# What QuickBooks calls the company-wide records a project's items name, and the list it keeps them in.
+NAME_IN_QUICKBOOKS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "company": (AccountingRecord.ListType.VENDOR, lambda company: company.name),
+    "cost_code": (AccountingRecord.ListType.ITEM, lambda code: f"{code.division.code}:{code.code}"),
+}
+
+
 def _not_in_company_file(
     spec: Exportable[Any], record: Model, dependencies: list[Model], items: dict[tuple[Any, int], ErpItem]
 ) -> list[str]:
@@ -342,16 +349,17 @@ def _not_in_company_file(
     wanted: dict[tuple[str, str], str] = {}
     for dependency in dependencies:
         dep_spec = exportable_type_of(dependency)
-        list_type = LINKED_LIST.get(dep_spec.slug)
-        if list_type is None or dep_spec.project_of(dependency) is not None:
+        if dep_spec.slug not in NAME_IN_QUICKBOOKS or dep_spec.project_of(dependency) is not None:
             continue
+        list_type, name_of = NAME_IN_QUICKBOOKS[dep_spec.slug]
         dep_item = items.get((dep_spec.model, dependency.pk))
         held = None
         if default is not None and dep_item is not None and dep_item.qb_ref:
+            # The name QuickBooks gave it in the default file (a linked vendor keeps QuickBooks' spelling).
             held = AccountingRecord.objects.filter(
                 book=default.key, list_type=list_type, external_id=dep_item.qb_ref
             ).first()
-        name = held.full_name if held else dep_spec.describe(dependency)
+        name = held.full_name if held else name_of(dependency)
         wanted[(list_type, name.casefold())] = f"{dep_spec.label.lower()} {dep_spec.describe(dependency)}"
     if not wanted:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from erp_integrations import cost_code_views, import_views, record_list_views, views
+from erp_integrations import company_file_views, cost_code_views, import_views, record_list_views, views
 
 app_name = "erp"
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("import/projects/<int:pk>/", import_views.project, name="import-project"),
     path("archived-companies/", import_views.archived_companies, name="archived-companies"),
     path("projects/<int:pk>/accounting/", views.project_accounting, name="project-accounting"),
+    path("projects/<int:pk>/company-file/", company_file_views.project_company_file, name="project-company-file"),
 ]
