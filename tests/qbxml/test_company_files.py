@@ -210,3 +210,14 @@ def test_only_erp_admins_choose_the_file_on_the_page(north, south, commitment):
 
     assert response.status_code == 403
     assert selectors.company_file_of(commitment.project).name == "North file"
+
+
+def test_turning_job_costs_on_reads_them_from_every_company_file(north, south, commitment, erp_admin):
+    from qbxml.models import QbListImport
+
+    erp.set_project_accounting(erp_admin, commitment.project, sync_job_costs=True)
+
+    queued = set(
+        QbListImport.objects.filter(status=QbListImport.Status.QUEUED).values_list("connection_id", "list_name")
+    )
+    assert {(connection.pk, name) for connection in (north, south) for name in imports.SUBJECTS["job_costs"]} == queued
