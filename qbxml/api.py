@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,31 @@ from qbxml import imports, selectors, services
 from qbxml.models import QbConnection
 
 
+class RunSerializer(serializers.Serializer):
+    """One Web Connector session, as the sync health page shows it."""
+
+    id = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    last_seen_at = serializers.DateTimeField(help_text="The Web Connector's last call in the session.")
+    duration_seconds = serializers.IntegerField(help_text="Until it ended, or its last call; so far if running.")
+    state = serializers.ChoiceField(
+        choices=["running", "stalled", "closed", "failed", "expired", "released"],
+        help_text="stalled: open, but its Web Connector stopped calling (the next session takes over)",
+    )
+    status_label = serializers.CharField(source="label")
+    total_requests = serializers.IntegerField()
+    done_requests = serializers.IntegerField()
+    synced = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    summary = serializers.CharField()
+    exchanges = serializers.IntegerField(help_text="qbXML documents kept of the session.")
+    exchanges_url = serializers.SerializerMethodField()
+
+    def get_exchanges_url(self, run: selectors.Run) -> str:
+        return reverse("qb:session-exchanges", args=[run.id])
+
+
 class RunningSessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     started_at = serializers.DateTimeField()
@@ -27,8 +53,8 @@ class RunningSessionSerializer(serializers.Serializer):
     progress_percent = serializers.IntegerField()
     total_requests = serializers.IntegerField()
     done_requests = serializers.IntegerField()
-    synced_count = serializers.IntegerField()
-    failed_count = serializers.IntegerField()
+    synced_count = serializers.IntegerField(source="synced")
+    failed_count = serializers.IntegerField(source="failed")
 
 
 class RefreshSerializer(serializers.Serializer):
@@ -50,10 +76,40 @@ class ListImportSerializer(serializers.Serializer):
 
 class QbConnectionSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=8, style={"input_type": "password"})
-    queue_depth = serializers.IntegerField(read_only=True)
-    failed_requests = serializers.IntegerField(read_only=True)
-    running_session = serializers.SerializerMethodField()
-    list_imports = ListImportSerializer(many=True, read_only=True)
+    # The figures of `selectors.ConnectionHealth`, the same the sync health page shows.
+    waiting_to_send = serializers.IntegerField(
+        source="health.waiting_to_send",
+        read_only=True,
+        help_text="requests waiting for a message, and accepted items whose requests the next session makes",
+    )
+    not_yet_requested = serializers.IntegerField(
+        source="health.not_yet_requested", read_only=True, help_text="of waiting_to_send: items with no request yet"
+    )
+    held_back = serializers.IntegerField(
+        source="health.held_back", read_only=True, help_text="of waiting_to_send: held back by a failed dependency"
+    )
+    awaiting_answer = serializers.IntegerField(
+        source="health.awaiting_answer", read_only=True, help_text="sent in a message whose answer is not read yet"
+    )
+    failed_items = serializers.IntegerField(
+        source="health.failed_items", read_only=True, help_text="items whose export here failed: retry or reject"
+    )
+    refused_list_records = serializers.IntegerField(
+        source="health.refused_list_records",
+        read_only=True,
+        help_text="list records an export needs (classes, parents) that QuickBooks refused",
+    )
+    list_imports_in_progress = serializers.SerializerMethodField()
+    last_run = RunSerializer(source="health.last_run", read_only=True, allow_null=True)
+    running_session = RunningSessionSerializer(source="health.running", read_only=True, allow_null=True)
+    stalled_session = RunSerializer(
+        source="health.stalled",
+        read_only=True,
+        allow_null=True,
+        help_text="the open session whose Web Connector stopped calling; the next session takes over",
+    )
+    recent_runs = RunSerializer(source="health.recent_runs", many=True, read_only=True)
+    list_imports = ListImportSerializer(source="health.list_imports", many=True, read_only=True)
     qwc_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,9 +133,17 @@ class QbConnectionSerializer(serializers.ModelSerializer):
             "qbxml_version",
             "last_contact_at",
             "last_error",
-            "queue_depth",
-            "failed_requests",
+            "waiting_to_send",
+            "not_yet_requested",
+            "held_back",
+            "awaiting_answer",
+            "failed_items",
+            "refused_list_records",
+            "list_imports_in_progress",
+            "last_run",
             "running_session",
+            "stalled_session",
+            "recent_runs",
             "list_imports",
             "qwc_url",
             "created_at",
@@ -97,9 +161,15 @@ class QbConnectionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_running_session(self, connection: QbConnection) -> dict[str, Any] | None:
-        session = selectors.running_session(connection)
-        return RunningSessionSerializer(session).data if session else None
+    def to_representation(self, instance: QbConnection) -> dict[str, Any]:
+        # Read by `connections_with_health` (the view's queryset): its figures are on the row already.
+        if not hasattr(instance, "waiting_requests"):
+            instance = selectors.connections_with_health().get(pk=instance.pk)
+        (instance.health,) = selectors.health_of_connections([instance])  # type: ignore[attr-defined]
+        return super().to_representation(instance)
+
+    def get_list_imports_in_progress(self, connection: QbConnection) -> int:
+        return len(connection.health.list_imports_in_progress)  # type: ignore[attr-defined]
 
     def get_qwc_url(self, connection: QbConnection) -> str:
         return f"/qbwc/connections/{connection.pk}/app.qwc"

@@ -412,8 +412,8 @@ def test_connections_show_queue_depth_failures_and_a_polled_progress_bar(erp_adm
     )
     client = client_for(erp_admin)
     body = client.get(reverse("qb:connections")).content.decode()
-    assert "<dt>Waiting to send</dt><dd>7</dd>" in body
-    assert '<dt>Failed requests</dt><dd class="text-danger">1</dd>' in body
+    assert '<dt>Waiting to send</dt><dd data-figure="waiting_to_send">7</dd>' in body
+    assert '<dt>List records refused</dt><dd data-figure="refused_list_records" class="text-danger">1</dd>' in body
     assert "5\xa0minutes ago" in body
     assert 'aria-valuenow="25"' in body
     assert 'hx-trigger="every 3s"' in body

@@ -59,7 +59,7 @@ def test_erp_admins_read_connections_with_their_health_and_never_a_password(erp_
     (row,) = body["results"]
     assert row["name"] == "Main company"
     # The accepted vendor's request was made when it was accepted, beside the ready one made here.
-    assert row["queue_depth"] == 2 and row["failed_requests"] == 1
+    assert row["waiting_to_send"] == 2 and row["failed_items"] == 0
     assert row["running_session"]["progress_percent"] == 25
     assert row["qwc_url"] == f"/qbwc/connections/{connection.pk}/app.qwc"
     assert "password" not in row and "password_hash" not in row
