@@ -52,6 +52,7 @@ class Action(StrEnum):
     ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY = "add_quickbooks_company_to_directory"
     ASSIGN_DEFAULT_COST_TYPES = "assign_default_cost_types"
     IMPORT_BUDGET = "import_budget"
+    IMPORT_PRIME_CONTRACT = "import_prime_contract"
     ADD_QUICKBOOKS_JOB_AS_PROJECT = "add_quickbooks_job_as_project"
     CONFIGURE_SETTINGS = "configure_settings"
     ENABLE_DIRECT_EXPORT = "enable_direct_export"
@@ -144,13 +145,15 @@ RULES: dict[Action, Any] = {
     Action.RETRY: ACCOUNTING_APPROVER,
     Action.UNLINK: Needs(ERP, Level.STANDARD),
     Action.VIEW_ERP_QUEUE: Needs(ERP, Level.READ_ONLY),
-    Action.VIEW_QBXML: Needs(ERP, Level.ADMIN),
+    # The qbXML an item will send is part of what its approver accepts.
+    Action.VIEW_QBXML: AnyOf((Needs(ERP, Level.ADMIN), ACCOUNTING_APPROVER)),
     Action.VIEW_ARCHIVED_COMPANIES: Needs(ERP, Level.STANDARD),
     Action.ARCHIVE_COMPANY: Needs(ERP, Level.STANDARD),
     Action.ADD_PROJECT_TO_QUICKBOOKS: Needs(ERP, Level.STANDARD),
     Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY: Needs(ERP, Level.STANDARD),
     Action.ASSIGN_DEFAULT_COST_TYPES: Needs(ERP, Level.STANDARD),
     Action.IMPORT_BUDGET: Needs(ERP, Level.STANDARD),
+    Action.IMPORT_PRIME_CONTRACT: Needs(ERP, Level.STANDARD),
     Action.ADD_QUICKBOOKS_JOB_AS_PROJECT: Needs(ERP, Level.ADMIN),
     Action.CONFIGURE_SETTINGS: Needs(ERP, Level.ADMIN),
     Action.ENABLE_DIRECT_EXPORT: Needs(ERP, Level.ADMIN),

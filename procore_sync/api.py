@@ -437,6 +437,137 @@ class SubcontractorInvoiceSerializer(serializers.ModelSerializer):
         return self._paid(invoice).paid_on
 
 
+# --- the owner side ---------------------------------------------------------------------------------
+
+
+class PrimeContractLineSerializer(LineSerializer):
+    sub_job = SubJobField()
+    effective_retention_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, help_text="Its own, or the contract's default."
+    )
+
+    class Meta:
+        model = ps.PrimeContractLine
+        fields = [
+            "id",
+            "line_number",
+            "cost_code",
+            "cost_type",
+            "sub_job",
+            "description",
+            "amount",
+            "retention_percent",
+            "effective_retention_percent",
+        ]
+        extra_kwargs = DEFAULTED_COST_TYPE
+
+
+class PrimeChangeOrderLineSerializer(LineSerializer):
+    contract_line = ParentLineField(
+        model=ps.PrimeContractLine, parent="prime_contract", path="prime_contract_id", required=False, allow_null=True
+    )
+    sub_job = SubJobField(parent="prime_contract", path="project__prime_contracts")
+
+    class Meta:
+        model = ps.PrimeContractChangeOrderLine
+        fields = ["id", "contract_line", "cost_code", "cost_type", "sub_job", "description", "amount"]
+
+
+class OwnerInvoiceLineSerializer(LineSerializer):
+    contract_line = ParentLineField(
+        model=ps.PrimeContractLine, parent="prime_contract", path="prime_contract_id", required=False, allow_null=True
+    )
+    change_order_line = ParentLineField(
+        model=ps.PrimeContractChangeOrderLine,
+        parent="prime_contract",
+        path="change_order__prime_contract_id",
+        required=False,
+        allow_null=True,
+    )
+    completed_and_stored = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    amount_due = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = ps.OwnerInvoiceLine
+        fields = [
+            "id",
+            "contract_line",
+            "change_order_line",
+            "work_completed_this_period",
+            "materials_stored",
+            "retention_held",
+            "retention_released",
+            "completed_and_stored",
+            "amount_due",
+        ]
+
+
+class PrimeContractSerializer(serializers.ModelSerializer):
+    project = VisibleRelatedField(scope=_projects_for(Tool.PRIME_CONTRACT))
+    owner = serializers.PrimaryKeyRelatedField(queryset=ps.Company.objects.filter(is_archived=False))
+    lines = PrimeContractLineSerializer(many=True, required=False)
+    original_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ps.PrimeContract
+        fields = [
+            "id",
+            "project",
+            "owner",
+            "number",
+            "title",
+            "status",
+            "default_retention_percent",
+            "contract_date",
+            "start_date",
+            "estimated_completion_date",
+            "description",
+            "lines",
+            "original_value",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(_MONEY)
+    def get_original_value(self, contract: ps.PrimeContract) -> str:
+        return f"{sum((line.amount for line in contract.lines.all()), ZERO):.2f}"
+
+
+class PrimeChangeOrderSerializer(serializers.ModelSerializer):
+    prime_contract = VisibleRelatedField(scope=_parents_for(ps.PrimeContract, Tool.PRIME_CONTRACT, "project"))
+    lines = PrimeChangeOrderLineSerializer(many=True, required=False)
+
+    class Meta:
+        model = ps.PrimeContractChangeOrder
+        fields = ["id", "prime_contract", "number", "title", "date", "status", "description", "lines", *RECORD_FIELDS]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class OwnerInvoiceSerializer(serializers.ModelSerializer):
+    prime_contract = VisibleRelatedField(scope=_parents_for(ps.PrimeContract, Tool.INVOICING, "project"))
+    lines = OwnerInvoiceLineSerializer(many=True, required=False)
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ps.OwnerInvoice
+        fields = [
+            "id",
+            "prime_contract",
+            "number",
+            "billing_period_start",
+            "billing_period_end",
+            "invoice_date",
+            "status",
+            "lines",
+            "totals",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_totals(self, invoice: ps.OwnerInvoice) -> dict[str, str]:
+        return {name: f"{value:.2f}" for name, value in selectors.owner_invoice_totals(invoice.lines.all()).items()}
+
+
 class BillPaymentSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True, allow_null=True)
 
@@ -565,6 +696,21 @@ ROUTES: list[tuple[str, type[viewsets.GenericViewSet], str]] = [
         "subcontractor-invoices",
         _record_viewset(ps.SubcontractorInvoice, SubcontractorInvoiceSerializer, parent_fields=("commitment",)),
         "subcontractor-invoice",
+    ),
+    (
+        "prime-contracts",
+        _record_viewset(ps.PrimeContract, PrimeContractSerializer, parent_fields=("project",)),
+        "prime-contract",
+    ),
+    (
+        "prime-contract-change-orders",
+        _record_viewset(ps.PrimeContractChangeOrder, PrimeChangeOrderSerializer, parent_fields=("prime_contract",)),
+        "prime-contract-change-order",
+    ),
+    (
+        "owner-invoices",
+        _record_viewset(ps.OwnerInvoice, OwnerInvoiceSerializer, parent_fields=("prime_contract",)),
+        "owner-invoice",
     ),
     ("bill-payments", BillPaymentViewSet, "bill-payment"),
 ]

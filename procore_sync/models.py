@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 
 from access.tools import project_tool_permissions
-from procore_sync.money import ZERO, MoneyField
+from procore_sync.money import ZERO, MoneyField, money
 
 
 class TimestampedModel(models.Model):
@@ -731,3 +731,339 @@ class JobCostTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txn_type} {self.txn_date} {self.amount}"
+
+
+# --- the owner side: the prime contract, its change orders and the owner's invoices ----------------------------
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class PrimeContract(TimestampedModel):
+    """The contract with the project's owner: its schedule of values (what the owner pays for each part of
+    the work) and the retention the owner holds back from each billing until the work is accepted."""
+
+    Status = Commitment.Status
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="prime_contracts")
+    owner = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="prime_contracts")
+    number = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    default_retention_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=PERCENT_VALIDATORS,
+        help_text="Held from each billing, unless a line says otherwise.",
+    )
+    contract_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    estimated_completion_date = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["project__number", "number"]
+        constraints = [
+            # One contract with the owner per project: its estimate in QuickBooks is the job's sales side.
+            models.UniqueConstraint(
+                fields=["project"],
+                name="prime_contract_one_per_project",
+                violation_error_message=("The project has a prime contract already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(default_retention_percent__gte=0, default_retention_percent__lte=100),
+                name="prime_contract_retention_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Prime contract {self.number} {self.title}"
+
+    def original_value(self) -> Decimal:
+        return self.lines.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    def approved_change_orders_value(self) -> Decimal:
+        return (
+            PrimeContractChangeOrderLine.objects.filter(
+                change_order__prime_contract=self, change_order__status=PrimeContractChangeOrder.Status.APPROVED
+            ).aggregate(total=Sum("amount"))["total"]
+            or ZERO
+        )
+
+    def revised_value(self) -> Decimal:
+        return self.original_value() + self.approved_change_orders_value()
+
+
+class PrimeContractLine(models.Model):
+    """A line of the prime contract's schedule of values."""
+
+    prime_contract = models.ForeignKey(PrimeContract, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="+")
+    sub_job = models.ForeignKey(
+        SubJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text=SUB_JOB_HELP
+    )
+    description = models.CharField(max_length=255, blank=True)
+    amount = MoneyField(help_text="The scheduled value.")
+    retention_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+        help_text="Empty: the contract's default retention.",
+    )
+
+    class Meta:
+        ordering = ["line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["prime_contract", "line_number"], name="prime_contract_line_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_number}. {self.description or self.cost_code.code}"
+
+    def clean(self) -> None:
+        if self.prime_contract_id:
+            check_sub_job_of_project(self.sub_job, self.prime_contract.project_id)
+
+    @property
+    def effective_retention_percent(self) -> Decimal:
+        if self.retention_percent is not None:
+            return self.retention_percent
+        return self.prime_contract.default_retention_percent
+
+
+class PrimeContractChangeOrder(TimestampedModel):
+    """A change to the prime contract the owner approved (PCCO): new lines, or changes of existing ones."""
+
+    Status = CommitmentChangeOrder.Status
+
+    prime_contract = models.ForeignKey(PrimeContract, on_delete=models.PROTECT, related_name="change_orders")
+    number = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPROVED)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["prime_contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["prime_contract", "number"], name="prime_change_order_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"PCCO {self.number} {self.title}"
+
+    @property
+    def project(self) -> Project:
+        return self.prime_contract.project
+
+
+class PrimeContractChangeOrderLine(models.Model):
+    """Changes a line of the schedule of values (`contract_line` set) or adds a new one."""
+
+    change_order = models.ForeignKey(PrimeContractChangeOrder, on_delete=models.CASCADE, related_name="lines")
+    contract_line = models.ForeignKey(
+        PrimeContractLine, on_delete=models.PROTECT, null=True, blank=True, related_name="change_order_lines"
+    )
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sub_job = models.ForeignKey(
+        SubJob,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=SUB_JOB_HELP + " A changed line keeps the sub job of the line it changes.",
+    )
+    description = models.CharField(max_length=255, blank=True)
+    amount = MoneyField(help_text="The change of the scheduled value: negative to reduce.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contract_line__isnull=False) | Q(cost_code__isnull=False, cost_type__isnull=False),
+                name="prime_change_order_line_target",
+                violation_error_message="A new line needs a cost code and a cost type.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description or f"change of {self.amount}"
+
+    def clean(self) -> None:
+        changed = self.contract_line
+        if changed is not None and self.change_order_id:
+            if changed.prime_contract_id != self.change_order.prime_contract_id:
+                raise ValidationError({"contract_line": "The line belongs to another prime contract."})
+        if changed is not None and self.sub_job_id is not None and self.sub_job_id != changed.sub_job_id:
+            raise ValidationError(
+                {"sub_job": "A line that changes a line of the contract keeps that line's sub job: leave it empty."}
+            )
+        if self.change_order_id:
+            check_sub_job_of_project(self.sub_job, self.change_order.prime_contract.project_id)
+
+    @property
+    def effective_cost_code(self) -> CostCode:
+        code = self.contract_line.cost_code if self.contract_line is not None else self.cost_code
+        assert code is not None, "prime_change_order_line_target"
+        return code
+
+    @property
+    def effective_cost_type(self) -> CostType:
+        kind = self.contract_line.cost_type if self.contract_line is not None else self.cost_type
+        assert kind is not None, "prime_change_order_line_target"
+        return kind
+
+    @property
+    def effective_sub_job(self) -> SubJob | None:
+        return self.contract_line.sub_job if self.contract_line is not None else self.sub_job
+
+    @property
+    def effective_retention_percent(self) -> Decimal:
+        if self.contract_line is not None:
+            return self.contract_line.effective_retention_percent
+        return self.change_order.prime_contract.default_retention_percent
+
+
+class OwnerInvoice(TimestampedModel):
+    """A progress billing to the owner (a pay application, AIA G702/G703 style): per line of the schedule
+    of values, the work completed and the materials stored this period, the retention held from it and the
+    retention released."""
+
+    Status = SubcontractorInvoice.Status
+
+    prime_contract = models.ForeignKey(PrimeContract, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=50)
+    billing_period_start = models.DateField()
+    billing_period_end = models.DateField()
+    invoice_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDER_REVIEW)
+
+    class Meta:
+        ordering = ["prime_contract", "billing_period_end", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["prime_contract", "number"], name="owner_invoice_unique_number"),
+            models.CheckConstraint(
+                condition=Q(billing_period_end__gte=models.F("billing_period_start")),
+                name="owner_invoice_period_ordered",
+                violation_error_message="The billing period ends before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Owner invoice {self.number} ({self.prime_contract.number})"
+
+    @property
+    def project(self) -> Project:
+        return self.prime_contract.project
+
+    def check_invariants(self) -> None:
+        """The invoices of a contract never bill a line beyond its scheduled value (with the approved changes),
+        nor release more retention on a line than they held; and they bill only approved changes."""
+        errors: list[str] = []
+        lines = list(self.lines.select_related("contract_line", "change_order_line__change_order"))
+        for line in lines:
+            if line.contract_line is not None and line.contract_line.prime_contract_id != self.prime_contract_id:
+                errors.append("A line bills a schedule-of-values line of another prime contract.")
+            changed = line.change_order_line
+            if changed is not None:
+                if changed.change_order.prime_contract_id != self.prime_contract_id:
+                    errors.append("A line bills a change order of another prime contract.")
+                elif changed.change_order.status != PrimeContractChangeOrder.Status.APPROVED:
+                    errors.append(f"{changed.change_order} is not approved: its lines cannot be billed yet.")
+        if errors:
+            raise ValidationError({"lines": errors})
+        billed = OwnerInvoiceLine.objects.filter(invoice__prime_contract_id=self.prime_contract_id).exclude(
+            invoice__status=OwnerInvoice.Status.VOID
+        )
+        for line in lines:
+            target = line.target
+            to_date = billed.filter(**line.target_filter()).aggregate(
+                billed=Sum(models.F("work_completed_this_period") + models.F("materials_stored")),
+                held=Sum("retention_held"),
+                released=Sum("retention_released"),
+            )
+            scheduled = money(line.scheduled_value())
+            billed_to_date, held, released = (money(to_date[name] or ZERO) for name in ("billed", "held", "released"))
+            if billed_to_date > scheduled:
+                errors.append(
+                    f"Line “{target.description or target}” would be billed {billed_to_date} in all, "
+                    f"more than its scheduled value of {scheduled}."
+                )
+            if released > held:
+                errors.append(
+                    f"Line “{target.description or target}” would release {released} of retention in all, "
+                    f"more than the {held} held on it."
+                )
+        if errors:
+            raise ValidationError({"lines": errors})
+
+
+class OwnerInvoiceLine(models.Model):
+    """What an owner invoice bills of one line of the schedule of values (or of an approved PCCO's new line)."""
+
+    invoice = models.ForeignKey(OwnerInvoice, on_delete=models.CASCADE, related_name="lines")
+    contract_line = models.ForeignKey(
+        PrimeContractLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    change_order_line = models.ForeignKey(
+        PrimeContractChangeOrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    work_completed_this_period = MoneyField()
+    materials_stored = MoneyField(help_text="Materials presently stored, billed with this invoice.")
+    retention_held = MoneyField(help_text="Retention the owner holds back from this period's billing.")
+    retention_released = MoneyField(help_text="Retention held earlier and billed with this invoice.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(contract_line__isnull=False) & Q(change_order_line__isnull=True))
+                | (Q(contract_line__isnull=True) & Q(change_order_line__isnull=False)),
+                name="owner_invoice_line_one_target",
+                violation_error_message="A line bills exactly one schedule-of-values or change order line.",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_held__gte=0) & Q(retention_released__gte=0),
+                name="owner_invoice_line_retention_not_negative",
+                violation_error_message="Retention held and released cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.completed_and_stored}"
+
+    @property
+    def target(self) -> PrimeContractLine | PrimeContractChangeOrderLine:
+        return self.contract_line or self.change_order_line  # type: ignore[return-value]
+
+    def target_filter(self) -> dict[str, int | None]:
+        if self.contract_line_id:
+            return {"contract_line_id": self.contract_line_id}
+        return {"change_order_line_id": self.change_order_line_id}
+
+    def scheduled_value(self) -> Decimal:
+        """What the line it bills is worth now: its value and the approved changes to it."""
+        if self.contract_line is None:
+            return self.target.amount
+        changes = self.contract_line.change_order_lines.filter(
+            change_order__status=PrimeContractChangeOrder.Status.APPROVED
+        ).aggregate(total=Sum("amount"))["total"]
+        return self.contract_line.amount + (changes or ZERO)
+
+    @property
+    def sub_job(self) -> SubJob | None:
+        target = self.target
+        return target.sub_job if isinstance(target, PrimeContractLine) else target.effective_sub_job
+
+    @property
+    def completed_and_stored(self) -> Decimal:
+        return self.work_completed_this_period + self.materials_stored
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.completed_and_stored - self.retention_held + self.retention_released

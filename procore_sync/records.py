@@ -157,6 +157,61 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "lines__change_order_line__commitment_line__sub_job",
             ),
         ),
+        # The owner side: the contract with the owner and its change orders live in the Prime Contract tool,
+        # the owner's invoices in Invoicing (PRODUCT.md section 3).
+        RecordType(
+            "prime_contract",
+            ps.PrimeContract,
+            "Prime contract",
+            Tool.PRIME_CONTRACT,
+            "project",
+            LineSpec(
+                ps.PrimeContractLine,
+                "prime_contract",
+                ("line_number", "cost_code", "cost_type", "sub_job", "description", "amount", "retention_percent"),
+            ),
+            select_related=("project", "owner"),
+            prefetch_related=("lines",),
+        ),
+        RecordType(
+            "prime_change_order",
+            ps.PrimeContractChangeOrder,
+            "Prime contract change order",
+            Tool.PRIME_CONTRACT,
+            "prime_contract__project",
+            LineSpec(
+                ps.PrimeContractChangeOrderLine,
+                "change_order",
+                ("contract_line", "cost_code", "cost_type", "sub_job", "description", "amount"),
+            ),
+            select_related=("prime_contract__project",),
+            prefetch_related=("lines",),
+        ),
+        RecordType(
+            "owner_invoice",
+            ps.OwnerInvoice,
+            "Owner invoice",
+            Tool.INVOICING,
+            "prime_contract__project",
+            LineSpec(
+                ps.OwnerInvoiceLine,
+                "invoice",
+                (
+                    "contract_line",
+                    "change_order_line",
+                    "work_completed_this_period",
+                    "materials_stored",
+                    "retention_held",
+                    "retention_released",
+                ),
+            ),
+            select_related=("prime_contract__project", "prime_contract__owner"),
+            prefetch_related=(
+                "lines__contract_line__sub_job",
+                "lines__change_order_line__sub_job",
+                "lines__change_order_line__contract_line__sub_job",
+            ),
+        ),
     ]
 }
 

@@ -624,3 +624,20 @@ def unplaced_costs(
         .select_related("project", "cost_code", "cost_type", "sub_job__parent__parent")
         .order_by("-txn_date", "-id")
     )
+
+
+def owner_invoice_totals(lines: Iterable[ps.OwnerInvoiceLine]) -> dict[str, Decimal]:
+    """An owner invoice's totals from its lines (read along with it): what it bills, holds and releases."""
+    lines = list(lines)
+    work = sum((line.work_completed_this_period for line in lines), ZERO)
+    materials = sum((line.materials_stored for line in lines), ZERO)
+    held = sum((line.retention_held for line in lines), ZERO)
+    released = sum((line.retention_released for line in lines), ZERO)
+    return {
+        "work_completed_this_period": work,
+        "materials_stored": materials,
+        "completed_and_stored": work + materials,
+        "retention_held": held,
+        "retention_released": released,
+        "amount_due": work + materials - held + released,
+    }

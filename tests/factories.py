@@ -196,3 +196,59 @@ def invoice_for(
     held = (work / 10).quantize(Decimal("0.01")) if retainage is None else retainage
     InvoiceLineFactory(invoice=invoice, commitment_line=line, work_completed_this_period=work, retainage_held=held)
     return invoice
+
+
+# --- the owner side -------------------------------------------------------------------------------------------
+
+
+class PrimeContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.PrimeContract
+
+    project = factory.SubFactory(ProjectFactory)
+    owner = factory.LazyAttribute(lambda contract: contract.project.owner)
+    number = factory.Sequence(lambda n: f"PC-{n + 1:03d}")
+    title = "Construction of the clinic"
+    status = ps.PrimeContract.Status.APPROVED
+    contract_date = datetime.date(2026, 1, 5)
+
+
+class PrimeContractLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.PrimeContractLine
+
+    prime_contract = factory.SubFactory(PrimeContractFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    cost_code = factory.SubFactory(CostCodeFactory)
+    cost_type = factory.LazyFunction(cost_type)
+    description = "Scheduled work"
+    amount = Decimal("100000.00")
+
+
+def prime_contract_with_lines(lines: int = 2, **kwargs: Any) -> ps.PrimeContract:
+    contract: ps.PrimeContract = PrimeContractFactory.create(**kwargs)
+    for number in range(1, lines + 1):
+        PrimeContractLineFactory(prime_contract=contract, line_number=number)
+    return contract
+
+
+class PrimeChangeOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.PrimeContractChangeOrder
+
+    prime_contract = factory.SubFactory(PrimeContractFactory)
+    number = factory.Sequence(lambda n: f"{n + 1:03d}")
+    title = "Owner-requested change"
+    date = datetime.date(2026, 3, 1)
+    status = ps.PrimeContractChangeOrder.Status.APPROVED
+
+
+class OwnerInvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.OwnerInvoice
+
+    prime_contract = factory.SubFactory(PrimeContractFactory)
+    number = factory.Sequence(lambda n: f"OI-{n + 1:03d}")
+    billing_period_start = datetime.date(2026, 2, 1)
+    billing_period_end = datetime.date(2026, 2, 28)
+    invoice_date = datetime.date(2026, 3, 1)

@@ -27,6 +27,9 @@ from tests.factories import (
     CompanyFactory,
     CostCodeFactory,
     InvoiceFactory,
+    OwnerInvoiceFactory,
+    PrimeChangeOrderFactory,
+    PrimeContractFactory,
     ProjectFactory,
     SubJobFactory,
     UserFactory,
@@ -65,6 +68,10 @@ HOME_TOOL = {
     "commitment": Tool.COMMITMENTS,
     "change_order": Tool.CHANGE_ORDERS,
     "subcontractor_invoice": Tool.INVOICING,
+    # The owner side: the Prime Contract tool, and Invoicing for owner invoices.
+    "prime_contract": Tool.PRIME_CONTRACT,
+    "prime_change_order": Tool.PRIME_CONTRACT,
+    "owner_invoice": Tool.INVOICING,
 }
 
 RECORD_FACTORIES: dict[str, Callable[[], Any]] = {
@@ -77,6 +84,9 @@ RECORD_FACTORIES: dict[str, Callable[[], Any]] = {
     "commitment": CommitmentFactory,
     "change_order": ChangeOrderFactory,
     "subcontractor_invoice": InvoiceFactory,
+    "prime_contract": PrimeContractFactory,
+    "prime_change_order": PrimeChangeOrderFactory,
+    "owner_invoice": OwnerInvoiceFactory,
 }
 
 
@@ -113,6 +123,8 @@ COMPANY_RULES: dict[Action, Level] = {
     Action.ARCHIVE_COMPANY: STANDARD,
     Action.ASSIGN_DEFAULT_COST_TYPES: STANDARD,
     Action.IMPORT_BUDGET: STANDARD,
+    # "Import a prime contract: Standard on ERP Integrations".
+    Action.IMPORT_PRIME_CONTRACT: STANDARD,
     Action.VIEW_ARCHIVED_COMPANIES: STANDARD,
     # "Admin on ERP Integrations" row.
     Action.ADD_QUICKBOOKS_JOB_AS_PROJECT: ADMIN,
@@ -128,9 +140,14 @@ COMPANY_RULES: dict[Action, Level] = {
     # approvers' queue is the ERP Integrations tool itself, which its readers may open.
     Action.MANAGE_CONNECTIONS: ADMIN,
     Action.RELEASE_WEB_CONNECTOR_SESSION: ADMIN,
-    Action.VIEW_QBXML: ADMIN,
     Action.VIEW_ERP_QUEUE: READ_ONLY,
 }
+
+
+# The qbXML an item will send is part of what its approver accepts ("Accept or reject ... for export:
+# accounting approver"), and ERP Integrations admins read every qbXML exchange: both may see it.
+def _sees_qbxml(erp: Level, push: bool) -> bool:
+    return at_least(erp, ADMIN) or _accounting_approver(erp, push)
 
 
 def _reports_with_budget_or_prime(reports: Level, budget: Level, prime: Level) -> bool:
@@ -179,6 +196,9 @@ PROJECT_OF: dict[str, Callable[[Any], Any]] = {
     "commitment": lambda commitment: commitment.project,
     "change_order": lambda change_order: change_order.commitment.project,
     "subcontractor_invoice": lambda invoice: invoice.commitment.project,
+    "prime_contract": lambda contract: contract.project,
+    "prime_change_order": lambda change_order: change_order.prime_contract.project,
+    "owner_invoice": lambda invoice: invoice.prime_contract.project,
 }
 
 
@@ -190,15 +210,15 @@ def _project_of(record: Any, object_type: str) -> Any:
 
 
 def test_the_expected_table_covers_every_action_of_the_gate():
-    covered = set(ITEM_RULES) | set(COMPANY_RULES) | set(REPORT_RULES)
+    covered = set(ITEM_RULES) | set(COMPANY_RULES) | set(REPORT_RULES) | {Action.VIEW_QBXML}
     assert covered == set(Action)
     assert not set(ITEM_RULES) & set(COMPANY_RULES)
 
 
-def test_the_expected_table_covers_every_exportable_type():
+def test_the_expected_table_covers_every_exportable_type_and_the_owner_side():
     from erp_integrations.exportables import EXPORTABLE_TYPES
 
-    assert set(HOME_TOOL) == set(EXPORTABLE_TYPES)
+    assert set(HOME_TOOL) == set(EXPORTABLE_TYPES) | {"prime_contract", "prime_change_order", "owner_invoice"}
 
 
 # --- record actions: every action x every type x every level on the home tool and on ERP x privilege ---
@@ -246,6 +266,14 @@ def test_company_actions_follow_the_matrix(action, erp_level, push):
     assert bool(decision) is at_least(erp_level, COMPANY_RULES[action])
     if not decision:
         assert f"{COMPANY_RULES[action].label} on ERP Integrations" in decision.missing
+
+
+@pytest.mark.parametrize("push", [False, True], ids=["without_push", "with_push"])
+@pytest.mark.parametrize("erp_level", LEVELS, ids=[level.slug for level in LEVELS])
+def test_the_qbxml_preview_is_for_approvers_and_erp_admins(erp_level, push):
+    user = _user_with({ERP: erp_level}, push=push)
+
+    assert bool(permissions.check(user, Action.VIEW_QBXML)) is _sees_qbxml(erp_level, push)
 
 
 def test_admin_on_every_project_tool_gives_no_company_level_erp_action():
@@ -299,7 +327,18 @@ def test_admin_on_commitments_for_one_project_does_not_allow_sending_another_pro
 
 @pytest.mark.parametrize(
     "object_type",
-    ["project", "sub_job", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"],
+    [
+        "project",
+        "sub_job",
+        "budget",
+        "budget_modification",
+        "commitment",
+        "change_order",
+        "subcontractor_invoice",
+        "prime_contract",
+        "prime_change_order",
+        "owner_invoice",
+    ],
 )
 def test_per_project_grants_apply_to_that_project_only(object_type):
     record_a, record_b = RECORD_FACTORIES[object_type](), RECORD_FACTORIES[object_type]()
@@ -318,7 +357,18 @@ def test_per_project_grants_apply_to_that_project_only(object_type):
 
 @pytest.mark.parametrize(
     "object_type",
-    ["project", "sub_job", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice"],
+    [
+        "project",
+        "sub_job",
+        "budget",
+        "budget_modification",
+        "commitment",
+        "change_order",
+        "subcontractor_invoice",
+        "prime_contract",
+        "prime_change_order",
+        "owner_invoice",
+    ],
 )
 def test_company_wide_grants_apply_to_every_project(object_type):
     records = [RECORD_FACTORIES[object_type]() for _ in range(3)]
@@ -415,6 +465,9 @@ def test_refusing_a_send_names_admin_on_the_items_tool():
         ("commitment", "Admin on Commitments"),
         ("change_order", "Admin on Change Orders"),
         ("subcontractor_invoice", "Admin on Invoicing"),
+        ("prime_contract", "Admin on Prime Contract"),
+        ("prime_change_order", "Admin on Prime Contract"),
+        ("owner_invoice", "Admin on Invoicing"),
     ],
 )
 def test_refusing_a_send_names_the_tool_of_each_type(object_type, label):
