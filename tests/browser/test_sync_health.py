@@ -35,7 +35,8 @@ def test_the_health_page_follows_a_session_it_did_not_see_start_and_stops_when_i
 ) -> None:
     monkeypatch.setattr(pages, "IDLE_POLL_SECONDS", 1)  # the idle card asks every second, not every 15
     connection = services.connection_create(None, name="Main company", username=USERNAME, password=PASSWORD)
-    queue_for_quickbooks([CompanyFactory(name="Acme Concrete"), CompanyFactory(name="Baker Steel")], pm, approver)
+    vendors: list[Any] = [CompanyFactory(name="Acme Concrete"), CompanyFactory(name="Baker Steel")]
+    queue_for_quickbooks(vendors, pm, approver)
     company = QuickBooksCompany("Browser Builders")
 
     progress: list[str] = []
