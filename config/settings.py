@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -224,6 +225,16 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "qb-bridge@localhost")
+# The address people open the site at, for the links in e-mails (a task has no request to read it from).
+# In production, the first allowed host over HTTPS unless told otherwise.
+_site_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+if PRODUCTION and (_site_host.startswith(".") or _site_host == "*"):
+    SITE_URL = env_str("SITE_URL")  # a wildcard host names no address: required then
+else:
+    SITE_URL = env_str("SITE_URL", f"https://{_site_host}" if PRODUCTION else "http://127.0.0.1:8000")
+SITE_URL = SITE_URL.rstrip("/")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} is not an address: use https://qb.example.com")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -24,7 +24,7 @@ from access.permissions import Action, signed_in
 from access.sign_ins import locked_out_for
 from erp_integrations import selectors, services
 from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
-from erp_integrations.forms import DEFAULT_COST_TYPE_LIMIT
+from erp_integrations.forms import BULK_ACTIONS, BULK_LIMIT, DEFAULT_COST_TYPE_LIMIT
 from erp_integrations.models import ErpItem, ErpSettings, ErpState, ProjectAccountingSettings
 from erp_integrations.workflow import Step, allowed_steps
 from procore_sync import services as project_services
@@ -154,6 +154,27 @@ def with_workflow(viewset: type[Any]) -> type[Any]:
     return extend_schema_view(list=extend_schema(parameters=[status_filter]))(extended)
 
 
+class BulkStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=list(BULK_ACTIONS))
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=BULK_LIMIT)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="With reject.")
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    # Named as in the items' own JSON; mypy reads it as the serializer's own `label` attribute.
+    label = serializers.CharField(help_text="Empty for an id with no item.")  # type: ignore[assignment]
+    result = serializers.ChoiceField(choices=["done", "refused"])
+    reason = serializers.CharField(help_text="Why it was refused.")
+    erp_status = serializers.CharField(help_text="Its status once done.")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BulkItemResultSerializer(many=True)
+
+
 class ErpItemSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="object_type")
     erp_status = serializers.CharField(source="state")
@@ -200,7 +221,7 @@ class ErpItemSerializer(serializers.ModelSerializer):
     ]
 )
 class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The approver's queue across every type, and the workflow actions by item id."""
+    """The approver's queue across every type, and the workflow actions by item id, one item or many."""
 
     serializer_class = ErpItemSerializer
     queryset = ErpItem.objects.none()
@@ -262,6 +283,39 @@ class ErpItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"], url_path="retry")
     def retry(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, pk, "retry")
+
+    @extend_schema(request=BulkStepSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request: Request) -> Response:
+        """Accept, reject or retry many items at once, as the queue's bulk actions do: each item is done or
+        refused on its own, with the reason. 403 when the step is not the user's to take at all."""
+        body = BulkStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        results = services.take_step_on_items(
+            body.validated_data["step"],
+            body.validated_data["ids"],
+            signed_in(request.user),
+            reason=body.validated_data.get("reason", ""),
+        )
+        rows = [
+            {
+                "id": result.item_id,
+                "label": result.label,
+                "result": "done" if result.done else "refused",
+                "reason": result.reason,
+                "erp_status": result.state,
+            }
+            for result in results
+        ]
+        return Response(
+            BulkResultSerializer(
+                {
+                    "done": sum(1 for result in results if result.done),
+                    "refused": sum(1 for result in results if not result.done),
+                    "results": rows,
+                }
+            ).data
+        )
 
 
 class ObtainTokenView(ObtainAuthToken):

@@ -23,6 +23,11 @@ def state_words(state: str) -> str:
 class WorkflowError(DomainError):
     """Base of every refusal the workflow gives. `status` is the HTTP status the API answers with."""
 
+    @property
+    def headline(self) -> str:
+        """The message without what it lists, for a page that shows the list below it."""
+        return self.message
+
 
 class StepNotAllowed(WorkflowError):
     """The step does not start from the item's current state (or someone else moved it first)."""
@@ -49,10 +54,12 @@ class RecordLocked(WorkflowError):
 
 class DependencyNotReady(WorkflowError):
     def __init__(self, label: str, waiting_on: list[str]) -> None:
-        super().__init__(
-            f"{label} cannot be accepted yet: " + "; ".join(waiting_on) + ".",
-            waiting_on=waiting_on,
-        )
+        self._headline = f"{label} cannot be accepted yet:"
+        super().__init__(f"{self._headline} " + "; ".join(waiting_on) + ".", waiting_on=waiting_on)
+
+    @property
+    def headline(self) -> str:
+        return self._headline
 
 
 class SendRefused(WorkflowError):

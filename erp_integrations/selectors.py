@@ -17,11 +17,13 @@ from erp_integrations.workflow import allowed_steps
 from procore_sync import models as ps
 from procore_sync.models import Company, Project
 
-# The approver's tabs (PRODUCT.md section 2). Ready to Import fills from QuickBooks' own lists.
+# The approver's tabs (PRODUCT.md section 2), and Queued: what is accepted and waiting for the Web Connector.
+# Ready to Import fills from QuickBooks' own lists. The pages and the API list and count the same tabs.
 TABS: dict[str, Q] = {
     "ready_to_import": Q(pk__in=[]),
     "ready_to_export": Q(state=ErpState.PENDING, qb_ref=""),
     "ready_to_update": Q(state=ErpState.PENDING) & ~Q(qb_ref=""),
+    "queued": Q(state=ErpState.QUEUED),
     "failed_to_export": Q(state=ErpState.FAILED),
     "synced": Q(state=ErpState.SYNCED),
     "archived": Q(record_deleted_at__isnull=False),
@@ -140,32 +142,19 @@ def content_type_of(model: type[Model]) -> ContentType:
 # --- reads of the browser pages -----------------------------------------------------------------------
 
 
-# Beyond the approver's tabs, the pages show what is accepted and waiting for the Web Connector.
-PAGE_TABS: dict[str, Q] = {**TABS, "queued": Q(state=ErpState.QUEUED)}
-
-
-def page_queue(*, tab: str, object_type: str | None = None, search: str | None = None) -> QuerySet[ErpItem]:
-    """`erp_queue` for a tab of the pages, which also have the Queued tab."""
-    if tab == "queued":
-        return erp_queue(erp_status=ErpState.QUEUED, object_type=object_type, search=search).filter(
-            record_deleted_at__isnull=True
-        )
-    return erp_queue(tab=tab, object_type=object_type, search=search)
-
-
 def queue_counts() -> dict[str, dict[str, int]]:
     """Every tab's count for every type, in one aggregate query: {object_type: {tab: count}}."""
     live = Q(record_deleted_at__isnull=True)
     aggregates = {
         name: Count("pk", filter=condition & live if name != "archived" else condition)
-        for name, condition in PAGE_TABS.items()
+        for name, condition in TABS.items()
         if name != "ready_to_import"
     }
     rows = ErpItem.objects.order_by().values("object_type").annotate(**aggregates)
-    counts: dict[str, dict[str, int]] = {slug: dict.fromkeys(PAGE_TABS, 0) for slug in EXPORTABLE_TYPES}
+    counts: dict[str, dict[str, int]] = {slug: dict.fromkeys(TABS, 0) for slug in EXPORTABLE_TYPES}
     for row in rows:
         values: dict[str, Any] = dict(row)
-        counts.setdefault(values["object_type"], dict.fromkeys(PAGE_TABS, 0)).update(
+        counts.setdefault(values["object_type"], dict.fromkeys(TABS, 0)).update(
             {name: values[name] for name in aggregates}
         )
     for object_type, waiting in ready_to_import_counts().items():
@@ -190,6 +179,11 @@ def latest_rejections(item_ids: list[int]) -> dict[int, ErpEvent]:
 
 def item_history(item: ErpItem) -> QuerySet[ErpEvent]:
     return item.events.select_related("actor").order_by("created_at", "id")
+
+
+def last_synced(item: ErpItem) -> ErpEvent | None:
+    """The step that last tied the item to QuickBooks' record (QuickBooks' answer, or a link): when it was."""
+    return item.events.filter(to_state=ErpState.SYNCED).order_by("-created_at", "-id").first()
 
 
 # --- Ready to Import: QuickBooks' records that no record here is linked to -----------------------------------

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -193,6 +193,47 @@ def take_step(
         case Step.UNLINK:
             return item_unlink(record, actor, reason)
     raise ValueError(f"{step} is not a step a person takes")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What became of one item when a step was taken on several: done (and its state now), or refused and why."""
+
+    item_id: int
+    label: str
+    done: bool
+    reason: str = ""
+    state: str = ""
+
+
+def take_step_on_items(step: Step | str, item_ids: Iterable[int], actor: User, *, reason: str = "") -> list[StepResult]:
+    """Take an approver's step on many items at once: the queue's bulk actions and the API's bulk endpoint.
+
+    The user must be allowed the step at all (else PermissionDenied for the whole request); then each item
+    goes through `take_step` in its own transaction, so one refusal (its state, a dependency, its project's
+    permission, a deleted record) leaves the others done. Results come in id order, unknown ids refused."""
+    step = Step(step)
+    permissions.require(actor, Action(step))
+    ids = sorted(set(item_ids))
+    items = {item.pk: item for item in ErpItem.objects.filter(pk__in=ids)}
+    results: list[StepResult] = []
+    for item_id in ids:
+        item = items.get(item_id)
+        if item is None:
+            results.append(StepResult(item_id, "", False, "No such item: it no longer exists."))
+            continue
+        try:
+            record = selectors.record_of(item)
+            moved = take_step(step, record, actor, reason=reason)
+        except ObjectDoesNotExist:
+            results.append(StepResult(item_id, item.label, False, f"{item.label}: its record was deleted."))
+        except WorkflowError as exc:
+            results.append(StepResult(item_id, item.label, False, exc.message))
+        except PermissionDenied as exc:
+            results.append(StepResult(item_id, item.label, False, f"{item.label}: {exc}"))
+        else:
+            results.append(StepResult(item_id, item.label, True, state=moved.state))
+    return results
 
 
 # The types whose name QuickBooks keeps in one of its lists: a record of one sent without a link, while the

@@ -2,32 +2,57 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from erp_integrations.models import ErpItem
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_rejection(event_id: int) -> bool:
-    """Tell the sender that an approver rejected the item, and why. Returns whether an email went out."""
+    """Tell the sender that an approver rejected the item, and why, with a link to the record. Returns whether
+    an email went out."""
     from erp_integrations.models import ErpEvent
+    from erp_integrations.templatetags.erp_ui import person_name
 
     event = ErpEvent.objects.select_related("item__sent_by", "actor").get(pk=event_id)
     sender = event.item.sent_by
     if sender is None or not sender.email:
         return False
-    who = event.actor.get_full_name() or event.actor.get_username() if event.actor else "Accounting"
+    who = person_name(event.actor) or "Accounting"
     reason = event.reason or "No reason was given."
     send_mail(
         subject=f"Rejected by accounting: {event.item.label}",
         message=(
             f"{who} rejected {event.item.label} for QuickBooks.\n\nReason: {reason}\n\n"
-            "Edit it and send it again when it is ready."
+            f"Edit it and send it again when it is ready:\n{record_url(event.item)}\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[sender.email],
     )
     return True
+
+
+def record_url(item: ErpItem) -> str:
+    """The absolute address of the page where the item's record is edited and sent again; for a record with
+    no page of its own (a company, a cost code) or one deleted since, the item's page in ERP Integrations.
+    An e-mail has no request to take the site's address from: SITE_URL gives it."""
+    from erp_integrations import selectors
+    from procore_sync.views import page_of
+
+    try:
+        path = page_of(selectors.record_of(item))
+    except ObjectDoesNotExist:
+        path = ""
+    if not path or path == reverse("projects:list"):
+        path = reverse("erp:item", args=[item.pk])
+    return f"{settings.SITE_URL}{path}"
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -10,6 +10,7 @@ app_name = "erp"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("queue.csv", views.queue_csv, name="queue-csv"),
     path("items/<int:pk>/", views.item_detail, name="item"),
     *[
         path(f"items/<int:pk>/{step}/", views.item_step, {"step": step}, name=f"item-{step}")

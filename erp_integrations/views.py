@@ -16,10 +16,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,6 +36,7 @@ from erp_integrations.exportables.base import PayloadField, payload_fields
 from erp_integrations.forms import BULK_ACTIONS, AcceptForm, BulkForm, ProjectAccountingForm, ReasonForm, SettingsForm
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from erp_integrations.record_status import record_statuses
+from erp_integrations.templatetags.erp_ui import person_name
 from erp_integrations.workflow import (
     APPROVER_STEPS,
     DEPENDENCY_READY_STATES,
@@ -46,7 +48,7 @@ from erp_integrations.workflow import (
 )
 from procore_sync.models import CostType, Project
 from procore_sync.selectors import records_for
-from procore_sync.views import next_url, page_of
+from procore_sync.views import csv_response, next_url, page_of
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +61,14 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def workflow_error_message(exc: WorkflowError) -> str:
-    """The refusal's message, with the problems or waiting dependencies it lists, as safe HTML."""
+    """The refusal's message, with the problems or waiting dependencies it lists, as safe HTML: the list
+    once, below the message's headline (a message that lists them itself would say each twice)."""
     details: list[str] = [problem["message"] for problem in exc.details.get("problems", [])]
     details.extend(exc.details.get("waiting_on", []))
     if not details:
         return exc.message
     return format_html(
-        "{}<ul>{}</ul>", exc.message, format_html_join("", "<li>{}</li>", ((detail,) for detail in details))
+        "{}<ul>{}</ul>", exc.headline, format_html_join("", "<li>{}</li>", ((detail,) for detail in details))
     )
 
 
@@ -91,7 +94,8 @@ PAGE_SIZE = 50
 SORTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "item": ("Item", ("label",), False),
     "project": ("Project", ("project__number",), False),
-    "sent_by": ("Sent by", ("sent_by__username",), False),
+    # As the column shows the sender: by full name, the login where there is none.
+    "sent_by": ("Sent by", ("sent_by__first_name", "sent_by__last_name", "sent_by__username"), False),
     "sent": ("Sent", ("sent_at",), True),
     "updated": ("Last change", ("updated_at",), True),
 }
@@ -131,7 +135,7 @@ class QueueQuery:
         page = params.get("page", "1")
         return cls(
             object_type=object_type if object_type in EXPORTABLE_TYPES else "",
-            tab=tab if tab in selectors.PAGE_TABS else DEFAULT_TAB,
+            tab=tab if tab in selectors.TABS else DEFAULT_TAB,
             search=params.get("q", "").strip()[:100],
             sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
             page=int(page) if page.isdigit() and int(page) > 0 else 1,
@@ -143,7 +147,9 @@ class QueueQuery:
         prefix = "-" if descending else ""
         return [f"{prefix}{name}" for name in fields] + [f"{prefix}id"]
 
-    def url(self, **changes: Any) -> str:
+    def url(self, view: str = "erp:queue", **changes: Any) -> str:
+        """This list's address (or `view`'s, the CSV download's) with `changes`; values at their default are
+        left out, so that every list has one address."""
         values = {"type": self.object_type, "tab": self.tab, "q": self.search, "sort": self.sort, "page": self.page}
         values.update(changes)
         defaults = {"type": "", "tab": DEFAULT_TAB, "q": "", "sort": DEFAULT_SORT, "page": 1}
@@ -152,7 +158,13 @@ class QueueQuery:
             if value != defaults[name]:
                 query[name] = str(value)
         encoded = query.urlencode()
-        return reverse("erp:queue") + (f"?{encoded}" if encoded else "")
+        return reverse(view) + (f"?{encoded}" if encoded else "")
+
+    def items(self) -> Any:
+        """The tab's items of the type, searched and sorted as asked."""
+        return selectors.erp_queue(
+            tab=self.tab, object_type=self.object_type or None, search=self.search or None
+        ).order_by(*self.order_by())
 
 
 @login_required
@@ -166,6 +178,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         if not request.htmx:
             return redirect(query.url())
     context = _queue_context(request, query)
+    if not context["may_act"]:
+        context["accept_missing"] = permissions.check(request.user, Action.ACCEPT).missing
     template = "erp/_queue.html" if request.htmx and not request.htmx.history_restore_request else "erp/queue.html"
     response = render(request, template, context)
     # The same URL answers a whole page or, under htmx, the list alone: caches must tell them apart.
@@ -178,9 +192,8 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
     if query.object_type:
         counts_here = counts[query.object_type]
     else:
-        counts_here = {tab: sum(by_type[tab] for by_type in counts.values()) for tab in selectors.PAGE_TABS}
-    items = selectors.page_queue(tab=query.tab, object_type=query.object_type or None, search=query.search or None)
-    items = items.order_by(*query.order_by())
+        counts_here = {tab: sum(by_type[tab] for by_type in counts.values()) for tab in selectors.TABS}
+    items = query.items()
     # The tab's count is the page's total unless a search narrows it: no second count query.
     total = items.count() if query.search else counts_here[query.tab]
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -258,7 +271,54 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
         else [],
         "action_url": query.url(page=page),
         "clear_search_url": query.url(q="", page=1),
+        # Every item of the tab, as filtered and sorted here, whatever the page.
+        "csv_url": query.url("erp:queue-csv", page=1) if query.tab != "ready_to_import" else "",
+        "may_act": may_act,
     }
+
+
+QUEUE_CSV_HEADER = [
+    "Id",
+    "Type",
+    "Item",
+    "Project",
+    "Status",
+    "Sent by",
+    "Sent",
+    "Last change",
+    "QuickBooks id",
+    "Error",
+]
+
+
+def _csv_time(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@login_required
+@require_GET
+def queue_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The queue's tab as CSV, with the page's type, search and sort: every item, not one page, streamed."""
+    permissions.require(request.user, Action.VIEW_ERP_QUEUE)
+    query = QueueQuery.parse(request.GET)
+    states = dict(ErpState.choices)
+
+    def row(item: ErpItem) -> list[Any]:
+        return [
+            item.pk,
+            EXPORTABLE_TYPES[item.object_type].label if item.object_type in EXPORTABLE_TYPES else item.object_type,
+            item.label,
+            item.project.number if item.project else "",
+            states.get(item.state, item.state),
+            person_name(item.sent_by),
+            _csv_time(item.sent_at),
+            _csv_time(item.updated_at),
+            item.qb_ref,
+            item.erp_error,
+        ]
+
+    name = "-".join(part for part in ("erp", query.object_type.replace("_", "-"), query.tab.replace("_", "-")) if part)
+    return csv_response(f"{name}.csv", QUEUE_CSV_HEADER, (row(item) for item in query.items().iterator()))
 
 
 def _bulk(request: HttpRequest) -> None:
@@ -270,22 +330,10 @@ def _bulk(request: HttpRequest) -> None:
         )
         return
     step = Step(form.cleaned_data["action"])
-    permissions.require(request.user, Action(step))
-    done: list[ErpItem] = []
-    refused: list[str] = []
-    for item in ErpItem.objects.filter(pk__in=form.ids).order_by("id"):
-        try:
-            record = selectors.record_of(item)
-            services.take_step(step, record, signed_in(request.user), reason=form.cleaned_data["reason"])
-        except ObjectDoesNotExist:
-            refused.append(f"{item.label}: its record was deleted.")
-        except WorkflowError as exc:
-            refused.append(exc.message)
-        except PermissionDenied as exc:
-            refused.append(f"{item.label}: {exc}")
-        else:
-            done.append(item)
-    missing = len(form.ids) - len(done) - len(refused)
+    results = services.take_step_on_items(step, form.ids, signed_in(request.user), reason=form.cleaned_data["reason"])
+    done = [result for result in results if result.done]
+    refused = [result.reason for result in results if not result.done and result.label]
+    missing = sum(1 for result in results if not result.done and not result.label)
     if missing > 0:
         refused.append(f"{missing} of the selected items no longer exist.")
     transition = TRANSITIONS[step]
@@ -450,7 +498,7 @@ def _item_steps(user: Person, item: ErpItem, record: Any) -> dict[str, bool]:
 @require_GET
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything an approver needs to decide: the fields, the change, the checks, the dependencies,
-    the history and, for ERP admins, the qbXML."""
+    the history and the qbXML (for those the gate lets see it: approvers and ERP admins)."""
     permissions.require(request.user, Action.VIEW_ERP_QUEUE)
     item = get_object_or_404(ErpItem.objects.select_related("sent_by", "project"), pk=pk)
     spec = EXPORTABLE_TYPES[item.object_type]
@@ -458,11 +506,14 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         record: Any = selectors.record_of(item)
     except ObjectDoesNotExist:
         record = None
-    payload = item.sent_payload
+    # A synced item shows what QuickBooks received; any other, what it will receive.
+    received = item.state == ErpState.SYNCED and item.synced_payload is not None
+    payload = item.synced_payload if received else item.sent_payload
     payload_is_current = False
     if payload is None and record is not None:
         payload, payload_is_current = spec.payload(record), True
     is_update = bool(item.qb_ref) and item.synced_payload is not None and item.state == ErpState.PENDING
+    synced = selectors.last_synced(item) if item.qb_ref else None
     steps = _item_steps(request.user, item, record)
     dependencies = _dependencies(spec, record) if record is not None else []
     context = {
@@ -471,6 +522,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "record": record,
         "payload": payload_view(payload, item.synced_payload if is_update else None, payload_fields(spec.payload_type)),
         "payload_is_current": payload_is_current,
+        "payload_received": received,
+        "synced_at": synced.created_at if synced else None,
         "problems": spec.problems(record) if record is not None else [],
         "dependencies": dependencies,
         "waiting": [dependency for dependency in dependencies if not dependency["ready"]],

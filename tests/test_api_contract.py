@@ -848,6 +848,7 @@ def test_the_queue_counts_every_tab(approver, queue):
         "ready_to_import",
         "ready_to_export",
         "ready_to_update",
+        "queued",
         "failed_to_export",
         "synced",
         "archived",

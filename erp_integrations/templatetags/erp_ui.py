@@ -1,5 +1,5 @@
-"""Template helpers of the workflow: state badges, the history's words, and the accounting state of the
-records a project page shows (with the steps the user may take there)."""
+"""Template helpers of the workflow: state badges, the history's words, how a person is named, and the
+accounting state of the records a project page shows (with the steps the user may take there)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,19 @@ def state_badge(state: str | None) -> str:
     return format_html(
         '<span class="badge badge--{}">{}</span>', state, STATE_LABELS.get(state, str(state).capitalize())
     )
+
+
+def person_name(user: Any) -> str:
+    """How every page, list and e-mail names a person: the full name, the login where there is none."""
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+@register.filter(name="person")
+def person(user: Any) -> str:
+    """`{{ item.sent_by|person }}`: see `person_name`."""
+    return person_name(user)
 
 
 @register.filter
