@@ -379,6 +379,7 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         return -1
     if hresult or message:
         _touch(session)
+        _keep_answer(session, response, hresult, message)
         if imports.page_out(session) is not None:
             imports.page_not_read(session, f"({hresult}) {message}")
         else:
@@ -389,6 +390,7 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         session = QbSession.objects.select_for_update().select_related("connection").get(pk=session.pk)
         _touch(session)
         if imports.page_out(session) is not None:
+            _keep_answer(session, response, "", "")
             imports.apply_page(session, response or "")
         else:
             answers.apply_answer(session, response or "")
@@ -409,6 +411,17 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
             session.total_requests = total
             session.save(update_fields=["total_requests"])
     return min(99, int(100 * session.done_requests / total)) if total else 99
+
+
+def _keep_answer(session: QbSession, response: str, hresult: str, message: str) -> None:
+    """Keep the answer to the message out (a page of a list, or one QuickBooks could not read) beside it:
+    every exchange is kept for the audit. Answers to requests of the queue are kept as they are applied."""
+    QbExchange.objects.get_or_create(
+        session=session,
+        direction=QbExchange.Direction.RESPONSE,
+        message_number=session.messages_sent,
+        defaults={"body": response or "", "hresult": (hresult or "")[:20], "message": message or ""},
+    )
 
 
 def get_last_error(ticket: str) -> str:

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from access.tools import Level, Tool
 from erp_integrations.models import ErpItem, ErpState
 from procore_sync import models as ps
-from qbxml import pages, selectors, services
+from qbxml import imports, pages, selectors, services
 from qbxml.models import QbConnection, QbExchange, QbListImport, QbRequest, QbSession
 from qbxml.queue.enqueue import enqueue
 from qbxml.simulator import QuickBooksCompany
@@ -496,3 +496,28 @@ def test_a_real_session_is_kept_whole_and_never_holds_the_web_connector_password
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
         assert all(PASSWORD.encode() not in opened.read(name) for name in opened.namelist())
         assert len(opened.namelist()) == 2
+
+
+def test_every_answer_is_kept_beside_its_message_a_list_page_and_one_quickbooks_could_not_read_too(
+    erp_admin, connection, queued_company, client
+):
+    imports.refresh(erp_admin, connection, ["vendors"])
+    company = QuickBooksCompany("Sync Health Co")
+    session = ManualSession(connector_for(company, client=client))
+    assert session.open() == ""
+    page_of_vendors = session.send()
+    assert "<VendorQueryRq" in page_of_vendors
+    session.receive(company.process(page_of_vendors))
+    assert "<VendorAddRq" in session.send()
+    hresult, text = "0x80040400", "QuickBooks found an error when parsing the provided XML text stream."
+    session.connector.call("receiveResponseXML", ticket=session.ticket, response="", hresult=hresult, message=text)
+    kept = list(QbExchange.objects.order_by("id").values_list("direction", "message_number", "hresult", "message"))
+    assert kept == [
+        ("request", 1, "", ""),
+        ("response", 1, "", ""),
+        ("request", 2, "", ""),
+        ("response", 2, hresult, text),
+    ]
+    assert "<VendorQueryRs" in QbExchange.objects.get(direction="response", message_number=1).body
+    page = client_for(erp_admin).get(reverse("qb:session-exchanges", args=[QbSession.objects.get().pk]))
+    assert f"{hresult} {text}" in page.content.decode()
