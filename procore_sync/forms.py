@@ -69,10 +69,64 @@ class LineForm(forms.Form):
         return data
 
 
-def _money(label: str, **kwargs: Any) -> forms.DecimalField:
+def _money(label: str, attrs: dict[str, str] | None = None, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, max_digits=15, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"}), **kwargs
+        label=label,
+        max_digits=15,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", **(attrs or {})}),
+        **kwargs,
     )
+
+
+def make_read_only(form: forms.BaseForm, names: Iterable[str], note_id: str) -> None:
+    """Show `names` as they are, not to be changed: a disabled control keeps its value whatever is posted, and
+    points at the note that says why."""
+    for name in names:
+        if name not in form.fields:
+            continue
+        field = form.fields[name]
+        field.disabled = True
+        described_by = [note_id]
+        if field.help_text:
+            described_by.append(f"{form[name].auto_id}_helptext")
+        field.widget.attrs["aria-describedby"] = " ".join(described_by)
+
+
+# --- projects ------------------------------------------------------------------------------------------
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = ps.Project
+        fields = [
+            "number",
+            "name",
+            "status",
+            "owner",
+            "start_date",
+            "description",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "number": "The project's number, unique among projects.",
+            "name": "Its job's name in QuickBooks, under the owner: 41 characters, no colon.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = ps.Company.objects.filter(is_archived=False).order_by("name")
 
 
 # --- commitments ---------------------------------------------------------------------------------------
@@ -191,9 +245,11 @@ def invoice_targets(commitment: ps.Commitment) -> Choices:
 
 class InvoiceLineForm(LineForm):
     target = ObjectChoiceField(label="Bills line")
-    work_completed_this_period = _money("Work this period")
-    materials_stored = _money("Materials stored", initial=Decimal("0.00"))
-    retainage_held = _money("Retainage held", initial=Decimal("0.00"))
+    # Left empty, a line holds the commitment's retainage percentage of what it bills (the service fills it; a
+    # script of the page fills it as the amounts are typed, and leaves alone a value typed over).
+    work_completed_this_period = _money("Work this period", attrs={"data-retainage-part": ""})
+    materials_stored = _money("Materials stored", attrs={"data-retainage-part": ""}, initial=Decimal("0.00"))
+    retainage_held = _money("Retainage held", attrs={"data-retainage-held": "", "placeholder": "Auto"}, required=False)
     retainage_released = _money("Retainage released", initial=Decimal("0.00"))
 
     def line_data(self) -> dict[str, Any]:
@@ -234,6 +290,30 @@ class BudgetLineForm(LineForm):
     sub_job = ObjectChoiceField(label="Sub job", required=False)
     description = forms.CharField(label="Description", required=False, max_length=255)
     original_amount = _money("Amount")
+
+
+class BudgetModificationForm(forms.ModelForm):
+    class Meta:
+        model = ps.BudgetModification
+        fields = ["number", "reason", "date"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"reason": "Why the money moves: the estimate's memo in QuickBooks."}
+
+
+class BudgetModificationLineForm(LineForm):
+    budget_line = ObjectChoiceField(label="Budget line")
+    amount = _money("Amount", help_text="Positive adds to the line, negative takes from it.")
+
+
+def budget_line_choices(budget: ps.Budget) -> Choices:
+    """The budget's lines a modification may move money between, by cost code, cost type and sub job."""
+
+    def label(line: ps.BudgetLineItem) -> str:
+        where = f" · {line.sub_job.path}" if line.sub_job is not None else ""
+        return f"{line.cost_code.code} {line.cost_type.name}{where}: {line.original_amount:,.2f}"
+
+    lines = budget.lines.select_related("cost_code", "cost_type", "sub_job__parent__parent")
+    return Choices(lines, label=label)
 
 
 def sub_job_choices(project: ps.Project) -> Choices:

@@ -11,7 +11,7 @@ import datetime
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, TypeVar
 
 from django.contrib.auth.models import User
@@ -25,6 +25,8 @@ from access import permissions
 from access.permissions import Action
 from procore_sync import hooks
 from procore_sync import models as ps
+from procore_sync.errors import DomainError
+from procore_sync.money import CENTS, ZERO
 from procore_sync.records import LineSpec, record_type_of
 
 M = TypeVar("M", bound=Model)
@@ -84,6 +86,61 @@ def save_record(
     return record
 
 
+@dataclass(frozen=True)
+class EditLock:
+    """What an edit of a record may not change now: some of its fields, its lines, and why (the state the
+    refusal named). Empty for a record anyone with the permission may edit as they like."""
+
+    fields: frozenset[str] = frozenset()
+    lines: bool = False
+    state: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.fields) or self.lines
+
+
+def edit_lock(record: Model, field_names: Iterable[str], *, with_lines: bool = False) -> EditLock:
+    """Which of `field_names` (and whether the lines) an edit of `record` would be refused to change now.
+
+    The watchers `save_record` asks are asked the same question, as if every one of these fields and the lines
+    changed, so a form shows read-only exactly what a save would refuse and the rule stays where it is kept.
+    Nothing is written.
+    """
+    names = set(field_names)
+    if record.pk is None or not (names or with_lines):
+        return EditLock()
+    try:
+        with transaction.atomic():
+            hooks.before_change(record, names, lines_changed=with_lines)
+    except DomainError as exc:
+        refused = set(exc.details.get("locked_fields") or ())
+        return EditLock(
+            frozenset(refused & names), with_lines and "lines" in refused, str(exc.details.get("current_state", ""))
+        )
+    return EditLock()
+
+
+def retainage_held(percent: Decimal, completed_and_stored: Decimal) -> Decimal:
+    """The retainage a commitment's percentage holds of a line's work completed and materials stored: two
+    places, half up; none of a credit (retainage is never negative)."""
+    if completed_and_stored <= ZERO:
+        return ZERO
+    return (completed_and_stored * percent / Decimal(100)).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def _default_retainage(record: Model, line: Model, data: Mapping[str, Any]) -> None:
+    """An invoice line that leaves its retainage empty holds the commitment's percentage of what it bills; a
+    line already saved that does not mention it keeps the retainage it has."""
+    if not isinstance(record, ps.SubcontractorInvoice) or not isinstance(line, ps.SubcontractorInvoiceLine):
+        return
+    if data.get("retainage_held") is not None or ("retainage_held" not in data and line.pk is not None):
+        return
+    line.retainage_held = retainage_held(
+        record.commitment.default_retainage_percent,
+        (line.work_completed_this_period or ZERO) + (line.materials_stored or ZERO),
+    )
+
+
 def _before_save(record: Model, changed: set[str]) -> None:
     if isinstance(record, ps.Budget) and "is_locked" in changed:
         record.locked_at = timezone.now() if record.is_locked else None
@@ -121,6 +178,7 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
         for name in spec.fields:
             if name in data:
                 setattr(line, name, data[name])
+        _default_retainage(record, line, data)
         if missing := _default_cost_type(line):
             errors.append(f"Line {index}: {missing}")
             continue

@@ -10,10 +10,14 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
+    path("new/", views.project_form, name="new"),
     path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/edit/", views.project_form, name="edit"),
     path("<int:pk>/job-costs/", job_cost_views.project_job_costs, name="job-costs"),
     path("unsyncable-direct-costs/", job_cost_views.unplaced_costs, name="unplaced-costs"),
     path("<int:project_pk>/budget/", views.budget_form, name="budget-form"),
+    path("<int:project_pk>/budget/modifications/new/", views.budget_modification_form, name="budget-modification-new"),
+    path("budget-modifications/<int:pk>/edit/", views.budget_modification_form, name="budget-modification-edit"),
     path("<int:project_pk>/sub-jobs/new/", views.sub_job_form, name="sub-job-new"),
     path("sub-jobs/<int:pk>/edit/", views.sub_job_form, name="sub-job-edit"),
     path("sub-jobs/<int:pk>/delete/", views.sub_job_delete, name="sub-job-delete"),
@@ -25,4 +29,5 @@ urlpatterns = [
     path("change-orders/<int:pk>/edit/", views.change_order_form, name="change-order-edit"),
     path("commitments/<int:commitment_pk>/invoices/new/", views.invoice_form, name="invoice-new"),
     path("invoices/<int:pk>/edit/", views.invoice_form, name="invoice-edit"),
+    path("<slug:object_type>/<int:pk>/delete/", views.record_delete, name="delete"),
 ]

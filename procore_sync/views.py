@@ -35,7 +35,8 @@ from procore_sync import models as ps
 from procore_sync import selectors, services
 from procore_sync.errors import DomainError
 from procore_sync.money import ZERO
-from procore_sync.records import record_type_of
+from procore_sync.records import RECORD_TYPES, record_type_of
+from procore_sync.templatetags.ui import humanize_key
 
 
 class _Echo:
@@ -81,7 +82,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     projects = list(page.object_list)
     permissions.access_for(request.user).prefetch(projects)
-    return render(request, "projects/project_list.html", {"page": page, "projects": projects, "search": search})
+    context = {
+        "page": page,
+        "projects": projects,
+        "search": search,
+        "can_create_project": bool(permissions.check(request.user, Action.CREATE, object_type="project")),
+    }
+    return render(request, "projects/project_list.html", context)
 
 
 def _project_or_404(user: Person, pk: int) -> ps.Project:
@@ -126,6 +133,18 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else permissions.check(user, Action.CREATE, object_type="budget", project=project)
         ),
         "can_read_budget": bool(permissions.check(user, Action.VIEW, object_type="budget", project=project)),
+        "can_delete_budget": bool(budget and permissions.check(user, Action.DELETE, budget)),
+        "can_create_modification": bool(
+            budget and permissions.check(user, Action.CREATE, object_type="budget_modification", project=project)
+        ),
+        "can_edit_modifications": bool(
+            permissions.check(user, Action.EDIT, object_type="budget_modification", project=project)
+        ),
+        "can_delete_modifications": bool(
+            permissions.check(user, Action.DELETE, object_type="budget_modification", project=project)
+        ),
+        "can_edit_project": bool(permissions.check(user, Action.EDIT, project)),
+        "can_delete_project": bool(permissions.check(user, Action.DELETE, project)),
     }
     return render(request, "projects/project_detail.html", context)
 
@@ -179,6 +198,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "billed": billed,
         "paid": selectors.paid_to_date(payments),
         "can_edit": bool(permissions.check(user, Action.EDIT, commitment)),
+        "can_delete": bool(permissions.check(user, Action.DELETE, commitment)),
         "can_create_change_order": bool(
             permissions.check(user, Action.CREATE, object_type="change_order", project=commitment.project)
         ),
@@ -258,6 +278,14 @@ class RecordFormPage:
     instance: Model | None = None
     # What the header form is made with beyond its data and instance (the project whose sub jobs it offers).
     header_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Data attributes of the form for the page's script (the commitment's retainage percentage), and the
+    # scripts (paths under static/) the page loads.
+    form_data: dict[str, str] = field(default_factory=dict)
+    scripts: tuple[str, ...] = ()
+
+
+# The note a control that cannot change points at.
+LOCKED_NOTE_ID = "locked-note"
 
 
 def _cost_choices() -> dict[str, pf.Choices]:
@@ -270,6 +298,17 @@ def _cost_choices() -> dict[str, pf.Choices]:
     }
 
 
+def record_name(record: Model) -> str:
+    """How a message names a record: its type and itself ("Commitment SC-001 Drywall"), or itself alone when it
+    already says what it is ("Budget of P-1 Tower", "Invoice INV-7 (SC-001)" of a subcontractor invoice)."""
+    label = record_type_of(record).label
+    name = str(record)
+    first_word = name.split(" ", 1)[0].lower()
+    if name.lower().startswith(label.lower()) or first_word == label.split()[-1].lower():
+        return name
+    return f"{label} {name}"
+
+
 def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
     user = request.user
     record_type = record_type_of(page.model)
@@ -280,14 +319,27 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         permissions.require(user, Action.EDIT, page.instance)
     data = request.POST if request.method == "POST" else None
     header = page.header_class(data, instance=copy.copy(page.instance) if page.instance else None, **page.header_kwargs)
+    # What accounting holds is shown as it is; the rest of the form still saves.
+    lock = (
+        services.edit_lock(page.instance, header.fields, with_lines=page.line_class is not None)
+        if page.instance is not None
+        else services.EditLock()
+    )
+    pf.make_read_only(header, lock.fields, LOCKED_NOTE_ID)
     lines = None
     if page.line_class is not None:
-        formset_class = pf.line_formset(page.line_class, extra=1 if page.initial_lines else 3)
+        extra = 0 if lock.lines else 1 if page.initial_lines else 3
+        formset_class = pf.line_formset(page.line_class, extra=extra)
         lines = formset_class(data, prefix="lines", initial=page.initial_lines, form_kwargs={"choices": page.choices})
+        if lock.lines:
+            for line_form in lines.forms:
+                pf.make_read_only(line_form, line_form.fields, LOCKED_NOTE_ID)
     line_errors: list[str] = []
-    if request.method == "POST" and header.is_valid() and (lines is None or lines.is_valid()):
+    lines_valid = lines is None or lock.lines or lines.is_valid()
+    if request.method == "POST" and header.is_valid() and lines_valid:
         fields = {**page.parent_fields, **header.cleaned_data} if page.instance is None else dict(header.cleaned_data)
-        line_data = _lines_from(lines) if lines is not None else None
+        # Locked lines are left as they are: not sent, so not compared.
+        line_data = _lines_from(lines) if lines is not None and not lock.lines else None
         try:
             record = services.save_record(signed_in(user), page.model, fields, line_data, instance=page.instance)
         except ValidationError as exc:
@@ -296,14 +348,20 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
             header.add_error(None, exc.message)
         else:
             verb = "saved" if page.instance else "created"
-            messages.success(request, f"{record_type.label} {record} {verb}.")
+            messages.success(request, f"{record_name(record)} {verb}.")
             return redirect(next_url(request, page_of(record)))
+    editable = any(not bound.field.disabled for bound in header) or (lines is not None and not lock.lines)
     context = {
         "page": page,
         "header": header,
         "lines": lines,
         "line_errors": line_errors,
         "line_fields": [name for name in page.line_class.base_fields if name != "id"] if page.line_class else [],
+        "lock": lock,
+        "locked_note_id": LOCKED_NOTE_ID,
+        "editable": editable,
+        "can_delete": page.instance is not None and bool(permissions.check(user, Action.DELETE, page.instance)),
+        "delete_url": _delete_url(page.instance) if page.instance is not None else "",
     }
     return render(request, "projects/record_form.html", context)
 
@@ -338,7 +396,7 @@ def _apply_errors(exc: ValidationError, header: forms.BaseForm) -> list[str]:
         elif name in header.fields:
             header.add_error(name, errors)
         else:
-            label = "" if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: "
+            label = "" if name == NON_FIELD_ERRORS else f"{humanize_key(name)}: "
             header.add_error(None, [f"{label}{error}" for error in errors])
     return line_errors
 
@@ -470,6 +528,8 @@ def invoice_form(request: HttpRequest, commitment_pk: int | None = None, pk: int
         cancel_url=reverse("projects:commitment", args=[commitment.pk]),
         cancel_label=commitment.number,
         instance=invoice,
+        form_data={"retainage-percent": f"{commitment.default_retainage_percent:.2f}"},
+        scripts=("js/retainage.js",),
     )
     return _record_form(request, page)
 
@@ -553,3 +613,138 @@ def sub_job_delete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Sub job {sub_job.path} deleted.")
     return redirect(back)
+
+
+# --- projects: create, edit ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    project = _project_or_404(request.user, pk) if pk is not None else None
+    page = RecordFormPage(
+        title=f"Edit project {project}" if project else "New project",
+        model=ps.Project,
+        header_class=pf.ProjectForm,
+        line_class=None,
+        choices={},
+        initial_lines=[],
+        parent_fields={},
+        cancel_url=reverse("projects:detail", args=[project.pk]) if project else reverse("projects:list"),
+        cancel_label=str(project) if project else "Projects",
+        instance=project,
+    )
+    return _record_form(request, page)
+
+
+# --- budget modifications -----------------------------------------------------------------------------------------
+
+
+def _budget_modification_or_404(user: Person, pk: int) -> ps.BudgetModification:
+    try:
+        return selectors.records_for(user, ps.BudgetModification).prefetch_related(None).get(pk=pk)
+    except ps.BudgetModification.DoesNotExist:
+        raise Http404("No such budget modification, or you cannot see it.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budget_modification_form(
+    request: HttpRequest, project_pk: int | None = None, pk: int | None = None
+) -> HttpResponse:
+    """A transfer between the lines of a project's budget: the lines it moves money between net to zero."""
+    user = request.user
+    modification = _budget_modification_or_404(user, pk) if pk is not None else None
+    if modification is not None:
+        budget = modification.budget
+        project = budget.project
+    else:
+        project = _project_or_404(user, project_pk or 0)
+        found = selectors.budget_of_project(user, project)
+        if found is None:
+            messages.error(request, f"{project} has no budget yet: create the budget, then modify it.")
+            return redirect(reverse("projects:detail", args=[project.pk]) + "#budget")
+        budget = found
+    initial = [
+        {"id": line.pk, "budget_line": line.budget_line_id, "amount": line.amount}
+        for line in (modification.lines.all() if modification else [])
+    ]
+    numbers = [m.number for m in budget.modifications.all()]
+    page = RecordFormPage(
+        title=f"Edit {modification}" if modification else f"New budget modification on {project}",
+        model=ps.BudgetModification,
+        header_class=pf.BudgetModificationForm,
+        line_class=pf.BudgetModificationLineForm,
+        choices={"budget_line": pf.budget_line_choices(budget)},
+        initial_lines=initial,
+        parent_fields={"budget": budget},
+        cancel_url=reverse("projects:detail", args=[project.pk]) + "#budget",
+        cancel_label=str(project),
+        instance=modification,
+        header_kwargs={} if modification else {"initial": {"number": max(numbers, default=0) + 1}},
+    )
+    return _record_form(request, page)
+
+
+# --- deleting a record --------------------------------------------------------------------------------------------
+
+# The record types deleted from these pages (a sub job has its own, in its list).
+DELETABLE_TYPES = ("project", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice")
+
+
+def _delete_url(record: Model) -> str:
+    slug = record_type_of(record).slug
+    return reverse("projects:delete", args=[slug, record.pk]) if slug in DELETABLE_TYPES else ""
+
+
+def _page_after_delete(record: Model) -> str:
+    """Where a deleted record's reader goes: the page that listed it."""
+    if isinstance(record, ps.Project):
+        return reverse("projects:list")
+    if isinstance(record, ps.Commitment):
+        return reverse("projects:detail", args=[record.project_id]) + "#commitments"
+    return page_of(record)
+
+
+def _deletable_or_404(user: Person, object_type: str, pk: int) -> Model:
+    if object_type not in DELETABLE_TYPES:
+        raise Http404("No such kind of record.")
+    model = RECORD_TYPES[object_type].model
+    try:
+        return selectors.records_for(user, model).prefetch_related(None).get(pk=pk)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        raise Http404("No such record, or you cannot see it.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_delete(request: HttpRequest, object_type: str, pk: int) -> HttpResponse:
+    """Asks first (this page), then deletes through the service, which refuses what accounting holds or what
+    other records name, and says why."""
+    user = request.user
+    record = _deletable_or_404(user, object_type, pk)
+    permissions.require(user, Action.DELETE, record)
+    name = record_name(record)
+    back = next_url(request, page_of(record))
+    if request.method == "POST":
+        after = _page_after_delete(record)
+        try:
+            services.delete_record(signed_in(user), record)
+        except ValidationError as exc:
+            messages.error(request, f"{name} was not deleted: {' '.join(exc.messages)}")
+        except DomainError as exc:
+            messages.error(request, f"{name} was not deleted: {exc.message}")
+        else:
+            messages.success(request, f"{name} deleted.")
+            return redirect(after)
+        return redirect(back)
+    spec = record_type_of(record).lines
+    line_count = spec.model._default_manager.filter(**{spec.parent_field: record}).count() if spec else 0
+    context = {
+        "record": record,
+        "name": name,
+        "project": record_type_of(record).project_of(record),
+        "line_count": line_count,
+        "back": back,
+    }
+    return render(request, "projects/delete_confirm.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,8 +25,9 @@ def money(value: Any) -> str:
 
 @register.filter
 def humanize_key(value: str) -> str:
-    """job_name → Job name."""
-    return str(value).replace("_", " ").strip().capitalize()
+    """job_name → Job name; address_line1 → Address line 1 (a number is a word of its own)."""
+    words = re.sub(r"(?<=[A-Za-z])(?=\d)", " ", str(value).replace("_", " "))
+    return words.strip().capitalize()
 
 
 @register.inclusion_tag("_field.html")
