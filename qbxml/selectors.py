@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from lxml import etree
 
@@ -312,6 +313,7 @@ class Exchange:
     text: str
     pretty: bool
     shortened: bool
+    size: int  # characters of the whole document
 
     @property
     def pk(self) -> int:
@@ -346,7 +348,14 @@ def session_exchange_page(session: QbSession, page_number: str | int | None) -> 
     )
     page = Paginator(numbers, EXCHANGES_PER_PAGE).get_page(page_number)
     pairs: dict[int, dict[str, Exchange]] = {number: {} for number in page.object_list}
-    for exchange in QbExchange.objects.filter(session=session, message_number__in=list(pairs)).order_by("id"):
+    # Only the part shown is read: one answer to a page of a list can be tens of megabytes.
+    documents = (
+        QbExchange.objects.filter(session=session, message_number__in=list(pairs))
+        .defer("body")
+        .annotate(head=Substr("body", 1, SHOWN_BODY_CHARS + 1), size=Length("body"))
+        .order_by("id")
+    )
+    for exchange in documents:
         pairs[exchange.message_number][exchange.direction] = readable(exchange)
     return page, [
         MessagePair(
@@ -371,7 +380,7 @@ def session_exchanges(session: QbSession) -> Iterator[QbExchange]:
             ),
             "id",
         )
-        .iterator(chunk_size=20)
+        .iterator(chunk_size=2)  # a message and its answer: bodies can be large
     )
 
 
@@ -380,11 +389,16 @@ def exchange_for_download(exchange_id: int) -> QbExchange | None:
 
 
 def readable(exchange: QbExchange) -> Exchange:
-    body = exchange.body
-    if len(body) > SHOWN_BODY_CHARS:
-        return Exchange(exchange, body[:SHOWN_BODY_CHARS], pretty=False, shortened=True)
-    pretty = pretty_xml(body)
-    return Exchange(exchange, pretty if pretty is not None else body, pretty=pretty is not None, shortened=False)
+    """The document as the page shows it; of an exchange read with `head` and `size` (its first characters
+    and its length), only those are used."""
+    head: str = getattr(exchange, "head", None) or (exchange.body if "body" in exchange.__dict__ else "")
+    size: int = getattr(exchange, "size", None) or len(head)
+    if size > SHOWN_BODY_CHARS:
+        return Exchange(exchange, head[:SHOWN_BODY_CHARS], pretty=False, shortened=True, size=size)
+    pretty = pretty_xml(head)
+    if pretty is None:
+        return Exchange(exchange, head, pretty=False, shortened=False, size=size)
+    return Exchange(exchange, pretty, pretty=True, shortened=False, size=size)
 
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
