@@ -32,6 +32,7 @@ from qbxml.lib.types import (
     EstimateData,
     EstimateLine,
     EstimateModData,
+    InvoiceData,
     PurchaseOrderData,
     PurchaseOrderLine,
     PurchaseOrderLinesAddData,
@@ -70,6 +71,8 @@ TxnKind = Literal[
     "JournalEntry",
     "BillPaymentCheck",
     "BillPaymentCreditCard",
+    "Invoice",
+    "ReceivePayment",
 ]
 
 # Longest FullName each list can hold; queries by name check against it.
@@ -102,6 +105,8 @@ TXN_QUERY_SHAPES: dict[str, _TxnQueryShape] = {
     "JournalEntry": _TxnQueryShape(True, False),
     "BillPaymentCheck": _TxnQueryShape(True, False),
     "BillPaymentCreditCard": _TxnQueryShape(True, False),
+    "Invoice": _TxnQueryShape(True, True),
+    "ReceivePayment": _TxnQueryShape(True, False),
 }
 
 REQUEST_ID_MAX_LENGTH = 64  # not a schema limit: ours, to keep ids printable and short
@@ -533,6 +538,39 @@ def bill_add(request_id: str, data: BillData) -> Element:
         raise FieldError(
             kind, f"the bill total is {total}: QuickBooks cannot record a negative bill (use a vendor credit)"
         )
+    return rq
+
+
+def invoice_add(request_id: str, data: InvoiceData) -> Element:
+    """InvoiceAdd for an owner's progress billing: a line per billed schedule-of-values line, retention held
+    as a negative line and released as a positive one on the retention item. A negative invoice is refused:
+    QuickBooks records what the contractor owes the owner as a credit memo, not an invoice."""
+    kind = "InvoiceAdd"
+    rq = _request(kind, request_id)
+    body = _sub(rq, kind)
+    _require_lines(f"{kind}/InvoiceLineAdd", data.lines)
+    # Order: CustomerRef, ClassRef, ARAccountRef, TemplateRef, TxnDate, RefNumber, BillAddress, ShipAddress,
+    # IsPending, IsFinanceCharge, PONumber, TermsRef, DueDate, SalesRepRef, FOB, ShipDate, ShipMethodRef,
+    # ItemSalesTaxRef, Memo, ..., InvoiceLineAdd | InvoiceLineGroupAdd*
+    _ref(body, "CustomerRef", f"{kind}/CustomerRef", data.customer_full_name, limits.CUSTOMER_FULL_NAME)
+    _date(body, "TxnDate", f"{kind}/TxnDate", data.txn_date)
+    _sub(body, "RefNumber", qb_text(f"{kind}/RefNumber", data.ref_number, limits.REF_NUMBER, required=True))
+    _text(body, "PONumber", f"{kind}/PONumber", data.po_number, limits.INVOICE_PO_NUMBER)
+    _date(body, "DueDate", f"{kind}/DueDate", data.due_date)
+    _text(body, "Memo", f"{kind}/Memo", data.memo, limits.MEMO, multiline=True)
+    for number, line in enumerate(data.lines, start=1):
+        # TxnLineCorePriceLevelAdd order: ItemRef, Desc, Quantity, UnitOfMeasure, Rate | RatePercent |
+        # PriceLevelRef, ClassRef, Amount, ...
+        field = f"{kind}/InvoiceLineAdd[{number}]"
+        node = _sub(body, "InvoiceLineAdd")
+        _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
+        _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
+        _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
+        _amount(node, "Amount", f"{field}/Amount", line.amount)
+    # Every amount is checked by now, so the sum is of valid Decimals.
+    total = data.total()
+    if total < 0:
+        raise FieldError(kind, f"the invoice total is {total}: QuickBooks cannot record a negative invoice")
     return rq
 
 

@@ -32,6 +32,7 @@ JOB_DESC = 99
 AMOUNT_MAX_INTEGER_DIGITS = 13
 
 # Added with the builders: every length they check comes from here, so the schema test covers them too.
+INVOICE_PO_NUMBER = 25  # InvoiceAdd/PONumber: the owner's contract number
 BILL_REF_NUMBER = 20  # BillAdd/RefNumber: a vendor's invoice number, longer than our own PO numbers
 ITEM_FULL_NAME = 159  # ItemServiceRet/FullName: parent items and sub-items joined by ":"
 CLASS_FULL_NAME = 159  # ClassRef/FullName

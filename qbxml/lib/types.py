@@ -236,3 +236,30 @@ class BillData:
     def total(self) -> Decimal:
         held = self.retainage.amount if self.retainage else Decimal(0)
         return sum((line.amount for line in self.lines), Decimal(0)) - held
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """A line of an invoice to the owner: the billed part of a schedule-of-values line, or retention (held
+    as a negative amount on the retention item, released as a positive one)."""
+
+    item_full_name: str
+    amount: Decimal
+    class_name: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    """An owner invoice (progress billing) to the customer:job."""
+
+    customer_full_name: str
+    ref_number: str
+    lines: tuple[InvoiceLine, ...]
+    txn_date: date | None = None
+    due_date: date | None = None
+    po_number: str = ""  # the owner's contract number, printed on the invoice
+    memo: str = ""
+
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))

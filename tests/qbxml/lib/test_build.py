@@ -19,6 +19,8 @@ from qbxml.lib.types import (
     EstimateData,
     EstimateLine,
     EstimateModData,
+    InvoiceData,
+    InvoiceLine,
     PurchaseOrderData,
     PurchaseOrderLine,
     PurchaseOrderLinesAddData,
@@ -98,6 +100,19 @@ BILL = BillData(
     retainage=Retainage(Decimal("2980.01"), customer_full_name=JOB),
     purchase_order_txn_id="1A2B-1712345678",
 )
+OWNER_INVOICE = InvoiceData(
+    customer_full_name=JOB,
+    ref_number="OI-0003",
+    lines=(
+        InvoiceLine("03 Concrete:03-300", Decimal("40000.00"), "Subcontract", "Foundations, this period"),
+        InvoiceLine("Retention", Decimal("-4000.00"), None, "Retention held (10%)"),
+        InvoiceLine("Retention", Decimal("12000.00"), None, "Retention released"),
+    ),
+    txn_date=date(2024, 4, 30),
+    due_date=date(2024, 5, 30),
+    po_number="PC-2024-001",
+    memo="Pay application 3, April 2024",
+)
 ESTIMATE = EstimateData(
     customer_full_name=JOB,
     lines=(
@@ -150,6 +165,7 @@ def _builders():
     )
     yield "PurchaseOrderMod", build.purchase_order_add_lines("p2", change_order)
     yield "BillAdd", build.bill_add("b1", BILL)
+    yield "InvoiceAdd", build.invoice_add("oi1", OWNER_INVOICE)
     yield "BillAdd unlinked", build.bill_add("b2", BillData("Acme Concrete", "17", BILL.lines[2:]))
     for kind in ("Vendor", "Customer", "ItemService", "Item", "Class", "Account"):
         yield f"{kind}Query by name", build.list_query(f"lq-{kind}", kind, full_name="Big Builder Co")
@@ -365,7 +381,7 @@ def test_txn_query_options_the_schema_lacks_are_refused():
     with pytest.raises(ValueError, match="give txn_id"):
         build.txn_query("1", "Bill")
     with pytest.raises(ValueError, match="unknown transaction kind"):
-        build.txn_query("1", "Invoice", txn_id="1")  # type: ignore[arg-type]
+        build.txn_query("1", "SalesReceipt", txn_id="1")  # type: ignore[arg-type]
 
 
 def test_request_ids_are_required_and_printable():
@@ -380,3 +396,37 @@ def test_hcp_requests_are_the_three_queries():
         "CompanyQueryRq",
         "PreferencesQueryRq",
     ]
+
+
+def test_an_owner_invoice_carries_its_lines_retention_and_contract_number_in_schema_order():
+    body = build.invoice_add("1", OWNER_INVOICE).find("InvoiceAdd")
+
+    assert [child.tag for child in body] == [
+        "CustomerRef",
+        "TxnDate",
+        "RefNumber",
+        "PONumber",
+        "DueDate",
+        "Memo",
+        "InvoiceLineAdd",
+        "InvoiceLineAdd",
+        "InvoiceLineAdd",
+    ]
+    assert [line.findtext("Amount") for line in body.findall("InvoiceLineAdd")] == ["40000.00", "-4000.00", "12000.00"]
+    assert [child.tag for child in body.find("InvoiceLineAdd")] == ["ItemRef", "Desc", "ClassRef", "Amount"]
+
+
+def test_a_negative_owner_invoice_is_refused():
+    lines = (InvoiceLine("03 Concrete:03-300", Decimal("100.00")), InvoiceLine("Retention", Decimal("-100.01")))
+
+    with pytest.raises(FieldError, match="negative invoice"):
+        build.invoice_add("1", InvoiceData(JOB, "OI-1", lines))
+
+
+def test_an_owner_invoice_needs_a_number_and_a_line():
+    with pytest.raises(FieldError, match="RefNumber"):
+        build.invoice_add("1", InvoiceData(JOB, "", OWNER_INVOICE.lines))
+    with pytest.raises(FieldError, match="InvoiceLineAdd"):
+        build.invoice_add("1", InvoiceData(JOB, "OI-1", ()))
+    with pytest.raises(FieldError, match="RefNumber"):
+        build.invoice_add("1", InvoiceData(JOB, "OI-123456789", OWNER_INVOICE.lines))

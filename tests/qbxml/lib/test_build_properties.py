@@ -19,6 +19,8 @@ from qbxml.lib.types import (
     BillData,
     BillLine,
     CustomerData,
+    InvoiceData,
+    InvoiceLine,
     PurchaseOrderData,
     PurchaseOrderLine,
     Retainage,
@@ -121,3 +123,18 @@ def test_bill_add(assert_valid, vendor, ref, line_amount, held):
     if root is not None:
         total = sum(Decimal(amount.text) for amount in root.iter("Amount"))
         assert total == line_amount - held >= 0
+
+
+@PROPERTY_SETTINGS
+@given(customer=text, ref=text, po_number=text, desc=text, billed=amounts, held=amounts)
+def test_invoice_add(assert_valid, customer, ref, po_number, desc, billed, held):
+    invoice = InvoiceData(
+        customer_full_name=customer,
+        ref_number=ref,
+        po_number=po_number,
+        lines=(InvoiceLine("03-300", billed, description=desc), InvoiceLine("Retention", held)),
+    )
+    root = _check(assert_valid, "InvoiceAdd", lambda: build.invoice_add("1", invoice))
+    if root is not None:
+        assert [Decimal(amount.text) for amount in root.iter("Amount")] == [billed, held]
+        assert billed + held >= 0
