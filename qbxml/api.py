@@ -162,10 +162,11 @@ class QbConnectionSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, instance: QbConnection) -> dict[str, Any]:
-        # Read by `connections_with_health` (the view's queryset): its figures are on the row already.
-        if not hasattr(instance, "waiting_requests"):
-            instance = selectors.connections_with_health().get(pk=instance.pk)
-        (instance.health,) = selectors.health_of_connections([instance])  # type: ignore[attr-defined]
+        # A list has the health of its page computed at once (`context["healths"]`); one row, its own.
+        health = self.context.get("healths", {}).get(instance.pk)
+        if health is None:
+            (health,) = selectors.health_of_connections([instance])
+        instance.health = health  # type: ignore[attr-defined]
         return super().to_representation(instance)
 
     def get_list_imports_in_progress(self, connection: QbConnection) -> int:
@@ -192,6 +193,14 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.connections_with_health().order_by("name")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page
+        healths = {health.pk: health for health in selectors.health_of_connections(rows)}
+        serializer = self.get_serializer(rows, many=True, context={**self.get_serializer_context(), "healths": healths})
+        return Response(serializer.data) if page is None else self.get_paginated_response(serializer.data)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)

@@ -203,27 +203,12 @@ def _fingerprint(last_run: Run | None, last_contact_at: datetime | None) -> str:
 
 
 def connections_with_health() -> QuerySet[QbConnection]:
-    """Connections with their request figures, recent sessions and list imports: three queries."""
-    failed_items = QbRequest.objects.filter(
-        _latest_of_item(), status=S.FAILED, item__state=ErpState.FAILED, item__record_deleted_at__isnull=True
-    )
-    refused = QbRequest.objects.filter(item__isnull=True, status=S.FAILED).exclude(
-        Exists(
-            QbRequest.objects.filter(
-                connection=OuterRef("connection"),
-                support_key=OuterRef("support_key"),
-                item__isnull=True,
-                id__gt=OuterRef("id"),
-                status__in=ACTIVE | {S.DONE},
-            )
-        )
-    )
+    """Connections with their request figures, recent sessions and list imports: three queries (the
+    failures are counted apart, in `failure_counts`)."""
     return QbConnection.objects.annotate(
-        waiting_requests=Count("requests", filter=Q(requests__status__in=WAITING), distinct=True),
-        held_back=Count("requests", filter=Q(requests__status=S.HELD), distinct=True),
-        awaiting_answer=Count("requests", filter=Q(requests__status__in=SENT), distinct=True),
-        failed_items=Count("requests__item", filter=Q(requests__in=failed_items), distinct=True),
-        refused_list_records=Count("requests__support_key", filter=Q(requests__in=refused), distinct=True),
+        waiting_requests=Count("requests", filter=Q(requests__status__in=WAITING)),
+        held_back=Count("requests", filter=Q(requests__status=S.HELD)),
+        awaiting_answer=Count("requests", filter=Q(requests__status__in=SENT)),
     ).prefetch_related(
         Prefetch(
             "sessions",
@@ -234,6 +219,39 @@ def connections_with_health() -> QuerySet[QbConnection]:
         ),
         Prefetch("list_imports", queryset=QbListImport.objects.defer("answer")),
     )
+
+
+def failure_counts(connection_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Per connection, its failed items and refused list records (see `ConnectionHealth`): two grouped
+    queries, whatever the number of connections."""
+    ids = list(connection_ids)
+    failed_items = dict(
+        QbRequest.objects.filter(
+            _latest_of_item(),
+            connection_id__in=ids,
+            status=S.FAILED,
+            item__state=ErpState.FAILED,
+            item__record_deleted_at__isnull=True,
+        )
+        .values("connection")
+        .annotate(count=Count("item", distinct=True))
+        .values_list("connection", "count")
+    )
+    made_later = QbRequest.objects.filter(
+        connection=OuterRef("connection"),
+        support_key=OuterRef("support_key"),
+        item__isnull=True,
+        id__gt=OuterRef("id"),
+        status__in=ACTIVE | {S.DONE},
+    )
+    refused = dict(
+        QbRequest.objects.filter(connection_id__in=ids, item__isnull=True, status=S.FAILED)
+        .exclude(Exists(made_later))
+        .values("connection")
+        .annotate(count=Count("support_key", distinct=True))
+        .values_list("connection", "count")
+    )
+    return {pk: (failed_items.get(pk, 0), refused.get(pk, 0)) for pk in ids}
 
 
 def _latest_of_item() -> Q:
@@ -252,11 +270,14 @@ def not_yet_requested() -> int:
 def health_of_connections(connections: Iterable[QbConnection] | None = None) -> list[ConnectionHealth]:
     """The health of connections read by `connections_with_health` (all of them by default)."""
     rows = list(connections_with_health().order_by("name") if connections is None else connections)
+    if any(not hasattr(row, "waiting_requests") for row in rows):  # not read by `connections_with_health`
+        rows = list(connections_with_health().filter(pk__in=[row.pk for row in rows]).order_by("name"))
     now = timezone.now()
     unrequested = not_yet_requested() if any(row.is_default for row in rows) else 0
+    failures = failure_counts(row.pk for row in rows)
     healths = []
     for connection in rows:
-        runs = [run_of(session, now) for session in getattr(connection, "recent_sessions", [])]
+        runs = [run_of(session, now) for session in getattr(connection, "recent_sessions")]  # noqa: B009
         # There is at most one open session per connection, and a new one starts only once it ended: the
         # open one, if any, is the latest.
         latest = runs[0] if runs else None
@@ -267,12 +288,12 @@ def health_of_connections(connections: Iterable[QbConnection] | None = None) -> 
                 last_run=latest,
                 running=latest if latest and latest.state == "running" else None,
                 stalled=latest if latest and latest.state == "stalled" else None,
-                waiting_requests=getattr(connection, "waiting_requests", 0),
+                waiting_requests=getattr(connection, "waiting_requests"),  # noqa: B009 (an annotation)
                 not_yet_requested=unrequested if connection.is_default else 0,
-                held_back=getattr(connection, "held_back", 0),
-                awaiting_answer=getattr(connection, "awaiting_answer", 0),
-                failed_items=getattr(connection, "failed_items", 0),
-                refused_list_records=getattr(connection, "refused_list_records", 0),
+                held_back=getattr(connection, "held_back"),  # noqa: B009
+                awaiting_answer=getattr(connection, "awaiting_answer"),  # noqa: B009
+                failed_items=failures[connection.pk][0],
+                refused_list_records=failures[connection.pk][1],
                 list_imports=list(connection.list_imports.all()),
             )
         )

@@ -521,3 +521,28 @@ def test_every_answer_is_kept_beside_its_message_a_list_page_and_one_quickbooks_
     assert "<VendorQueryRs" in QbExchange.objects.get(direction="response", message_number=1).body
     page = client_for(erp_admin).get(reverse("qb:session-exchanges", args=[QbSession.objects.get().pk]))
     assert f"{hresult} {text}" in page.content.decode()
+
+
+def _queries(client: Any, url: str) -> int:
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(db) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_page_and_the_api_cost_the_same_queries_for_one_connection_or_four(erp_admin, connection):
+    open_session(connection, total_requests=2)
+    QbRequest.objects.create(connection=connection, kind="class", support_key="class:Labor", status=S.FAILED)
+    page, api = client_for(erp_admin), api_for(erp_admin)
+    _queries(page, reverse("qb:connections")), _queries(api, "/api/v1/qb-connections/")  # caches warmed
+    one = (_queries(page, reverse("qb:connections")), _queries(api, "/api/v1/qb-connections/"))
+    for n in range(3):
+        other = services.connection_create(
+            None, name=f"File {n}", username=f"file-{n}", password=PASSWORD, is_default=False
+        )
+        open_session(other, total_requests=1)
+        QbListImport.objects.create(connection=other, list_name="vendors", status=QbListImport.Status.QUEUED)
+    four = (_queries(page, reverse("qb:connections")), _queries(api, "/api/v1/qb-connections/"))
+    assert four == one
