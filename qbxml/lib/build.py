@@ -31,6 +31,7 @@ from qbxml.lib.types import (
     CustomerModData,
     EstimateData,
     EstimateLine,
+    EstimateLinesAddData,
     EstimateModData,
     InvoiceData,
     PurchaseOrderData,
@@ -411,6 +412,37 @@ def estimate_mod(request_id: str, data: EstimateModData) -> Element:
     return rq
 
 
+def _keep_lines(body: Element, kind: str, line_tag: str, line_ids: Sequence[str]) -> None:
+    """Name each existing line of a transaction by its TxnLineID alone, which QuickBooks reads as "keep it
+    unchanged": a Mod deletes every line it does not name."""
+    if not line_ids:
+        raise FieldError(
+            f"{kind}/{line_tag}/TxnLineID",
+            "the transaction's existing lines are missing: QuickBooks would delete every line not named",
+        )
+    if len(set(line_ids)) != len(line_ids):
+        raise FieldError(f"{kind}/{line_tag}/TxnLineID", "an existing line is named twice")
+    for number, line_id in enumerate(line_ids, start=1):
+        keep = _sub(body, line_tag)
+        _sub(keep, "TxnLineID", qb_id(f"{kind}/{line_tag}[{number}]/TxnLineID", line_id))
+
+
+def estimate_add_lines(request_id: str, data: EstimateLinesAddData) -> Element:
+    """EstimateMod adding a prime contract change order's lines (TxnLineID -1), every existing line kept."""
+    kind = "EstimateMod"
+    rq = _request(kind, request_id)
+    body = _sub(rq, kind)
+    _require_lines(f"{kind}/EstimateLineMod", data.new_lines)
+    _txn_core_mod(body, kind, data.txn_id, data.edit_sequence)
+    _keep_lines(body, kind, "EstimateLineMod", data.existing_line_ids)
+    offset = len(data.existing_line_ids)
+    for number, line in enumerate(data.new_lines, start=offset + 1):
+        if line.txn_line_id is not None:
+            raise FieldError(f"{kind}/EstimateLineMod[{number}]/TxnLineID", "a new line has no QuickBooks id yet")
+        _estimate_line(body, "EstimateLineMod", f"{kind}/EstimateLineMod[{number}]", line, mod=True)
+    return rq
+
+
 def _purchase_order_line(parent: Element, tag: str, field: str, line: PurchaseOrderLine, *, mod: bool) -> None:
     # Order: [TxnLineID], ItemRef, ManufacturerPartNumber, Desc, Quantity, UnitOfMeasure,
     # [OverrideUOMSetRef], Rate, ClassRef, Amount, [TaxAmount], InventorySiteLocationRef, CustomerRef, ...
@@ -457,14 +489,10 @@ def purchase_order_add_lines(request_id: str, data: PurchaseOrderLinesAddData) -
             "the purchase order's existing lines are missing: QuickBooks would delete every line not named",
         )
     _require_lines(f"{kind}/PurchaseOrderLineMod", data.new_lines)
-    if len(set(data.existing_line_ids)) != len(data.existing_line_ids):
-        raise FieldError(f"{kind}/PurchaseOrderLineMod/TxnLineID", "an existing line is named twice")
     # Order: TxnID, EditSequence, VendorRef, ..., FOB, IsManuallyClosed, Memo, ..., PurchaseOrderLineMod*
     _txn_core_mod(body, kind, data.txn_id, data.edit_sequence)
     _text(body, "Memo", f"{kind}/Memo", data.memo, limits.MEMO, multiline=True)
-    for number, line_id in enumerate(data.existing_line_ids, start=1):
-        keep = _sub(body, "PurchaseOrderLineMod")
-        _sub(keep, "TxnLineID", qb_id(f"{kind}/PurchaseOrderLineMod[{number}]/TxnLineID", line_id))
+    _keep_lines(body, kind, "PurchaseOrderLineMod", data.existing_line_ids)
     offset = len(data.existing_line_ids)
     for number, line in enumerate(data.new_lines, start=offset + 1):
         field = f"{kind}/PurchaseOrderLineMod[{number}]"

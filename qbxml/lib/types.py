@@ -165,6 +165,20 @@ class EstimateModData:
 
 
 @dataclass(frozen=True)
+class EstimateLinesAddData:
+    """A prime contract change order: new lines on the contract's estimate.
+
+    `existing_line_ids` must list every line already on the estimate: QuickBooks deletes the lines an
+    EstimateMod does not name, and naming a line by its TxnLineID alone keeps it unchanged.
+    """
+
+    txn_id: str
+    edit_sequence: str
+    existing_line_ids: tuple[str, ...]
+    new_lines: tuple[EstimateLine, ...]
+
+
+@dataclass(frozen=True)
 class PurchaseOrderLine:
     item_full_name: str
     amount: Decimal

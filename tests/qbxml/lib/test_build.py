@@ -18,6 +18,7 @@ from qbxml.lib.types import (
     CustomerModData,
     EstimateData,
     EstimateLine,
+    EstimateLinesAddData,
     EstimateModData,
     InvoiceData,
     InvoiceLine,
@@ -113,6 +114,12 @@ OWNER_INVOICE = InvoiceData(
     po_number="PC-2024-001",
     memo="Pay application 3, April 2024",
 )
+CONTRACT_CHANGE = EstimateLinesAddData(
+    txn_id="1B-1712345678",
+    edit_sequence="1712345678",
+    existing_line_ids=("1B-1", "1B-2"),
+    new_lines=(EstimateLine("03 Concrete:03-300", Decimal("15000.00"), "Subcontract", "PCCO 001: added footings"),),
+)
 ESTIMATE = EstimateData(
     customer_full_name=JOB,
     lines=(
@@ -166,6 +173,7 @@ def _builders():
     yield "PurchaseOrderMod", build.purchase_order_add_lines("p2", change_order)
     yield "BillAdd", build.bill_add("b1", BILL)
     yield "InvoiceAdd", build.invoice_add("oi1", OWNER_INVOICE)
+    yield "EstimateMod lines", build.estimate_add_lines("el1", CONTRACT_CHANGE)
     yield "BillAdd unlinked", build.bill_add("b2", BillData("Acme Concrete", "17", BILL.lines[2:]))
     for kind in ("Vendor", "Customer", "ItemService", "Item", "Class", "Account"):
         yield f"{kind}Query by name", build.list_query(f"lq-{kind}", kind, full_name="Big Builder Co")
@@ -430,3 +438,16 @@ def test_an_owner_invoice_needs_a_number_and_a_line():
         build.invoice_add("1", InvoiceData(JOB, "OI-1", ()))
     with pytest.raises(FieldError, match="RefNumber"):
         build.invoice_add("1", InvoiceData(JOB, "OI-123456789", OWNER_INVOICE.lines))
+
+
+def test_a_contract_change_keeps_every_estimate_line_and_adds_its_own():
+    body = build.estimate_add_lines("1", CONTRACT_CHANGE).find("EstimateMod")
+    lines = body.findall("EstimateLineMod")
+
+    assert [line.findtext("TxnLineID") for line in lines] == ["1B-1", "1B-2", "-1"]
+    assert [child.tag for child in lines[0]] == ["TxnLineID"], "a kept line is named by its id alone"
+    assert lines[2].findtext("Amount") == "15000.00"
+    with pytest.raises(FieldError, match="existing lines are missing"):
+        build.estimate_add_lines("1", EstimateLinesAddData("1B-1", "1", (), CONTRACT_CHANGE.new_lines))
+    with pytest.raises(FieldError, match="named twice"):
+        build.estimate_add_lines("1", EstimateLinesAddData("1B-1", "1", ("1B-1", "1B-1"), CONTRACT_CHANGE.new_lines))
