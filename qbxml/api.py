@@ -27,7 +27,7 @@ class RunSerializer(serializers.Serializer):
     last_seen_at = serializers.DateTimeField(help_text="The Web Connector's last call in the session.")
     duration_seconds = serializers.IntegerField(help_text="Until it ended, or its last call; so far if running.")
     state = serializers.ChoiceField(
-        choices=["running", "stalled", "closed", "failed", "expired", "released"],
+        choices=[str(state) for state in selectors.RUN_LABELS],
         help_text="stalled: open, but its Web Connector stopped calling (the next session takes over)",
     )
     status_label = serializers.CharField(source="label")

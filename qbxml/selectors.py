@@ -155,7 +155,7 @@ class ConnectionHealth:
 
 IMPORTS_IN_PROGRESS = frozenset({QbListImport.Status.QUEUED, QbListImport.Status.RUNNING})
 
-_RUN_LABELS = {
+RUN_LABELS = {
     "running": "Running",
     "stalled": "Stopped answering",
     QbSession.Status.CLOSED: "Finished",
@@ -190,7 +190,7 @@ def run_of(session: QbSession, now: datetime | None = None) -> Run:
     return Run(
         session=session,
         state=state,
-        label=_RUN_LABELS.get(state, session.get_status_display()),
+        label=RUN_LABELS.get(state, session.get_status_display()),
         duration=max(timedelta(0), end - session.started_at),
         exchanges=getattr(session, "exchange_count", 0),
     )
