@@ -225,7 +225,7 @@ PAYMENT_CSV_HEADER = [
 
 @login_required
 @require_GET
-def commitment_payments_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_payments_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The payments of a commitment's invoices read back from QuickBooks, as on its page, as CSV."""
     commitment = _commitment_or_404(request.user, pk)
     rows = (

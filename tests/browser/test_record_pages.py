@@ -128,13 +128,15 @@ def test_an_invoice_is_deleted_after_a_confirmation_and_a_pending_one_is_refused
 @pytest.fixture
 def busy_project(pm):  # type: ignore[no-untyped-def]
     """A project with long names and every section filled, as a phone shows it at its narrowest."""
-    owner = CompanyFactory(name="Harbor Health Partners Limited Liability Company", vendor_type="owner")
+    owner = CompanyFactory.create(name="Harbor Health Partners Limited Liability Company", vendor_type="owner")
     # A name without a space to break it at: it must wrap anywhere rather than widen the page.
-    project = ProjectFactory(number="2026-0042", name="MainStreetClinicExpansionParkingStructure", owner=owner)
-    budget = BudgetFactory(project=project)
+    project = ProjectFactory.create(number="2026-0042", name="MainStreetClinicExpansionParkingStructure", owner=owner)
+    budget = BudgetFactory.create(project=project)
     for n in range(3):
-        BudgetLineItemFactory(budget=budget, cost_code=CostCodeFactory(), description=f"Concrete placement phase {n}")
-    vendor = CompanyFactory(name="Midwest Drywall and Acoustical Ceilings")
+        BudgetLineItemFactory.create(
+            budget=budget, cost_code=CostCodeFactory.create(), description=f"Concrete placement phase {n}"
+        )
+    vendor = CompanyFactory.create(name="Midwest Drywall and Acoustical Ceilings")
     commitment = commitment_with_lines(
         lines=3,
         project=project,
@@ -143,9 +145,9 @@ def busy_project(pm):  # type: ignore[no-untyped-def]
         description="Drawings: https://plans.example.com/projects/2026-0042/drawings/A-501-interior-partitions-rev-7.pdf",
     )
     commitment.lines.filter(line_number=1).update(description=LONG_SCOPE)
-    SubJobFactory(project=project, name="Building A East Wing Parking Structure", description="Levels P1-P3")
-    change_order = ChangeOrderFactory(commitment=commitment, title="Added soffits at the lobby and corridors")
-    ChangeOrderLineFactory(change_order=change_order, description="Soffit framing and finishing at lobby")
+    SubJobFactory.create(project=project, name="Building A East Wing Parking Structure", description="Levels P1-P3")
+    change_order = ChangeOrderFactory.create(commitment=commitment, title="Added soffits at the lobby and corridors")
+    ChangeOrderLineFactory.create(change_order=change_order, description="Soffit framing and finishing at lobby")
     invoice = invoice_for(commitment, number="MDH-0001")
     ps.BillPayment.objects.create(
         qb_txn_id="TX-1",
@@ -194,8 +196,8 @@ def test_the_record_pages_fit_a_phone_without_scrolling_sideways(browser, live_s
 def test_the_invoice_lines_fit_a_laptop_screen_with_their_retainage_columns(browser, live_server, pm):
     commitment = commitment_with_lines(lines=2)
     commitment.lines.update(description=LONG_SCOPE)
-    change_order = ChangeOrderFactory(commitment=commitment)
-    ChangeOrderLineFactory(change_order=change_order, description=LONG_SCOPE, amount=Decimal("100.00"))
+    change_order = ChangeOrderFactory.create(commitment=commitment)
+    ChangeOrderLineFactory.create(change_order=change_order, description=LONG_SCOPE, amount=Decimal("100.00"))
     invoice_for(commitment, number="MDH-0002")
     invoice = ps.SubcontractorInvoice.objects.get(number="MDH-0002")
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
