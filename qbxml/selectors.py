@@ -121,7 +121,7 @@ class ConnectionHealth:
     waiting_requests: int
     not_yet_requested: int  # queued items whose requests are made when the next session starts
     held_back: int  # of the waiting requests, those held back by a failed dependency
-    awaiting_answer: int  # sent in a message whose answer has not been read
+    awaiting_answer: int  # in a message the Web Connector took, whose answer has not been read
     failed_items: int
     refused_list_records: int
     list_imports: list[QbListImport] = field(default_factory=list)
@@ -206,9 +206,14 @@ def connections_with_health() -> QuerySet[QbConnection]:
     """Connections with their request figures, recent sessions and list imports: three queries (the
     failures are counted apart, in `failure_counts`)."""
     return QbConnection.objects.annotate(
-        waiting_requests=Count("requests", filter=Q(requests__status__in=WAITING)),
+        # A request put in the next message is sent once the Web Connector takes it (`sent_at`); until then it
+        # still waits, and goes back to waiting if the message is never taken.
+        waiting_requests=Count(
+            "requests",
+            filter=Q(requests__status__in=WAITING) | Q(requests__status__in=SENT, requests__sent_at__isnull=True),
+        ),
         held_back=Count("requests", filter=Q(requests__status=S.HELD)),
-        awaiting_answer=Count("requests", filter=Q(requests__status__in=SENT)),
+        awaiting_answer=Count("requests", filter=Q(requests__status__in=SENT, requests__sent_at__isnull=False)),
     ).prefetch_related(
         Prefetch(
             "sessions",
