@@ -309,6 +309,11 @@ def record_name(record: Model) -> str:
     return f"{label} {name}"
 
 
+# The hidden input that lists what the page showed read-only ("lines" for its lines), so that a save keeps exactly
+# those as they are: a disabled control posts nothing.
+READ_ONLY_FIELD = "read_only"
+
+
 def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
     user = request.user
     record_type = record_type_of(page.model)
@@ -317,29 +322,35 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         permissions.require(user, Action.CREATE, object_type=record_type.slug, project=project)
     else:
         permissions.require(user, Action.EDIT, page.instance)
-    data = request.POST if request.method == "POST" else None
+    posted = request.method == "POST"
+    data = request.POST if posted else None
     header = page.header_class(data, instance=copy.copy(page.instance) if page.instance else None, **page.header_kwargs)
-    # What accounting holds is shown as it is; the rest of the form still saves.
+    # What accounting holds is shown as it is (the service's own rule says what that is); the rest still saves.
     lock = (
         services.edit_lock(page.instance, header.fields, with_lines=page.line_class is not None)
         if page.instance is not None
         else services.EditLock()
     )
-    pf.make_read_only(header, lock.fields, LOCKED_NOTE_ID)
+    # A save keeps what its page showed read-only. A field locked since the page was shown was posted as the
+    # person left it: the service takes it, and refuses it, with why, if it changed.
+    if posted and page.instance is not None:
+        shown = set(request.POST.get(READ_ONLY_FIELD, "").split(",")) - {""}
+        read_only, lines_read_only = shown & set(header.fields), "lines" in shown
+    else:
+        read_only, lines_read_only = set(lock.fields), lock.lines
+    pf.make_read_only(header, read_only, LOCKED_NOTE_ID)
     lines = None
     if page.line_class is not None:
-        extra = 0 if lock.lines else 1 if page.initial_lines else 3
+        extra = 0 if lines_read_only else 1 if page.initial_lines else 3
         formset_class = pf.line_formset(page.line_class, extra=extra)
         lines = formset_class(data, prefix="lines", initial=page.initial_lines, form_kwargs={"choices": page.choices})
-        if lock.lines:
-            for line_form in lines.forms:
-                pf.make_read_only(line_form, line_form.fields, LOCKED_NOTE_ID)
+        if lines_read_only:
+            _make_lines_read_only(lines)
     line_errors: list[str] = []
-    lines_valid = lines is None or lock.lines or lines.is_valid()
-    if request.method == "POST" and header.is_valid() and lines_valid:
+    if posted and header.is_valid() and (lines is None or lines_read_only or lines.is_valid()):
         fields = {**page.parent_fields, **header.cleaned_data} if page.instance is None else dict(header.cleaned_data)
-        # Locked lines are left as they are: not sent, so not compared.
-        line_data = _lines_from(lines) if lines is not None and not lock.lines else None
+        # Lines shown read-only are left as they are: not sent, so not compared.
+        line_data = _lines_from(lines) if lines is not None and not lines_read_only else None
         try:
             record = services.save_record(signed_in(user), page.model, fields, line_data, instance=page.instance)
         except ValidationError as exc:
@@ -350,7 +361,14 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
             verb = "saved" if page.instance else "created"
             messages.success(request, f"{record_name(record)} {verb}.")
             return redirect(next_url(request, page_of(record)))
-    editable = any(not bound.field.disabled for bound in header) or (lines is not None and not lock.lines)
+    if posted:
+        # Shown again: what is locked now cannot be changed from this page either.
+        pf.make_read_only(header, lock.fields, LOCKED_NOTE_ID)
+        if lines is not None and lock.lines and not lines_read_only:
+            _make_lines_read_only(lines)
+            lines_read_only = True
+    shown_read_only = sorted(name for name, control in header.fields.items() if control.disabled)
+    editable = len(shown_read_only) < len(header.fields) or (lines is not None and not lines_read_only)
     context = {
         "page": page,
         "header": header,
@@ -358,12 +376,20 @@ def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
         "line_errors": line_errors,
         "line_fields": [name for name in page.line_class.base_fields if name != "id"] if page.line_class else [],
         "lock": lock,
+        "read_only": ",".join([*shown_read_only, *(["lines"] if lines_read_only else [])]),
+        "read_only_field": READ_ONLY_FIELD,
+        "lines_read_only": lines_read_only,
         "locked_note_id": LOCKED_NOTE_ID,
         "editable": editable,
         "can_delete": page.instance is not None and bool(permissions.check(user, Action.DELETE, page.instance)),
         "delete_url": _delete_url(page.instance) if page.instance is not None else "",
     }
     return render(request, "projects/record_form.html", context)
+
+
+def _make_lines_read_only(formset: forms.BaseFormSet) -> None:
+    for line_form in formset.forms:
+        pf.make_read_only(line_form, line_form.fields, LOCKED_NOTE_ID)
 
 
 def _lines_from(formset: forms.BaseFormSet) -> list[dict[str, Any]]:

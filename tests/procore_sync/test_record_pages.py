@@ -180,12 +180,85 @@ def test_a_pending_projects_name_is_read_only_and_its_description_saves(pm):
     assert form.fields["name"].disabled and form.fields["address_line1"].disabled
     assert not form.fields["description"].disabled and not form.fields["status"].disabled
 
-    data = project_data(number=project.number, name="Renamed", owner=str(project.owner_id), description="Gate B")
-    response = client.post(url, data)
+    page = client.get(url)
+    assert page.context["read_only"] == ",".join(sorted(name for name, f in form.fields.items() if f.disabled))
+    # A disabled control posts nothing; the page says which ones it showed.
+    data = project_data(number=project.number, owner=str(project.owner_id), description="Gate B")
+    data = {name: value for name, value in data.items() if not form.fields[name].disabled}
+    response = client.post(url, {**data, "read_only": page.context["read_only"]})
 
     assert response.status_code == 302, response.content.decode()
     project.refresh_from_db()
     assert project.name == "Harbor Tower" and project.description == "Gate B"
+
+
+def commitment_post(commitment: ps.Commitment, **changes: str) -> dict[str, str]:
+    line = commitment.lines.all()[0]
+    data = {
+        "kind": commitment.kind,
+        "number": commitment.number,
+        "title": commitment.title,
+        "vendor": str(commitment.vendor_id),
+        "status": commitment.status,
+        "default_retainage_percent": "10.00",
+        "description": "",
+        **_management(1, initial=1),
+        "lines-0-id": str(line.pk),
+        "lines-0-line_number": "1",
+        "lines-0-cost_code": str(line.cost_code_id),
+        "lines-0-cost_type": str(line.cost_type_id),
+        "lines-0-description": line.description,
+        "lines-0-amount": str(line.amount),
+    }
+    return {**data, **changes}
+
+
+def test_a_pending_commitment_saves_its_description_as_its_page_posts_it(pm):
+    commitment = commitment_with_lines(lines=1, title="Steel")
+    erp.item_send(commitment, pm)
+    client = client_for(pm)
+    url = reverse("projects:commitment-edit", args=[commitment.pk])
+    read_only = client.get(url).context["read_only"].split(",")
+    assert "title" in read_only and "lines" in read_only and "description" not in read_only
+    posted = {
+        name: value
+        for name, value in commitment_post(commitment, description="Crane on site from May").items()
+        if name not in read_only and not name.startswith("lines-0-")
+    }
+
+    response = client.post(url, {**posted, "read_only": ",".join(read_only)})
+
+    assert response.status_code == 302, response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.description == "Crane on site from May" and commitment.title == "Steel"
+    assert commitment.lines.count() == 1
+
+
+def test_a_field_locked_after_its_page_was_shown_is_refused_with_why_then_shown_read_only(pm):
+    commitment = commitment_with_lines(lines=1, title="Steel")
+    client = client_for(pm)
+    url = reverse("projects:commitment-edit", args=[commitment.pk])
+    assert client.get(url).context["read_only"] == ""
+    erp.item_send(commitment, pm)
+
+    response = client.post(url, commitment_post(commitment, title="Steel and decking"))
+
+    assert response.status_code == 200
+    assert "title cannot be changed until it is retrieved or rejected" in response.content.decode()
+    assert response.context["header"].fields["title"].disabled
+    commitment.refresh_from_db()
+    assert commitment.title == "Steel"
+
+
+def test_lines_shown_read_only_are_kept_even_when_unlocked_since(pm):
+    commitment = commitment_with_lines(lines=2)
+    posted = {name: value for name, value in commitment_post(commitment).items() if not name.startswith("lines-")}
+    response = client_for(pm).post(
+        reverse("projects:commitment-edit", args=[commitment.pk]),
+        {**posted, **_management(2, initial=2), "read_only": "lines", "description": "Kept lines"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert commitment.lines.count() == 2
 
 
 # --- budget modifications ----------------------------------------------------------------------------------------
