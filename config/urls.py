@@ -20,5 +20,6 @@ urlpatterns = [
     path("erp/connections/", include("qbxml.page_urls")),
     path("erp/", include("erp_integrations.urls")),
     path("projects/", include("procore_sync.urls")),
+    path("directory/", include("procore_sync.directory_urls")),
     path("", erp_views.home, name="home"),
 ]

@@ -641,3 +641,53 @@ def owner_invoice_totals(lines: Iterable[ps.OwnerInvoiceLine]) -> dict[str, Deci
         "retention_released": released,
         "amount_due": work + materials - held + released,
     }
+
+
+# --- where a company-wide record is used ----------------------------------------------------------------
+
+
+@dataclass
+class Naming:
+    """The records of one type the user may read that name a record (a company as their vendor or owner, a
+    cost code on their lines, ...): the first few, and how many in all."""
+
+    label: str
+    records: list[Any]
+    count: int
+
+
+def records_naming(user: Person, record: Model, *, limit: int = 20) -> list[Naming]:
+    """Every record type's records that name `record`, through their own foreign keys or their lines', as far
+    as the user may read them: a query or two per type that can name it, none per record. Found from the
+    models, so a record type added later is counted without a list kept here."""
+    from django.db.models import Q
+
+    from procore_sync.records import all_record_types
+
+    model = type(record)
+
+    def pointing(on: type[Model]) -> list[str]:
+        return [
+            field.name
+            for field in on._meta.get_fields()
+            if field.many_to_one and field.concrete and field.related_model is model
+        ]
+
+    found = []
+    for record_type in all_record_types():
+        paths = pointing(record_type.model)
+        if record_type.lines is not None:
+            parent: Any = record_type.lines.model._meta.get_field(record_type.lines.parent_field)
+            through = parent.related_query_name()
+            paths += [f"{through}__{name}" for name in pointing(record_type.lines.model)]
+        if not paths:
+            continue
+        condition = Q()
+        for path in paths:
+            condition |= Q(**{path: record})
+        naming = records_for(user, record_type.model).prefetch_related(None).filter(condition).distinct()
+        count = naming.count()
+        if count:
+            label = str(record_type.model._meta.verbose_name_plural).capitalize()
+            found.append(Naming(label, list(naming[:limit]), count))
+    return found

@@ -1,0 +1,23 @@
+"""The company's lists, under /directory/: companies, cost codes, cost types; the same five pages each."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from procore_sync import directory_views as views
+
+app_name = "directory"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="directory:company-list"), name="home"),
+]
+for kind in views.KINDS.values():
+    slug = {"slug": kind.slug}
+    urlpatterns += [
+        path(f"{kind.path}/", views.record_list, slug, name=f"{kind.slug}-list"),
+        path(f"{kind.path}/new/", views.record_form, slug, name=f"{kind.slug}-new"),
+        path(f"{kind.path}/<int:pk>/", views.record_detail, slug, name=f"{kind.slug}-detail"),
+        path(f"{kind.path}/<int:pk>/edit/", views.record_form, slug, name=f"{kind.slug}-edit"),
+        path(f"{kind.path}/<int:pk>/delete/", views.record_delete, slug, name=f"{kind.slug}-delete"),
+    ]
