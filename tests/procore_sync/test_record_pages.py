@@ -464,6 +464,47 @@ def test_deleting_needs_admin_on_the_records_tool_and_shows_the_buttons_only_the
     assert ps.SubcontractorInvoice.objects.filter(pk=invoice.pk).exists()
 
 
+def _project() -> ps.Project:
+    return ProjectFactory.create()
+
+
+# Each record type's delete asks Admin on the tool its records live in.
+DELETE_TOOLS = {
+    "project": (_project, Tool.ADMIN),
+    "budget": (_budget, Tool.BUDGET),
+    "budget_modification": (_modification, Tool.BUDGET),
+    "commitment": (_commitment, Tool.COMMITMENTS),
+    "change_order": (_change_order, Tool.CHANGE_ORDERS),
+    "subcontractor_invoice": (_invoice, Tool.INVOICING),
+}
+
+
+@pytest.mark.parametrize("object_type", DELETE_TOOLS)
+def test_delete_asks_admin_on_the_tool_of_the_record_and_standard_is_not_enough(object_type, db):
+    make, tool = DELETE_TOOLS[object_type]
+    record = make()
+    url = reverse("projects:delete", args=[object_type, record.pk])
+    standard = user_with(tool, Level.STANDARD, name="standard")
+    response = client_for(standard).get(url)
+    assert response.status_code == 403
+    assert f"This needs Admin on {tool.label}" in response.content.decode()
+    assert client_for(standard).post(url).status_code == 403
+    admin = user_with(tool, Level.ADMIN, name="admin")
+    assert client_for(admin).get(url).status_code == 200
+    assert client_for(admin).post(url).status_code == 302
+    assert not type(record)._default_manager.filter(pk=record.pk).exists()
+
+
+def test_an_admin_of_one_project_deletes_its_commitments_and_not_anothers(db):
+    mine, theirs = commitment_with_lines(lines=1), commitment_with_lines(lines=1)
+    site_admin = user_with(Tool.COMMITMENTS, Level.ADMIN, mine.project, name="site")
+    client = client_for(site_admin)
+    assert client.post(reverse("projects:delete", args=["commitment", theirs.pk])).status_code == 404
+    assert client.post(reverse("projects:delete", args=["commitment", mine.pk])).status_code == 302
+    assert not ps.Commitment.objects.filter(pk=mine.pk).exists()
+    assert ps.Commitment.objects.filter(pk=theirs.pk).exists()
+
+
 def test_a_record_type_without_these_pages_or_out_of_sight_is_a_404(pm):
     company = CompanyFactory.create()
     assert client_for(pm).get(reverse("projects:delete", args=["company", company.pk])).status_code == 404
