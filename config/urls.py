@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("erp/connections/", include("qbxml.page_urls")),
     path("erp/", include("erp_integrations.urls")),
+    path("projects/", include("procore_sync.owner_urls")),
     path("projects/", include("procore_sync.urls")),
     path("directory/", include("procore_sync.directory_urls")),
     path("", erp_views.home, name="home"),
