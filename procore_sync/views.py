@@ -282,6 +282,8 @@ class RecordFormPage:
     # scripts (paths under static/) the page loads.
     form_data: dict[str, str] = field(default_factory=dict)
     scripts: tuple[str, ...] = ()
+    # A sentence above the lines about how they are filled.
+    lines_help: str = ""
 
 
 # The note a control that cannot change points at.
@@ -556,6 +558,10 @@ def invoice_form(request: HttpRequest, commitment_pk: int | None = None, pk: int
         instance=invoice,
         form_data={"retainage-percent": f"{commitment.default_retainage_percent:.2f}"},
         scripts=("js/retainage.js",),
+        lines_help=(
+            f"Retainage held is {commitment.default_retainage_percent:.2f} % (the commitment's) of the work and"
+            " materials of a line, filled in as they are typed or when left empty; type over it to hold another amount."
+        ),
     )
     return _record_form(request, page)
 
