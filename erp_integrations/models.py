@@ -169,6 +169,15 @@ class ErpSettings(models.Model):
         default=list, blank=True, help_text="Object types whose sending accepts at once."
     )
     retainage_item_name = models.CharField(max_length=31, default="Retainage")
+    # The owner side: retention the owner holds is a receivable, kept on its own item (not the retainage
+    # payable to subcontractors), made in QuickBooks when it is missing.
+    retention_item_name = models.CharField(
+        max_length=31, default="Retention", help_text="The item owner invoices hold and release retention on."
+    )
+    prime_contract_estimates = models.BooleanField(
+        default=True,
+        help_text="Send prime contracts (and their change orders) as estimates on the job; off: billing only.",
+    )
     expense_account_name = models.CharField(max_length=31, default="Job Expenses")
     income_account_name = models.CharField(max_length=31, default="Construction Income")
     sync_every_minutes = models.PositiveIntegerField(default=60)

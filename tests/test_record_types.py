@@ -25,10 +25,13 @@ from tests.factories import (
     ChangeOrderLineFactory,
     CompanyFactory,
     CostCodeFactory,
+    OwnerInvoiceFactory,
+    PrimeChangeOrderFactory,
     ProjectFactory,
     SubJobFactory,
     commitment_with_lines,
     invoice_for,
+    prime_contract_with_lines,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +79,22 @@ def one_of_each(db):  # type: ignore[no-untyped-def]
     commitment.lines.filter(line_number=1).update(sub_job=sub_job)
     change_order = ChangeOrderFactory(commitment=commitment)
     ChangeOrderLineFactory(change_order=change_order, sub_job=sub_job)
+    contract = prime_contract_with_lines(2, project=project)
+    contract.lines.filter(line_number=1).update(sub_job=sub_job)
+    prime_change_order = PrimeChangeOrderFactory(prime_contract=contract)
+    ps.PrimeContractChangeOrderLine.objects.create(
+        change_order=prime_change_order, contract_line=contract.lines.get(line_number=1), amount=Decimal("1000.00")
+    )
+    owner_invoice = OwnerInvoiceFactory(prime_contract=contract)
+    owner_invoice.lines.create(
+        contract_line=contract.lines.get(line_number=1),
+        work_completed_this_period=Decimal("20000.00"),
+        retention_held=Decimal("2000.00"),
+    )
     return {
+        "prime_contract": contract,
+        "prime_change_order": prime_change_order,
+        "owner_invoice": owner_invoice,
         "company": CompanyFactory(),
         "project": project,
         "sub_job": sub_job,

@@ -25,6 +25,7 @@ class ExportSettings:
     expense_account: str = "Job Expenses"
     income_account: str = "Construction Income"
     retainage_item: str = "Retainage"
+    retention_item: str = "Retention"
 
 
 @dataclass

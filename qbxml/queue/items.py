@@ -18,6 +18,7 @@ def export_settings() -> ExportSettings:
         expense_account=row.expense_account_name,
         income_account=row.income_account_name,
         retainage_item=row.retainage_item_name,
+        retention_item=row.retention_item_name,
     )
 
 

@@ -25,6 +25,7 @@ from qbxml.simulator.orders import (
     LIST_ORDERS,
     NAMESPACES,
     PARENT_KINDS,
+    PAYMENT_KINDS,
     TOTAL_TAGS,
     TXN_KINDS,
     TXN_ORDERS,
@@ -410,7 +411,7 @@ class Book:
                     f"{amount_text(credit)}.  QuickBooks error message: Transaction not in balance.",
                 )
             return
-        if kind in ("Bill", "Check", "CreditCardCharge", "CreditCardCredit", "VendorCredit", "ItemReceipt"):
+        if kind in ("Bill", "Check", "CreditCardCharge", "CreditCardCredit", "VendorCredit", "ItemReceipt", "Invoice"):
             total = sum((_line_amount(line) for line in lines), ZERO)
             if total < 0:
                 raise StatusError(
@@ -582,7 +583,7 @@ class Book:
     # Amounts
 
     def total(self, record: TxnRecord) -> Decimal:
-        if record.kind in ("BillPaymentCheck", "BillPaymentCreditCard"):
+        if record.kind in PAYMENT_KINDS:
             return sum((to_decimal(entry["Amount"]) for entry in record.applied), ZERO)
         if record.kind == "JournalEntry":
             return sum((_line_amount(line) for line in record.lines if line.tag == "JournalDebitLine"), ZERO)
@@ -600,7 +601,7 @@ class Book:
         return paid
 
     def open_amount(self, record: TxnRecord) -> Decimal:
-        if record.kind == "Bill":
+        if record.kind in ("Bill", "Invoice"):
             return self.total(record) - self.paid(record)
         return self.total(record)
 
@@ -717,6 +718,13 @@ class Book:
             open_amount = total - self.paid(record)
             values["OpenAmount"] = amount_text(open_amount)
             values["IsPaid"] = "true" if open_amount <= 0 else "false"
+        elif kind == "Invoice":
+            paid = self.paid(record)
+            values["AppliedAmount"] = amount_text(-paid)
+            values["BalanceRemaining"] = amount_text(total - paid)
+            values["IsPaid"] = "true" if total - paid <= 0 else "false"
+        elif kind == "ReceivePayment":
+            values["UnusedPayment"] = values["UnusedCredits"] = "0.00"
         elif kind == "VendorCredit":
             values["OpenAmount"] = amount_text(total)
         elif kind == "PurchaseOrder":
@@ -732,7 +740,7 @@ class Book:
             values["LinkedTxn"] = self._linked(record)
         lines: dict[str, list[str]] = {}
         if include_lines:
-            if kind in ("BillPaymentCheck", "BillPaymentCreditCard"):
+            if kind in PAYMENT_KINDS:
                 values["AppliedToTxnRet"] = self._applied(record)
             billed = self.billed(record) if kind == "PurchaseOrder" else {}
             for line in record.lines:
@@ -775,14 +783,14 @@ class Book:
         linked: list[dict[str, str]] = []
         for txn_id in sorted(self.links.get(record.txn_id, ()), key=lambda i: self.txns[i].txn_number):
             other = self.txns[txn_id]
-            if other.kind in ("BillPaymentCheck", "BillPaymentCreditCard"):
+            if other.kind in PAYMENT_KINDS:
                 amount = -sum(
                     (to_decimal(e["Amount"]) for e in other.applied if e["TxnID"] == record.txn_id),
                     ZERO,
                 )
                 link_type = "AMTTYPE"
-            elif record.kind in ("BillPaymentCheck", "BillPaymentCreditCard"):
-                continue  # a payment lists the bills it pays as AppliedToTxnRet
+            elif record.kind in PAYMENT_KINDS:
+                continue  # a payment lists what it pays as AppliedToTxnRet
             else:
                 bill, order = (record, other) if other.kind == "PurchaseOrder" else (other, record)
                 amount = sum(
@@ -879,7 +887,7 @@ class Book:
             txn_date=date.fromisoformat(txn_date) if txn_date else None,
             entity=self.full_name_of(record.fields.get(entity_tag)) if entity_tag else None,
             total=self.total(record),
-            open_amount=self.open_amount(record) if record.kind in ("Bill", "VendorCredit") else None,
+            open_amount=self.open_amount(record) if record.kind in ("Bill", "VendorCredit", "Invoice") else None,
             edit_sequence=record.edit_sequence,
             time_created=self.as_datetime(record.time_created),
             time_modified=self.as_datetime(record.time_modified),

@@ -662,6 +662,41 @@ class QuickBooksCompany:
             memo,
         )
 
+    def add_received_payment(
+        self,
+        customer: str,
+        invoice_txn_id: str | None = None,
+        amount: Decimal | int | str | None = None,
+        *,
+        applied: Iterable[tuple[str, Decimal | int | str | None]] | None = None,
+        deposit_to: str = "Checking",
+        ref_number: str | None = None,
+        txn_date: date | None = None,
+        memo: str = "",
+    ) -> TxnView:
+        """A payment received from a customer (the owner) on an invoice (its whole open balance unless
+        `amount`), or on several: `applied`."""
+        with self._seeding():
+            customer_id = self._find({"Customer"}, customer, "customer").list_id
+            wanted = list(applied) if applied is not None else [(invoice_txn_id, amount)]
+            entries = []
+            pending: dict[str, Decimal] = {}
+            for txn_id, value in wanted:
+                if not txn_id:
+                    raise ValueError("name the invoice paid (invoice_txn_id or applied)")
+                amount_given = amount_text(to_decimal(value)) if value is not None else None
+                entries.append(payment_entry(self.book, customer_id, txn_id, amount_given, pending, "Invoice"))
+            fields = self._header(
+                txn_date,
+                ref_number,
+                memo,
+                CustomerRef=customer_id,
+                ARAccountRef=self._account_id("Accounts Receivable"),
+                DepositToAccountRef=self._account_id(deposit_to),
+            )
+            record = self.book.create_txn("ReceivePayment", fields, [], applied=entries)
+            return self.book.txn_view(record)
+
     def add_job_cost_transaction(
         self,
         kind: str,
@@ -838,6 +873,9 @@ class QuickBooksCompany:
 
     def bills(self) -> list[TxnView]:
         return self.transactions("Bill")
+
+    def invoices(self) -> list[TxnView]:
+        return self.transactions("Invoice")
 
     def find_txn(self, kind: str, ref_number: str) -> TxnView | None:
         """The first `kind` transaction with this RefNumber (case-insensitive)."""

@@ -320,6 +320,21 @@ LINE_ORDERS: dict[str, tuple[str, ...]] = {
         "Other1",
         "Other2",
     ),
+    "InvoiceLineRet": (
+        "TxnLineID",
+        "ItemRef",
+        "Desc",
+        "Quantity",
+        "UnitOfMeasure",
+        "Rate",
+        "RatePercent",
+        "ClassRef",
+        "Amount",
+        "ServiceDate",
+        "SalesTaxCodeRef",
+        "Other1",
+        "Other2",
+    ),
     "JournalDebitLine": JOURNAL_LINE,
     "JournalCreditLine": JOURNAL_LINE,
 }
@@ -329,6 +344,7 @@ LINE_TYPES = {
     "ExpenseLineRet": "Expense",
     "EstimateLineRet": "Estimate",
     "PurchaseOrderLineRet": "PurchaseOrder",
+    "InvoiceLineRet": "Invoice",
     "JournalDebitLine": "JournalDebit",
     "JournalCreditLine": "JournalCredit",
 }
@@ -338,6 +354,7 @@ LINE_ADD_TAGS = {
     "ExpenseLineAdd": "ExpenseLineRet",
     "EstimateLineAdd": "EstimateLineRet",
     "PurchaseOrderLineAdd": "PurchaseOrderLineRet",
+    "InvoiceLineAdd": "InvoiceLineRet",
     "JournalDebitLine": "JournalDebitLine",
     "JournalCreditLine": "JournalCreditLine",
 }
@@ -346,6 +363,7 @@ LINE_MOD_TAGS = {
     "ExpenseLineMod": "ExpenseLineRet",
     "EstimateLineMod": "EstimateLineRet",
     "PurchaseOrderLineMod": "PurchaseOrderLineRet",
+    "InvoiceLineMod": "InvoiceLineRet",
     "JournalLineMod": "JournalLine",
 }
 GROUP_LINE_TAGS = frozenset(
@@ -356,6 +374,8 @@ GROUP_LINE_TAGS = frozenset(
         "EstimateLineGroupMod",
         "PurchaseOrderLineGroupAdd",
         "PurchaseOrderLineGroupMod",
+        "InvoiceLineGroupAdd",
+        "InvoiceLineGroupMod",
     }
 )
 
@@ -534,6 +554,62 @@ TXN_ORDERS: dict[str, tuple[str, ...]] = {
         "ExternalGUID",
         "AppliedToTxnRet",
     ),
+    # The sales side: invoices to customers, and the payments received on them.
+    "Invoice": (
+        *TXN_CORE,
+        "CustomerRef",
+        "ClassRef",
+        "ARAccountRef",
+        "TemplateRef",
+        "TxnDate",
+        "RefNumber",
+        "BillAddress",
+        "ShipAddress",
+        "IsPending",
+        "IsFinanceCharge",
+        "PONumber",
+        "TermsRef",
+        "DueDate",
+        "SalesRepRef",
+        "FOB",
+        "ShipDate",
+        "ShipMethodRef",
+        "Subtotal",
+        "AppliedAmount",
+        "BalanceRemaining",
+        "Memo",
+        "IsPaid",
+        "IsToBePrinted",
+        "IsToBeEmailed",
+        "IsTaxIncluded",
+        "Other",
+        "ExternalGUID",
+        "LinkedTxn",
+        "InvoiceLineRet",
+    ),
+    "ReceivePayment": (
+        *TXN_CORE,
+        "CustomerRef",
+        "ARAccountRef",
+        "TxnDate",
+        "RefNumber",
+        "TotalAmount",
+        "PaymentMethodRef",
+        "Memo",
+        "DepositToAccountRef",
+        "UnusedPayment",
+        "UnusedCredits",
+        "ExternalGUID",
+        "AppliedToTxnRet",
+    ),
+}
+# Payments, and the kind of transaction each pays.
+PAYMENT_KINDS = {"BillPaymentCheck": "Bill", "BillPaymentCreditCard": "Bill", "ReceivePayment": "Invoice"}
+# What a payment names its party by: the payee of a bill payment, the customer of a received payment.
+PAYMENT_PARTY_TAGS = {
+    "BillPaymentCheck": "PayeeEntityRef",
+    "BillPaymentCreditCard": "PayeeEntityRef",
+    "ReceivePayment": "CustomerRef",
 }
 TXN_KINDS = frozenset(TXN_ORDERS)
 # Elements computed from the lines, never taken from a request.
@@ -550,6 +626,10 @@ TXN_COMPUTED = frozenset(
         "LinkedTxn",
         "AppliedToTxnRet",
         "TxnNumber",
+        "AppliedAmount",
+        "BalanceRemaining",
+        "UnusedPayment",
+        "UnusedCredits",
     }
 )
 # Where each transaction keeps its total.
@@ -565,6 +645,8 @@ TOTAL_TAGS = {
     "JournalEntry": "",
     "BillPaymentCheck": "Amount",
     "BillPaymentCreditCard": "Amount",
+    "Invoice": "Subtotal",
+    "ReceivePayment": "TotalAmount",
 }
 # The party of each transaction, for EntityFilter and the vendor's balance.
 ENTITY_TAGS = {
@@ -579,6 +661,8 @@ ENTITY_TAGS = {
     "JournalEntry": "",
     "BillPaymentCheck": "PayeeEntityRef",
     "BillPaymentCreditCard": "PayeeEntityRef",
+    "Invoice": "CustomerRef",
+    "ReceivePayment": "CustomerRef",
 }
 # The account each transaction posts against, with the account a new company file has for it.
 HEADER_ACCOUNTS = {
@@ -590,12 +674,23 @@ HEADER_ACCOUNTS = {
     "CreditCardCredit": ("AccountRef", "Credit Card"),
     "BillPaymentCheck": ("BankAccountRef", "Checking"),
     "BillPaymentCreditCard": ("CreditCardAccountRef", "Credit Card"),
+    "Invoice": ("ARAccountRef", "Accounts Receivable"),
+    "ReceivePayment": ("ARAccountRef", "Accounts Receivable"),
 }
 # Kinds QuickBooks numbers itself when the request gives no RefNumber.
-AUTO_NUMBERED = frozenset({"Estimate", "PurchaseOrder", "Check", "BillPaymentCheck", "JournalEntry"})
+AUTO_NUMBERED = frozenset({"Estimate", "PurchaseOrder", "Check", "BillPaymentCheck", "JournalEntry", "Invoice"})
 # TxnVoidType values the simulator handles (every kind it keeps can be deleted).
 VOIDABLE_TXN_KINDS = frozenset(
-    {"Bill", "Check", "CreditCardCharge", "CreditCardCredit", "VendorCredit", "JournalEntry", "BillPaymentCheck"}
+    {
+        "Bill",
+        "Check",
+        "CreditCardCharge",
+        "CreditCardCredit",
+        "VendorCredit",
+        "JournalEntry",
+        "BillPaymentCheck",
+        "Invoice",
+    }
 )
 
 # --------------------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ REF_NUMBER_LIMITS = {
     "JournalEntry": 11,
     "BillPaymentCheck": 11,
     "BillPaymentCreditCard": 11,
+    "Invoice": 11,
+    "ReceivePayment": 20,
 }
 
 

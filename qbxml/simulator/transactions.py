@@ -32,6 +32,8 @@ from qbxml.simulator.orders import (
     LINE_ADD_TAGS,
     LINE_MOD_TAGS,
     LINE_ORDERS,
+    PAYMENT_KINDS,
+    PAYMENT_PARTY_TAGS,
     REF_WORDS,
     TXN_COMPUTED,
     TXN_CORE,
@@ -52,8 +54,8 @@ from qbxml.simulator.request import (
     text,
 )
 
-# Bill payments are only ever added here: their Mods, which QuickBooks has, are answered 3250 (not handled).
-MODIFIABLE_KINDS = TXN_KINDS - {"BillPaymentCheck", "BillPaymentCreditCard"}
+# Payments are only ever added here: their Mods, which QuickBooks has, are answered 3250 (not handled).
+MODIFIABLE_KINDS = TXN_KINDS - set(PAYMENT_KINDS)
 _TXN_READ = {
     kind: frozenset(order) - TXN_COMPUTED - frozenset(TXN_CORE) - frozenset(LINE_ORDERS)
     for kind, order in TXN_ORDERS.items()
@@ -100,7 +102,8 @@ def txn_add(
             amount_given = text(child, "PaymentAmount")
             bill_id = element_id(child.find("TxnID"), macros)
             amount = normalize("Amount", amount_given) if amount_given else None
-            applied.append(payment_entry(book, fields.get("PayeeEntityRef"), bill_id, amount, pending))
+            party = fields.get(PAYMENT_PARTY_TAGS.get(kind, "PayeeEntityRef"))
+            applied.append(payment_entry(book, party, bill_id, amount, pending, PAYMENT_KINDS.get(kind, "Bill")))
     record = book.create_txn(kind, fields, lines, applied=applied)
     macro = body.get("defMacro")
     if macro:
@@ -193,21 +196,31 @@ def _lines_from_purchase_order(book: Book, txn_id: str, header: dict[str, Any]) 
 
 
 def payment_entry(
-    book: Book, payee: str | None, bill_id: str, amount: str | None, pending: dict[str, Decimal] | None = None
+    book: Book,
+    payee: str | None,
+    bill_id: str,
+    amount: str | None,
+    pending: dict[str, Decimal] | None = None,
+    paid_kind: str = "Bill",
 ) -> dict[str, str]:
-    """One bill a payment pays; `pending` holds what earlier entries of the same payment already pay."""
-    bill = book.find_txn({"Bill"}, bill_id)
+    """One bill (or, received from a customer, invoice) a payment pays; `pending` holds what earlier entries
+    of the same payment already pay."""
+    bill = book.find_txn({paid_kind}, bill_id)
     if bill is None:
         raise not_found(bill_id)
-    if payee and bill.fields.get("VendorRef") != payee:
-        raise invalid_value("AppliedToTxnAdd/TxnID", bill_id, "The bill is for another vendor.")
+    party_tag = ENTITY_TAGS[paid_kind]
+    if payee and bill.fields.get(party_tag) != payee:
+        party = "vendor" if paid_kind == "Bill" else "customer"
+        raise invalid_value("AppliedToTxnAdd/TxnID", bill_id, f"The {paid_kind.lower()} is for another {party}.")
     pending = {} if pending is None else pending
     open_amount = book.open_amount(bill) - pending.get(bill.txn_id, ZERO)
     value = to_decimal(amount) if amount is not None else open_amount
     pending[bill.txn_id] = pending.get(bill.txn_id, ZERO) + value
     if value > open_amount:
         raise invalid_value(
-            "PaymentAmount", amount_text(value), f"The bill's open balance is {amount_text(open_amount)}."
+            "PaymentAmount",
+            amount_text(value),
+            f"The {paid_kind.lower()}'s open balance is {amount_text(open_amount)}.",
         )
     return {"TxnID": bill.txn_id, "Amount": amount_text(value)}
 

@@ -160,12 +160,12 @@ def test_requests_the_simulator_does_not_handle_are_refused_one_by_one(company, 
     assert [r.status_code for r in answers] == [0, 0]
     unknown = (
         b'<?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="continueOnError">'
-        b'<InvoiceQueryRq requestID="i"/><VendorAddRq requestID="v"><VendorAdd><Name>Y</Name></VendorAdd>'
+        b'<SalesReceiptQueryRq requestID="i"/><VendorAddRq requestID="v"><VendorAdd><Name>Y</Name></VendorAdd>'
         b"</VendorAddRq></QBXMLMsgsRq></QBXML>"
     )
     answers = parse_responses(company.process(unknown))
-    assert [(r.kind, r.status_code) for r in answers] == [("InvoiceQuery", 3250), ("VendorAdd", 0)]
-    assert "InvoiceQueryRq" in answers[0].status_message
+    assert [(r.kind, r.status_code) for r in answers] == [("SalesReceiptQuery", 3250), ("VendorAdd", 0)]
+    assert "SalesReceiptQueryRq" in answers[0].status_message
 
 
 def test_a_denied_operation_answers_insufficient_permission(company, send):
