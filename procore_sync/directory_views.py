@@ -171,10 +171,16 @@ def display(record: Model, name: str) -> str:
     return "" if value is None else str(value)
 
 
+# Labels of what a page shows beside the form's fields.
+SHOWN_LABELS = {"is_archived": "Archived"}
+
+
 def _label(kind: ListKind, name: str) -> str:
     form_field = kind.form.base_fields.get(name)
     if form_field is not None and form_field.label:
         return str(form_field.label)
+    if name in SHOWN_LABELS:
+        return SHOWN_LABELS[name]
     return capfirst(str(kind.model._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
 
 

@@ -292,7 +292,7 @@ def test_the_csv_has_every_field_of_every_match(pm):
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Name"] == "Clearwater Plumbing" and row["Tax id"] == "12-3456789" and row["City"] == "Sacramento"
-    assert row["Type"] == "Subcontractor" and row["Is archived"] == "No"
+    assert row["Type"] == "Subcontractor" and row["Archived"] == "No"
 
 
 def test_the_cost_code_csv_names_the_division_and_default_cost_type(pm):
