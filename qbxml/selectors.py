@@ -265,11 +265,20 @@ def _latest_of_item() -> Q:
     return ~Q(Exists(later))
 
 
-def not_yet_requested() -> int:
-    """Queued items with no live request: they become requests of the default connection when its next
-    session starts (`qbxml.queue.enqueue`: items queued while no connection could take them)."""
+def not_yet_requested(connections: Iterable[QbConnection]) -> dict[int, int]:
+    """Queued items with no live request, by the connection they go to (`qbxml.queue.enqueue.routed_to`:
+    their project's company file, else the default one's): they become its requests when its next session
+    starts. One query, grouped by company file, whatever the number of connections."""
     live = QbRequest.objects.filter(item=OuterRef("pk"), status__in=ACTIVE)
-    return ErpItem.objects.filter(state=ErpState.QUEUED, record_deleted_at__isnull=True).exclude(Exists(live)).count()
+    waiting = ErpItem.objects.filter(state=ErpState.QUEUED, record_deleted_at__isnull=True).exclude(Exists(live))
+    by_book: dict[str, int] = {}
+    rows = waiting.order_by().values_list("project__accounting_settings__book").annotate(count=Count("pk"))
+    for book, count in rows:
+        by_book[book or ""] = by_book.get(book or "", 0) + count
+    counts = {}
+    for connection in connections:
+        counts[connection.pk] = by_book.get(connection.book, 0) + (by_book.get("", 0) if connection.is_default else 0)
+    return counts
 
 
 def health_of_connections(connections: Iterable[QbConnection] | None = None) -> list[ConnectionHealth]:
@@ -278,7 +287,7 @@ def health_of_connections(connections: Iterable[QbConnection] | None = None) -> 
     if any(not hasattr(row, "waiting_requests") for row in rows):  # not read by `connections_with_health`
         rows = list(connections_with_health().filter(pk__in=[row.pk for row in rows]).order_by("name"))
     now = timezone.now()
-    unrequested = not_yet_requested() if any(row.is_default for row in rows) else 0
+    unrequested = not_yet_requested(rows)
     failures = failure_counts(row.pk for row in rows)
     healths = []
     for connection in rows:
@@ -294,7 +303,7 @@ def health_of_connections(connections: Iterable[QbConnection] | None = None) -> 
                 running=latest if latest and latest.state == "running" else None,
                 stalled=latest if latest and latest.state == "stalled" else None,
                 waiting_requests=getattr(connection, "waiting_requests"),  # noqa: B009 (an annotation)
-                not_yet_requested=unrequested if connection.is_default else 0,
+                not_yet_requested=unrequested[connection.pk],
                 held_back=getattr(connection, "held_back"),  # noqa: B009
                 awaiting_answer=getattr(connection, "awaiting_answer"),  # noqa: B009
                 failed_items=failures[connection.pk][0],

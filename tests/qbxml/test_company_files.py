@@ -221,3 +221,16 @@ def test_turning_job_costs_on_reads_them_from_every_company_file(north, south, c
         QbListImport.objects.filter(status=QbListImport.Status.QUEUED).values_list("connection_id", "list_name")
     )
     assert {(connection.pk, name) for connection in (north, south) for name in imports.SUBJECTS["job_costs"]} == queued
+
+
+def test_the_sync_health_counts_items_waiting_for_their_own_file(north, south, commitment, pm, approver, erp_admin):
+    from qbxml.selectors import health_of_connections
+
+    erp.set_project_company_file(erp_admin, commitment.project, south.book)
+    QbConnection.objects.filter(pk=south.pk).update(is_active=False)
+    queue_for_quickbooks([commitment.project], pm, approver)
+    QbConnection.objects.filter(pk=south.pk).update(is_active=True)
+
+    waiting = {health.connection.name: health.not_yet_requested for health in health_of_connections()}
+
+    assert waiting == {"North file": 0, "South file": 1}
