@@ -19,6 +19,7 @@ from tests.browser.conftest import screenshot, sign_in
 from tests.factories import (
     BudgetFactory,
     BudgetLineItemFactory,
+    BudgetModificationFactory,
     ChangeOrderFactory,
     ChangeOrderLineFactory,
     CompanyFactory,
@@ -136,6 +137,7 @@ def busy_project(pm):  # type: ignore[no-untyped-def]
         BudgetLineItemFactory.create(
             budget=budget, cost_code=CostCodeFactory.create(), description=f"Concrete placement phase {n}"
         )
+    BudgetModificationFactory.create(budget=budget, reason="Contingency to the parking structure's post-tensioning")
     vendor = CompanyFactory.create(name="Midwest Drywall and Acoustical Ceilings")
     commitment = commitment_with_lines(
         lines=3,
@@ -166,7 +168,8 @@ def busy_project(pm):  # type: ignore[no-untyped-def]
 
 
 def test_the_record_pages_fit_a_phone_without_scrolling_sideways(browser, live_server, pm, busy_project):
-    grant(pm, Tool.ERP_INTEGRATIONS, Level.READ_ONLY)
+    # An ERP admin reads the item page whole: its payload tables and its qbXML.
+    grant(pm, Tool.ERP_INTEGRATIONS, Level.ADMIN)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
