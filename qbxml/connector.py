@@ -22,14 +22,14 @@ class Connector(QueueOnAccept):
         return selectors.quickbooks_names(list_type)
 
     def read_back(self, subjects: list[str], *, again: bool = False, since: datetime | None = None) -> None:
-        # Every company file: a project's transactions are in the file its items go to, and each file's
-        # readers keep only the lines of the projects whose jobs it holds.
+        connection = QbConnection.objects.filter(is_default=True).first()
+        if connection is None:
+            return
         names = [name for subject in subjects for name in imports.SUBJECTS[subject]]
-        for connection in QbConnection.objects.filter(is_active=True).order_by("pk"):
-            if again:
-                imports.read_again(connection, names, since)
-            else:
-                imports.refresh(None, connection, names)
+        if again:
+            imports.read_again(connection, names, since)
+        else:
+            imports.refresh(None, connection, names)
 
     def books(self) -> list[Book]:
         connections = QbConnection.objects.order_by("-is_default", "name").only(
