@@ -4,8 +4,8 @@ draft company, follows it to the company's page; the project manager sends the c
 their pages; the approver accepts them in the queue; a Web Connector session takes them to QuickBooks; the
 project manager sees the commitment synced. Each new page must also fit a 390 px wide phone.
 
-`DIRECTORY_SCREENSHOTS=1` saves the pages' pictures of the README into docs/screenshots/ (1440 px wide, one at
-390 px); without it nothing is written there.
+`DIRECTORY_SCREENSHOTS=1` saves pictures of the new pages into docs/screenshots/directory-*.png (1440 px wide,
+one at 390 px); without it nothing is written there.
 """
 
 from __future__ import annotations
@@ -190,5 +190,10 @@ def test_the_project_manager_makes_a_company_and_a_cost_code_for_a_commitment_th
     assert page.locator("table.table--directory tbody tr", has_text="Clearwater Plumbing").locator(
         ".badge"
     ).inner_text() == ("Synced")
+    fits_a_phone(page)
     docs_picture(page, "companies")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cost types").click()
+    page.get_by_role("heading", name="Cost types", level=1).wait_for()
+    assert page.locator("table.table--directory tbody tr", has_text="Subcontract").count() == 1
+    fits_a_phone(page)
     screenshot(page, "pm-directory-synced")
