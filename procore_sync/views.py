@@ -1,9 +1,10 @@
-"""The project pages: projects, their budget and commitments (with change orders and invoices), and the
-forms that create and edit them.
+"""The project pages: projects, their budget (with its modifications) and commitments (with change orders and
+invoices), the forms that create and edit them, and the page that confirms a deletion.
 
 Thin: reads go through selectors, writes through services, and the one permission gate decides what is
 offered. What accounting holds of each record is shown by the templates (the acceptance workflow's
-`accounting_status` tag); a refusal is a message; a missing permission is a 403 page that names it.
+`accounting_status` tag); what a save may not change is asked of the service (`services.edit_lock`) and shown
+read-only; a refusal is a message; a missing permission is a 403 page that names it.
 """
 
 from __future__ import annotations
