@@ -195,7 +195,8 @@ class OwnerInvoiceLineForm(LineForm):
     target = ObjectChoiceField(label="Bills line", widget=forms.Select(attrs={"data-retention-target": ""}))
     # Left empty, a line holds its line's retention percentage of the work and materials it bills (a script of
     # the page fills it in as the amounts are typed, and leaves alone a value typed over).
-    work_completed_this_period = _money("Work this period", attrs={"data-retention-part": ""})
+    # Zero rather than empty: a line of the final billing may only release retention.
+    work_completed_this_period = _money("Work this period", attrs={"data-retention-part": ""}, initial=ZERO)
     materials_stored = _money("Materials stored", attrs={"data-retention-part": ""}, initial=ZERO)
     retention_held = _money(
         "Retention held", attrs={"data-retention-held": "", "placeholder": "Auto"}, required=False, min_value=ZERO

@@ -13,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from procore_sync.models import Company
 from procore_sync.owner_selectors import PayApplication
 
 
@@ -67,7 +68,7 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     facts = Table(
         [
             [
-                Paragraph(f"<b>To owner</b><br/>{_escape(app.owner.name)}", small),
+                Paragraph(f"<b>To owner</b><br/>{_escape(_address(app.owner))}", small),
                 Paragraph(f"<b>Project</b><br/>{_escape(str(app.project))}", small),
                 Paragraph(
                     f"<b>Application No.</b> {app.application_number}<br/>"
@@ -141,7 +142,7 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     header = [
         "A\nItem",
         "B\nDescription of work",
-        "C\nScheduled value",
+        "C\nScheduled\nvalue",
         "D\nFrom previous\napplications",
         "E\nThis period",
         "F\nMaterials\npresently stored",
@@ -201,6 +202,11 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def _address(company: Company) -> str:
+    place = " ".join(part for part in [company.city and f"{company.city},", company.state, company.postal_code] if part)
+    return "\n".join(part for part in [company.name, company.address_line1, company.address_line2, place] if part)
+
+
 def _escape(text: str) -> str:
     """Reportlab's paragraphs read a little markup: the text is shown as it is."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")

@@ -259,7 +259,9 @@ def prime_change_order_form(
     ]
     _back_to(request, contract_url(contract.project_id) + "#change-orders")
     page = RecordFormPage(
-        title=f"Edit {change_order} on {contract.number}" if change_order else f"New change order on {contract}",
+        title=f"Edit {change_order} on {contract.number}"
+        if change_order
+        else f"New change order on prime contract {contract.number}",
         model=ps.PrimeContractChangeOrder,
         header_class=of.PrimeChangeOrderForm,
         line_class=of.PrimeChangeOrderLineForm,
@@ -289,7 +291,7 @@ def owner_invoice_form(request: HttpRequest, contract_pk: int | None = None, pk:
     targets = of.owner_invoice_targets(contract, invoice)
     _back_to(request, contract_url(contract.project_id) + "#invoices")
     page = RecordFormPage(
-        title=f"Edit {invoice}" if invoice else f"New owner invoice on {contract}",
+        title=f"Edit {invoice}" if invoice else f"New owner invoice on prime contract {contract.number}",
         model=ps.OwnerInvoice,
         header_class=of.OwnerInvoiceForm,
         line_class=of.OwnerInvoiceLineForm,
