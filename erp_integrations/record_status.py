@@ -18,12 +18,25 @@ from access.permissions import Action, Person
 from erp_integrations.exportables import exportable_type_of, is_exportable
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from erp_integrations.selectors import items_for_records, latest_rejections
-from erp_integrations.workflow import PROJECT_SIDE_STEPS, TRANSITIONS, allowed_steps, is_locked
+from erp_integrations.workflow import (
+    DEPENDENCY_READY_STATES,
+    PROJECT_SIDE_STEPS,
+    TRANSITIONS,
+    allowed_steps,
+    is_locked,
+)
+from procore_sync.directory_views import record_page
 
 
 @dataclass
 class StepButton:
     step: str
+    label: str
+    url: str
+
+
+@dataclass
+class WaitingOn:
     label: str
     url: str
 
@@ -39,6 +52,8 @@ class RecordStatus:
     rejection: ErpEvent | None
     actions: list[StepButton] = field(default_factory=list)
     review_url: str = ""
+    # What a pending record that could not go on (a direct export refused) waits on, each with its own page.
+    waiting: list[WaitingOn] = field(default_factory=list)
 
     @property
     def dom_id(self) -> str:
@@ -100,8 +115,23 @@ def record_statuses(user: Person | None, *values: Any) -> RecordStatuses:
                 if step in allowed_steps(state) and permissions.check(user, step, record)
             ],
             review_url=reverse("erp:item", args=[item.pk]) if item and may_review else "",
+            waiting=_waiting_on(record) if item and item.state == ErpState.PENDING and item.erp_error else [],
         )
     return statuses
+
+
+def _waiting_on(record: Model) -> list[WaitingOn]:
+    """The records `record` depends on that are not accepted yet, with the page where who keeps each sends it
+    (a draft company, a cost code). Read only for the few pending records whose export was refused."""
+    dependencies = [dep for dep in exportable_type_of(record).dependencies(record) if is_exportable(dep)]
+    items = items_for_records(dependencies)
+    waiting = []
+    for dependency in dependencies:
+        item = items.get((type(dependency), dependency.pk))
+        if (item.state if item else ErpState.DRAFT) not in DEPENDENCY_READY_STATES:
+            spec = exportable_type_of(dependency)
+            waiting.append(WaitingOn(f"{spec.label} {spec.describe(dependency)}", record_page(dependency)))
+    return waiting
 
 
 # --- a list of records narrowed to one accounting state -----------------------------------------------------

@@ -455,3 +455,21 @@ def test_an_item_waiting_on_a_draft_company_links_to_the_company_page(pm, approv
     code = commitment.lines.get().cost_code
     assert reverse("directory:cost_code-detail", args=[code.pk]) in body
     assert reverse("projects:detail", args=[commitment.project_id]) in body
+
+
+def test_a_commitment_held_up_by_a_draft_company_links_its_sender_to_the_company(pm, approver):
+    from erp_integrations.models import ErpSettings
+
+    settings_row = ErpSettings.load()
+    settings_row.direct_export_types = ["commitment"]
+    settings_row.save()
+    commitment = commitment_with_lines(lines=1, vendor=CompanyFactory(name="Clearwater Plumbing"))
+    erp.item_send(commitment, pm)
+    body = client_for(pm).get(reverse("projects:commitment", args=[commitment.pk])).content.decode()
+    assert "company Clearwater Plumbing is a draft" in body
+    company_page = reverse("directory:company-detail", args=[commitment.vendor_id])
+    assert f'<a href="{company_page}">Company Clearwater Plumbing</a>' in body
+    # Once sent and accepted, the company no longer holds it up.
+    erp.item_send(commitment.vendor, pm)
+    erp.item_accept(commitment.vendor, approver)
+    assert company_page not in client_for(pm).get(reverse("projects:commitment", args=[commitment.pk])).content.decode()
