@@ -212,6 +212,13 @@ def test_an_admin_of_the_tool_creates_sends_and_deletes(kind, pm):
     assert kind.url("delete", created) in body
     if kind.slug != "cost_type":  # a class is made when a line needs it: no step of its own
         assert "Send to accounting" in body
+    edit = client.get(kind.url("edit", created))
+    assert edit.status_code == 200 and post_data(kind)[kind.key] in edit.content.decode()
+    changed = {**post_data(kind), kind.key: f"{post_data(kind)[kind.key]}-2"}
+    response = client.post(kind.url("edit", created), changed)
+    assert response["Location"] == kind.url("detail", created)
+    created.refresh_from_db()
+    assert getattr(created, kind.key) == changed[kind.key]
     confirm = client.get(kind.url("delete", created))
     assert confirm.status_code == 200 and b"This cannot be undone" in confirm.content
     response = client.post(kind.url("delete", created), follow=True)
