@@ -303,11 +303,15 @@ def _cost_choices() -> dict[str, pf.Choices]:
 
 def record_name(record: Model) -> str:
     """How a message names a record: its type and itself ("Commitment SC-001 Drywall"), or itself alone when it
-    already says what it is ("Budget of P-1 Tower", "Invoice INV-7 (SC-001)" of a subcontractor invoice)."""
+    already says what it is: it starts with its type ("Budget of P-1 Tower") or with the type's noun and its
+    number ("Invoice INV-7 (SC-001)" of a subcontractor invoice)."""
     label = record_type_of(record).label
     name = str(record)
-    first_word = name.split(" ", 1)[0].lower()
-    if name.lower().startswith(label.lower()) or first_word == label.split()[-1].lower():
+    said = name.lower()
+    number = getattr(record, "number", None)
+    if said.startswith(f"{label.lower()} ") or (
+        number is not None and said.startswith(f"{label.split()[-1]} {number}".lower())
+    ):
         return name
     return f"{label} {name}"
 

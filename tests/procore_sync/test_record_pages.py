@@ -17,6 +17,7 @@ from erp_integrations import services as erp
 from procore_sync import models as ps
 from procore_sync import services
 from procore_sync.templatetags.ui import humanize_key
+from procore_sync.views import record_name
 from tests.factories import (
     BudgetFactory,
     BudgetLineItemFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     ChangeOrderLineFactory,
     CompanyFactory,
     ProjectFactory,
+    SubJobFactory,
     UserFactory,
     commitment_with_lines,
     cost_type,
@@ -618,6 +620,16 @@ def test_a_budget_saved_is_named_once(pm):
     }
     response = client_for(pm).post(reverse("projects:budget-form", args=[budget.project_id]), data, follow=True)
     assert messages_of(response) == [f"Budget of {budget.project} saved."]
+
+
+def test_a_record_is_named_with_its_type_unless_its_name_says_it():
+    commitment = commitment_with_lines(lines=0, number="SC-4", title="Steel")
+    invoice = invoice_for(commitment_with_lines(lines=1, number="SC-5"), number="INV-7")
+    sub_job = SubJobFactory.create(name="Job trailer")
+    assert record_name(commitment) == "Commitment SC-4 Steel"
+    assert record_name(invoice) == "Invoice INV-7 (SC-5)"
+    assert record_name(sub_job) == "Sub job Job trailer", "a name that merely starts with the type's noun"
+    assert record_name(_budget()).startswith("Budget of ")
 
 
 def test_a_key_with_a_number_reads_as_words():
