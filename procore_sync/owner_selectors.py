@@ -225,6 +225,16 @@ def prime_contract_of_project(project: ps.Project) -> ps.PrimeContract | None:
     return ps.PrimeContract.objects.filter(project=project).select_related("project", "owner").first()
 
 
+def prime_contract_on_visible_project(user: Person, pk: int) -> ps.PrimeContract | None:
+    """A prime contract of a project the user sees (whether they may read the contract is the gate's to say:
+    see `may_read_owner_side`)."""
+    return (
+        ps.PrimeContract.objects.select_related("project", "owner")
+        .filter(pk=pk, project__in=selectors.records_for(user, ps.Project).values("pk"))
+        .first()
+    )
+
+
 def schedule_of_values(contract: ps.PrimeContract) -> ScheduleOfValues:
     """The contract's schedule of values as billed to date by its invoices (void ones aside): three queries."""
     lines = _contract_lines(contract)

@@ -49,8 +49,8 @@ def _readable_contract(user: Person, project: ps.Project) -> ps.PrimeContract | 
 
 
 def _contract_or_404(user: Person, pk: int) -> ps.PrimeContract:
-    contract = ps.PrimeContract.objects.select_related("project", "owner").filter(pk=pk).first()
-    if contract is None or not selectors.records_for(user, ps.Project).filter(pk=contract.project_id).exists():
+    contract = owner_selectors.prime_contract_on_visible_project(user, pk)
+    if contract is None:
         raise Http404("No such prime contract, or you cannot see it.")
     if not owner_selectors.may_read_owner_side(user, contract.project):
         permissions.require(user, Action.VIEW, contract)
@@ -194,9 +194,9 @@ def _cost_choices(project: ps.Project) -> dict[str, pf.Choices]:
 @require_http_methods(["GET", "POST"])
 def prime_contract_form(request: HttpRequest, project_pk: int | None = None, pk: int | None = None) -> HttpResponse:
     user = request.user
+    contract: ps.PrimeContract | None = None
     if pk is not None:
-        contract: ps.PrimeContract | None = _contract_or_404(user, pk)
-        assert contract is not None
+        contract = _contract_or_404(user, pk)
         project = contract.project
         initial = [
             {
@@ -216,7 +216,7 @@ def prime_contract_form(request: HttpRequest, project_pk: int | None = None, pk:
         if owner_selectors.prime_contract_of_project(project) is not None:
             messages.info(request, f"{project} has a prime contract already: a project has one.")
             return redirect(contract_url(project.pk))
-        contract, initial = None, []
+        initial = []
     _back_to(request, contract_url(project.pk))
     page = RecordFormPage(
         title=f"Edit {contract}" if contract else f"New prime contract on {project}",

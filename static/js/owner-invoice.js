@@ -91,7 +91,9 @@
 
   function start() {
     document.querySelectorAll("form[data-retention-percents]").forEach(init);
+    // The button is hidden until this script can make it work; the browser's own Print does the same.
     document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
       button.addEventListener("click", function () {
         window.print();
       });
