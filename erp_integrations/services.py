@@ -769,6 +769,69 @@ def read_deleted_bill_payments(book: str, records: list[dict[str, Any]]) -> None
     )
 
 
+# --- the owner's payments of our owner invoices -------------------------------------------------------------
+
+
+@read_transactions_of("ReceivePayment")
+def read_received_payments(book: str, records: list[dict[str, Any]]) -> None:
+    """A page of QuickBooks' received payments was read: each payment's rows, one per invoice it pays that is
+    one of our synced owner invoices, replace the rows it had (a payment edited in QuickBooks keeps only the
+    invoices it pays now). Kept for the projects that bring their invoices' payments back
+    (`sync_paid_invoices`). A payment put in Undeposited Funds is kept with that account: received, not yet
+    banked. A few queries a page, none a payment."""
+    if book != hooks.current_book():
+        return  # invoices are exported to the current company file: another one's are not ours
+    payments = [record for record in records if record.get("txn_id") and record.get("txn_date")]
+    if not payments:
+        return
+    invoice_ids = {entry["txn_id"] for payment in payments for entry in payment["applied_to"] if entry.get("txn_id")}
+    invoice_of_txn = dict(
+        ErpItem.objects.filter(
+            object_type="owner_invoice", qb_ref__in=invoice_ids, record_deleted_at__isnull=True
+        ).values_list("qb_ref", "object_id")
+    )
+    contract_of_invoice = dict(
+        ps.OwnerInvoice.objects.filter(
+            pk__in=set(invoice_of_txn.values()),
+            prime_contract__project__accounting_settings__sync_paid_invoices=True,
+        ).values_list("pk", "prime_contract_id")
+    )
+    rows: list[ps.OwnerPayment] = []
+    for payment in payments:
+        applied: dict[str, Decimal] = {}
+        for entry in payment["applied_to"]:
+            if invoice_of_txn.get(entry.get("txn_id")) in contract_of_invoice:
+                applied[entry["txn_id"]] = applied.get(entry["txn_id"], ZERO) + _amount(entry.get("amount"))
+        rows.extend(
+            ps.OwnerPayment(
+                qb_txn_id=payment["txn_id"],
+                invoice_txn_id=txn_id,
+                prime_contract_id=contract_of_invoice[invoice_of_txn[txn_id]],
+                invoice_id=invoice_of_txn[txn_id],
+                ref_number=str(payment.get("ref_number") or "")[:20],
+                txn_date=payment["txn_date"],
+                amount=amount,
+                payment_total=_amount(payment.get("total_amount")),
+                deposit_to=str(payment.get("deposit_to_account_full_name") or "")[:159],
+                memo=str(payment.get("memo") or ""),
+            )
+            for txn_id, amount in applied.items()
+        )
+    project_services.replace_owner_payments([payment["txn_id"] for payment in payments], rows)
+
+
+@read_transactions_of("TxnDeleted")
+def read_deleted_received_payments(book: str, records: list[dict[str, Any]]) -> None:
+    """Received payments deleted in QuickBooks lose their rows: what they paid is owed again."""
+    if book != hooks.current_book():
+        return
+    project_services.delete_owner_payments(
+        record["txn_id"]
+        for record in records
+        if record.get("txn_del_type") == "ReceivePayment" and record.get("txn_id")
+    )
+
+
 # --- job costs: the lines of QuickBooks' transactions that cost a project ------------------------------------
 
 # The transactions whose lines may cost a job (PRODUCT.md section 1); every line of the credits lowers it.

@@ -507,6 +507,9 @@ class PrimeContractSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=ps.Company.objects.filter(is_archived=False))
     lines = PrimeContractLineSerializer(many=True, required=False)
     original_value = serializers.SerializerMethodField()
+    billing = serializers.SerializerMethodField(
+        help_text="Revised value, billed to date, retention receivable, amount due, received and open balance."
+    )
 
     class Meta:
         model = ps.PrimeContract
@@ -524,6 +527,7 @@ class PrimeContractSerializer(serializers.ModelSerializer):
             "description",
             "lines",
             "original_value",
+            "billing",
             *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
@@ -531,6 +535,19 @@ class PrimeContractSerializer(serializers.ModelSerializer):
     @extend_schema_field(_MONEY)
     def get_original_value(self, contract: ps.PrimeContract) -> str:
         return f"{sum((line.amount for line in contract.lines.all()), ZERO):.2f}"
+
+    @extend_schema_field(serializers.DictField(child=_MONEY))
+    def get_billing(self, contract: ps.PrimeContract) -> dict[str, str]:
+        billing = selectors.owner_billing(contract)
+        return {
+            "contract_value": f"{billing.contract_value:.2f}",
+            "billed": f"{billing.billed:.2f}",
+            "retention_receivable": f"{billing.retention_receivable:.2f}",
+            "amount_due": f"{billing.amount_due:.2f}",
+            "received": f"{billing.received:.2f}",
+            "undeposited": f"{billing.undeposited:.2f}",
+            "open_balance": f"{billing.open_balance:.2f}",
+        }
 
 
 class PrimeChangeOrderSerializer(serializers.ModelSerializer):
@@ -547,6 +564,8 @@ class OwnerInvoiceSerializer(serializers.ModelSerializer):
     prime_contract = VisibleRelatedField(scope=_parents_for(ps.PrimeContract, Tool.INVOICING, "project"))
     lines = OwnerInvoiceLineSerializer(many=True, required=False)
     totals = serializers.SerializerMethodField()
+    received = serializers.SerializerMethodField(help_text="What QuickBooks' received payments paid of it.")
+    open_balance = serializers.SerializerMethodField(help_text="The amount due less what was received.")
 
     class Meta:
         model = ps.OwnerInvoice
@@ -560,12 +579,56 @@ class OwnerInvoiceSerializer(serializers.ModelSerializer):
             "status",
             "lines",
             "totals",
+            "received",
+            "open_balance",
             *RECORD_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
 
     def get_totals(self, invoice: ps.OwnerInvoice) -> dict[str, str]:
         return {name: f"{value:.2f}" for name, value in selectors.owner_invoice_totals(invoice.lines.all()).items()}
+
+    def _received(self, invoice: ps.OwnerInvoice) -> Decimal:
+        cache = self.context.setdefault("_received", {})  # type: ignore[attr-defined]
+        if invoice.pk not in cache:
+            # In a list, the payments of the whole page are read at once.
+            page = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            cache.update(selectors.received_on_owner_invoices(each.pk for each in (page or [invoice])))
+        return cache[invoice.pk]
+
+    @extend_schema_field(_MONEY)
+    def get_received(self, invoice: ps.OwnerInvoice) -> str:
+        return f"{self._received(invoice):.2f}"
+
+    @extend_schema_field(_MONEY)
+    def get_open_balance(self, invoice: ps.OwnerInvoice) -> str:
+        due = selectors.owner_invoice_totals(invoice.lines.all())["amount_due"]
+        return f"{due - self._received(invoice):.2f}"
+
+
+class OwnerPaymentSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    is_undeposited = serializers.BooleanField(read_only=True, help_text="Held in Undeposited Funds, not banked.")
+
+    class Meta:
+        model = ps.OwnerPayment
+        fields = [
+            "id",
+            "qb_txn_id",
+            "invoice_txn_id",
+            "prime_contract",
+            "invoice",
+            "invoice_number",
+            "ref_number",
+            "txn_date",
+            "amount",
+            "payment_total",
+            "deposit_to",
+            "is_undeposited",
+            "memo",
+            "imported_at",
+        ]
+        read_only_fields = fields
 
 
 class BillPaymentSerializer(serializers.ModelSerializer):
@@ -673,6 +736,33 @@ class BillPaymentViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            *_LIST_FILTERS,
+            OpenApiParameter("prime_contract", int, description="Only the payments of this prime contract (id)."),
+            OpenApiParameter("invoice", int, description="Only the payments of this owner invoice (id)."),
+        ]
+    )
+)
+class OwnerPaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    """What the owner's payments received in QuickBooks paid of the owner invoices: a row per payment and
+    invoice, read back from QuickBooks. Read-only; readable with the owner invoices they pay."""
+
+    model = ps.OwnerPayment
+    serializer_class = OwnerPaymentSerializer
+    queryset = ps.OwnerPayment.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = self.request.query_params
+        return selectors.owner_payments_for(
+            self.request.user,
+            project=params.get("project"),
+            prime_contract=params.get("prime_contract"),
+            invoice=params.get("invoice"),
+        )
+
+
 # The resources: URL prefix, view set, route name.
 ROUTES: list[tuple[str, type[viewsets.GenericViewSet], str]] = [
     ("companies", _record_viewset(ps.Company, CompanySerializer), "company"),
@@ -713,4 +803,5 @@ ROUTES: list[tuple[str, type[viewsets.GenericViewSet], str]] = [
         "owner-invoice",
     ),
     ("bill-payments", BillPaymentViewSet, "bill-payment"),
+    ("owner-payments", OwnerPaymentViewSet, "owner-payment"),
 ]

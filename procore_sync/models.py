@@ -1067,3 +1067,35 @@ class OwnerInvoiceLine(models.Model):
     @property
     def amount_due(self) -> Decimal:
         return self.completed_and_stored - self.retention_held + self.retention_released
+
+
+class OwnerPayment(models.Model):
+    """What a payment the owner made in QuickBooks (a received payment) paid of one owner invoice: read-only
+    here, imported. A payment over several invoices is a row per invoice (`qb_txn_id` repeats), an invoice
+    paid in several payments has a row per payment."""
+
+    qb_txn_id = models.CharField(max_length=36, help_text="The received payment's TxnID.")
+    invoice_txn_id = models.CharField(max_length=36, help_text="The TxnID of the invoice it paid.")
+    prime_contract = models.ForeignKey(PrimeContract, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(OwnerInvoice, on_delete=models.PROTECT, related_name="payments")
+    ref_number = models.CharField(max_length=20, blank=True, help_text="The owner's check number.")
+    txn_date = models.DateField()
+    amount = MoneyField(help_text="What the payment paid of this invoice.")
+    payment_total = MoneyField(help_text="The whole payment, over every invoice it paid.")
+    deposit_to = models.CharField(max_length=159, blank=True, help_text="The account QuickBooks put it in.")
+    memo = models.TextField(blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-txn_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["qb_txn_id", "invoice_txn_id"], name="owner_payment_one_row_per_invoice")
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.ref_number} {self.amount}"
+
+    @property
+    def is_undeposited(self) -> bool:
+        """Received but not yet in the bank: QuickBooks holds it in Undeposited Funds until a deposit."""
+        return self.deposit_to.casefold() == "undeposited funds"

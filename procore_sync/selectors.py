@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, OuterRef, QuerySet, TextChoices
+from django.db.models import Model, OuterRef, QuerySet, Sum, TextChoices
 from guardian.shortcuts import get_objects_for_user
 
 from access.permissions import ERP, Person, access_for
 from access.tools import GRANTABLE_LEVELS, PROJECT_TOOLS, Level, Tool, level_codename
 from procore_sync import models as ps
-from procore_sync.money import ZERO
+from procore_sync.money import ZERO, money
 from procore_sync.records import record_type_of
 
 
@@ -691,3 +691,78 @@ def records_naming(user: Person, record: Model, *, limit: int = 20) -> list[Nami
             label = str(record_type.model._meta.verbose_name_plural).capitalize()
             found.append(Naming(label, list(naming[:limit]), count))
     return found
+
+
+@dataclass(frozen=True)
+class OwnerBilling:
+    """Where a prime contract's billing stands: what it is worth, what was billed (work and stored materials
+    to date), the retention the owner still holds (held less released: a receivable), what the owner owes for
+    it (billed less that retention), what QuickBooks says the owner paid, and what is still open."""
+
+    contract_value: Decimal
+    billed: Decimal
+    retention_receivable: Decimal
+    amount_due: Decimal
+    received: Decimal
+    undeposited: Decimal
+
+    @property
+    def open_balance(self) -> Decimal:
+        return self.amount_due - self.received
+
+
+def owner_billing(contract: ps.PrimeContract) -> OwnerBilling:
+    """The billing of a prime contract, over its invoices that are not void: a handful of queries."""
+    lines = ps.OwnerInvoiceLine.objects.filter(invoice__prime_contract=contract).exclude(
+        invoice__status=ps.OwnerInvoice.Status.VOID
+    )
+    sums = lines.aggregate(
+        work=Sum("work_completed_this_period"),
+        materials=Sum("materials_stored"),
+        held=Sum("retention_held"),
+        released=Sum("retention_released"),
+    )
+    billed = money((sums["work"] or ZERO) + (sums["materials"] or ZERO))
+    receivable = money((sums["held"] or ZERO) - (sums["released"] or ZERO))
+    paid = ps.OwnerPayment.objects.filter(prime_contract=contract).exclude(invoice__status=ps.OwnerInvoice.Status.VOID)
+    received = money(paid.aggregate(total=Sum("amount"))["total"] or ZERO)
+    undeposited = money(
+        paid.filter(deposit_to__iexact="Undeposited Funds").aggregate(total=Sum("amount"))["total"] or ZERO
+    )
+    return OwnerBilling(
+        contract_value=money(contract.revised_value()),
+        billed=billed,
+        retention_receivable=receivable,
+        amount_due=billed - receivable,
+        received=received,
+        undeposited=undeposited,
+    )
+
+
+def received_on_owner_invoices(invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What QuickBooks' received payments paid of each owner invoice (0 for none): one query."""
+    ids = list(invoice_ids)
+    paid = dict(
+        ps.OwnerPayment.objects.filter(invoice_id__in=ids)
+        .order_by()
+        .values_list("invoice_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {pk: money(paid.get(pk) or ZERO) for pk in ids}
+
+
+def owner_payments_for(
+    user: Person,
+    *,
+    project: str | int | None = None,
+    prime_contract: str | int | None = None,
+    invoice: str | int | None = None,
+) -> QuerySet[ps.OwnerPayment]:
+    """The owner's payment rows the user may read (those of owner invoices they may read), newest first."""
+    queryset = ps.OwnerPayment.objects.filter(
+        prime_contract__project__in=readable_projects(user, record_type_of(ps.OwnerInvoice).tool)
+    )
+    for path, value in (("prime_contract__project", project), ("prime_contract", prime_contract), ("invoice", invoice)):
+        if value not in (None, ""):
+            queryset = queryset.filter(**{path: _as_int(value)})
+    return queryset.select_related("invoice").order_by("-txn_date", "-id")

@@ -464,3 +464,26 @@ def forget_job_costs(project_id: int, *, before: datetime.date | None = None) ->
         rows = rows.filter(txn_date__lt=before)
     deleted, _ = rows.delete()
     return deleted
+
+
+# --- the owner's payments read back from the accounting system ---------------------------------------------------
+
+
+def replace_owner_payments(payment_ids: Iterable[str], rows: Sequence[ps.OwnerPayment]) -> None:
+    """The accounting system's received payments `payment_ids` were read: their rows become `rows` (one per
+    payment and invoice it paid). Not a person's edit, so no permission is asked."""
+    ids = sorted(set(payment_ids))
+    with transaction.atomic():
+        if ids:
+            ps.OwnerPayment.objects.filter(qb_txn_id__in=ids).delete()
+        if rows:
+            ps.OwnerPayment.objects.bulk_create(rows, batch_size=500)
+
+
+def delete_owner_payments(payment_ids: Iterable[str]) -> int:
+    """The accounting system deleted these received payments: their rows go."""
+    ids = sorted(set(payment_ids))
+    if not ids:
+        return 0
+    deleted, _ = ps.OwnerPayment.objects.filter(qb_txn_id__in=ids).delete()
+    return deleted

@@ -96,6 +96,7 @@ TRANSACTIONS: dict[str, ImportedList] = {
         ImportedList("vendor_credits", "VendorCredit", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("item_receipts", "ItemReceipt", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("journal_entries", "JournalEntry", "", Action.SYNC_JOB_COSTS, True),
+        ImportedList("received_payments", "ReceivePayment", "", Action.SYNC_JOB_COSTS, True, label="Payments received"),
         ImportedList("deleted", "TxnDeleted", "", Action.SYNC_JOB_COSTS, True, label="Deleted transactions"),
     ]
 }
@@ -112,7 +113,7 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
         "journal_entries",
         "deleted",
     ),
-    "payments": ("check_payments", "card_payments", "deleted"),
+    "payments": ("check_payments", "card_payments", "received_payments", "deleted"),
 }
 _ORDER = {name: position for position, name in enumerate(IMPORTS)}
 REQUEST_PREFIX = "import-"

@@ -694,9 +694,11 @@ TXN_DELETED_KINDS = frozenset(
         "CreditCardCharge",
         "CreditCardCredit",
         "Estimate",
+        "Invoice",
         "ItemReceipt",
         "JournalEntry",
         "PurchaseOrder",
+        "ReceivePayment",
         "VendorCredit",
     }
 )

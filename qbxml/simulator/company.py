@@ -481,6 +481,10 @@ class QuickBooksCompany:
                 raise ValueError("a journal entry line needs an account")
         elif kind == "PurchaseOrder":
             tag = "PurchaseOrderLineRet"
+        elif kind == "Invoice":
+            tag = "InvoiceLineRet"
+            if line.customer:
+                raise ValueError("an invoice line names no customer: the invoice's customer is the job")
         else:
             tag = "ItemLineRet" if line.item or line.purchase_order_line else "ExpenseLineRet"
         link = None
@@ -572,6 +576,27 @@ class QuickBooksCompany:
             if due_date is not None:
                 fields["DueDate"] = due_date.isoformat()
             return self._create("Bill", fields, lines)
+
+    def add_invoice(
+        self,
+        customer: str,
+        ref_number: str | None,
+        lines: Iterable[SeedLine | Mapping[str, Any]],
+        *,
+        txn_date: date | None = None,
+        memo: str = "",
+    ) -> TxnView:
+        """An invoice entered in QuickBooks, to a customer or customer:job, with item lines."""
+        with self._seeding():
+            customer_id = self._find({"Customer"}, customer, "customer").list_id
+            fields = self._header(
+                txn_date,
+                ref_number,
+                memo,
+                CustomerRef=customer_id,
+                ARAccountRef=self._account_id("Accounts Receivable"),
+            )
+            return self._create("Invoice", fields, lines)
 
     def _payment(
         self,

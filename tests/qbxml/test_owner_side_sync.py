@@ -207,3 +207,60 @@ def test_billing_only_sends_the_invoices_without_an_estimate(
     assert [txn.ref_number for txn in company.estimates()] == []
     assert [(txn.ref_number, txn.total) for txn in company.invoices()] == [("OI-1", D("9000.00"))]
     assert not QbRequest.objects.filter(kind="contract_estimate").exists()
+
+
+def test_the_owners_payments_come_back_onto_the_right_invoices(
+    contract, owner_admin, approver, erp_admin, company, client, connection
+):
+    from rest_framework.test import APIClient
+
+    from erp_integrations.models import ProjectAccountingSettings
+    from procore_sync import selectors
+    from qbxml import imports
+
+    first, second = contract.lines.order_by("line_number")
+    invoices = [
+        invoice(owner_admin, contract, "OI-1", 2, [billed(first, "40000", "4000"), billed(second, "20000", "1000")]),
+        invoice(owner_admin, contract, "OI-2", 3, [billed(first, "50000", "5000")]),
+    ]
+    codes = list(ps.CostCode.objects.filter(code__in=["02-200", "03-300"]))
+    queue_for_quickbooks([*codes, contract.project, contract, *invoices], owner_admin, approver)
+    sync(company, client)
+    ProjectAccountingSettings.objects.create(project=contract.project, sync_paid_invoices=True)
+    quickbooks = {txn.ref_number: txn for txn in company.invoices()}
+    job = quickbooks["OI-1"].entity
+    # The owner pays the first invoice in two checks, the second with the first's rest, into the bank and
+    # into Undeposited Funds; a payment of an invoice entered in QuickBooks is not ours.
+    company.add_account("Undeposited Funds", "OtherCurrentAsset")
+    company.add_received_payment(job, quickbooks["OI-1"].txn_id, "30000.00", ref_number="1001")
+    company.add_received_payment(
+        job,
+        applied=[(quickbooks["OI-1"].txn_id, None), (quickbooks["OI-2"].txn_id, "20000.00")],
+        ref_number="1002",
+        deposit_to="Undeposited Funds",
+    )
+
+    imports.refresh(None, connection, ["received_payments"])
+    sync(company, client)
+
+    rows = sorted(ps.OwnerPayment.objects.values_list("ref_number", "invoice__number", "amount"))
+    assert rows == [
+        ("1001", "OI-1", D("30000.00")),
+        ("1002", "OI-1", D("25000.00")),
+        ("1002", "OI-2", D("20000.00")),
+    ]
+    billing = selectors.owner_billing(contract)
+    assert billing.billed == D("110000.00")
+    assert billing.retention_receivable == D("10000.00")
+    assert billing.amount_due == D("100000.00")
+    assert billing.received == D("75000.00")
+    assert billing.undeposited == D("45000.00")
+    assert billing.open_balance == D("25000.00")
+    api = APIClient()
+    api.force_authenticate(owner_admin)
+    listed = {each["number"]: each for each in api.get("/api/v1/owner-invoices/").json()["results"]}
+    assert (listed["OI-1"]["received"], listed["OI-1"]["open_balance"]) == ("55000.00", "0.00")
+    assert (listed["OI-2"]["received"], listed["OI-2"]["open_balance"]) == ("20000.00", "25000.00")
+    payments = api.get("/api/v1/owner-payments/", {"invoice": invoices[1].pk}).json()["results"]
+    assert [(each["ref_number"], each["is_undeposited"]) for each in payments] == [("1002", True)]
+    assert api.get(f"/api/v1/prime-contracts/{contract.pk}/").json()["billing"]["open_balance"] == "25000.00"
