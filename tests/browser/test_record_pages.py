@@ -100,6 +100,14 @@ def test_an_invoice_line_holds_the_commitments_retainage_as_the_amounts_are_type
     invoice = ps.SubcontractorInvoice.objects.get(number="PA-7")
     assert sorted(invoice.lines.values_list("retainage_held", flat=True)) == [Decimal("0.00"), Decimal("66.73")]
 
+    # Opened again, a line that held the percentage follows its amounts; one held otherwise keeps its amount.
+    page.goto(f"/projects/invoices/{invoice.pk}/edit/")
+    followed, kept = (1, 2) if page.get_by_label("Retainage held, line 1").input_value() == "66.73" else (2, 1)
+    page.get_by_label(f"Work this period, line {followed}").fill("2000.00")
+    assert page.get_by_label(f"Retainage held, line {followed}").input_value() == "105.00"
+    page.get_by_label(f"Work this period, line {kept}").fill("400.00")
+    assert page.get_by_label(f"Retainage held, line {kept}").input_value() == "0.00"
+
 
 def test_an_invoice_is_deleted_after_a_confirmation_and_a_pending_one_is_refused(page, pm):
     commitment = commitment_with_lines(lines=1)
