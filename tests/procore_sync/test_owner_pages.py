@@ -781,3 +781,30 @@ def test_a_contract_without_billing_is_deleted_back_to_the_project(pm, contract)
 
 def test_only_the_owner_sides_records_are_deleted_here(pm, contract):
     assert client_for(pm).get(reverse("owner:delete", args=["project", contract.project_id])).status_code == 404
+
+
+def test_the_owner_invoice_form_costs_the_same_queries_at_2_and_at_40_lines(pm, contract):
+    client = client_for(pm)
+    url = reverse("owner:invoice-new", args=[contract.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    code = CostCodeFactory()
+    ps.PrimeContractLine.objects.bulk_create(
+        [
+            ps.PrimeContractLine(
+                prime_contract=contract, line_number=n, cost_code=code, cost_type=cost_type(), amount=D("10.00")
+            )
+            for n in range(3, 41)
+        ]
+    )
+    change_order = PrimeChangeOrderFactory(prime_contract=contract)
+    for n in range(5):
+        change_order.lines.create(cost_code=code, cost_type=cost_type(), amount=D("1.00"), description=f"Extra {n}")
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+
+    assert len(many) == len(few)
+    assert body.count(f'value="line-{contract.lines.last().pk}"') == 4, (
+        "offered on each of the 3 lines and the template"
+    )
