@@ -225,3 +225,46 @@ def test_the_invoice_lines_fit_a_laptop_screen_with_their_retainage_columns(brow
         screenshot(page, "laptop-invoice-form")
     finally:
         context.close()
+
+
+def test_a_project_admin_creates_a_project_then_deletes_it_after_confirming(page, pm):
+    sign_in(page, "pm")
+    page.goto("/projects/")
+    page.get_by_role("link", name="New project").click()
+    page.get_by_label("Number").fill("2026-88")
+    page.get_by_label("Name").fill("Riverside Depot")
+    page.get_by_label("Address line 1").fill("8 River Rd")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Project 2026-88 Riverside Depot created.").wait_for()
+    assert page.get_by_role("heading", name="Riverside Depot", level=1).is_visible()
+
+    page.get_by_role("link", name="Delete project").click()
+    page.get_by_role("heading", name="Delete Project 2026-88 Riverside Depot?").wait_for()
+    page.get_by_role("button", name="Delete Project 2026-88 Riverside Depot").click()
+    page.get_by_text("Project 2026-88 Riverside Depot deleted.").wait_for()
+    assert page.url.endswith("/projects/")
+    assert not ps.Project.objects.filter(number="2026-88").exists()
+
+
+def test_a_budget_modification_is_made_from_the_budget_and_sent_from_the_project_page(page, pm):
+    budget = BudgetFactory.create()
+    first = BudgetLineItemFactory.create(budget=budget)
+    second = BudgetLineItemFactory.create(budget=budget)
+    sign_in(page, "pm")
+    page.goto(f"/projects/{budget.project_id}/")
+    page.locator("#budget").get_by_role("link", name="New budget modification").click()
+    page.get_by_label("Reason").fill("Contingency to formwork")
+    page.get_by_label("Date").fill("2026-05-04")
+    page.get_by_label("Budget line, line 1").select_option(value=str(first.pk))
+    page.get_by_label("Amount, line 1").fill("-250.00")
+    page.get_by_label("Budget line, line 2").select_option(value=str(second.pk))
+    page.get_by_label("Amount, line 2").fill("250.00")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text(f"Budget modification #1 ({budget.project.number}) created.").wait_for()
+
+    modification = ps.BudgetModification.objects.get(budget=budget)
+    status = page.locator(f"#erp-budget_modification-{modification.pk}")
+    status.get_by_role("button", name="Send to accounting").click()
+    status.locator(".badge--pending").wait_for()
+    assert ErpItem.objects.get(object_type="budget_modification").state == "pending"
+    screenshot(page, "budget-modification-sent")
