@@ -1,5 +1,6 @@
 """The demo company: a general contractor with three projects, its vendors, cost codes, budgets,
-commitments, change orders and subcontractor invoices, in every state of the accounting workflow.
+commitments, change orders and subcontractor invoices, and on the owner side a prime contract per project
+with its change orders and monthly owner invoices, in every state of the accounting workflow.
 
 Records are found by their natural keys (project numbers, company names, cost codes, commitment numbers,
 ...) and created only when missing, through `procore_sync.services.save_record` as the demo project
@@ -31,6 +32,7 @@ from erp_integrations import services as erp
 from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.models import ErpEvent, ErpItem, ErpState
 from procore_sync import models as ps
+from procore_sync.money import money
 from procore_sync.services import save_record
 from qbxml import imports
 from qbxml import services as qb_services
@@ -549,6 +551,28 @@ class DemoProject:
     country: str = "US"
     erp: str = DRAFT
     budget_erp: str = DRAFT
+    owner_side: DemoOwnerSide | None = None
+
+
+@dataclass(frozen=True)
+class DemoOwnerInvoice:
+    number: str
+    month: tuple[int, int]  # (year, month) billed
+    percent: str  # of each line's scheduled value billed this month
+    erp: str = DRAFT
+    release: bool = False  # the last billing: every retention held is released
+
+
+@dataclass(frozen=True)
+class DemoOwnerSide:
+    """The prime contract of a project: its schedule of values is the budget with the contractor's fee, a
+    change order raises the first line, and the owner is billed monthly."""
+
+    number: str
+    fee_percent: str
+    erp: str
+    change_order_erp: str
+    invoices: list[DemoOwnerInvoice] = field(default_factory=list)
 
 
 SC, PO = ps.Commitment.Kind.SUBCONTRACT, ps.Commitment.Kind.PURCHASE_ORDER
@@ -566,6 +590,17 @@ PROJECTS = [
         "and rooftop mechanical units.",
         erp=QUEUED,
         budget_erp=QUEUED,
+        owner_side=DemoOwnerSide(
+            "PC-14",
+            "12.00",
+            QUEUED,
+            QUEUED,
+            [
+                DemoOwnerInvoice("PA-14-01", (2025, 11), "8.00", QUEUED),
+                DemoOwnerInvoice("PA-14-02", (2025, 12), "12.00", PENDING),
+                DemoOwnerInvoice("PA-14-03", (2026, 1), "15.00"),
+            ],
+        ),
         budget=[
             ("01-310", LABOR, "285000.00"),
             ("01-500", OTHER, "96000.00"),
@@ -735,6 +770,16 @@ PROJECTS = [
         "storm drainage, built while the school stays open.",
         erp=QUEUED,
         budget_erp=PENDING,
+        owner_side=DemoOwnerSide(
+            "PC-09",
+            "10.00",
+            QUEUED,
+            PENDING,
+            [
+                DemoOwnerInvoice("PA-09-01", (2025, 9), "20.00", QUEUED),
+                DemoOwnerInvoice("PA-09-02", (2025, 10), "25.00", REJECTED),
+            ],
+        ),
         budget=[
             ("01-310", LABOR, "180000.00"),
             ("01-500", OTHER, "64000.00"),
@@ -864,6 +909,7 @@ PROJECTS = [
         start_date=date(2026, 3, 2),
         description="Four-storey, 96-unit wood-frame apartment building over a concrete podium, with surface parking.",
         erp=PENDING,
+        owner_side=DemoOwnerSide("PC-22", "9.50", PENDING, DRAFT),
         budget=[
             ("01-310", LABOR, "320000.00"),
             ("01-910", OTHER, "250000.00"),
@@ -1102,6 +1148,8 @@ class _Loader:
                 for invoice_spec in commitment_spec.invoices:
                     invoice = self._invoice(commitment, invoice_spec)
                     other_items.append((invoice, invoice_spec.erp, ""))
+            if spec.owner_side is not None:
+                other_items.extend(self._owner_side(project, budget, spec.owner_side))
         # Budgets before modifications, commitments before their change orders and invoices.
         self.workflow.extend(project_items)
         self.workflow.extend(budget_items)
@@ -1204,6 +1252,91 @@ class _Loader:
         }
         return self._save(ps.SubcontractorInvoice, fields, lines)
 
+    def _owner_side(self, project: ps.Project, budget: ps.Budget, spec: DemoOwnerSide) -> list[WorkflowEntry]:
+        """The project's prime contract (its budget lines with the fee), a change order raising its first
+        line, and its monthly invoices with the contract's retention held, all of it released on the last."""
+        contract = ps.PrimeContract.objects.filter(project=project).first()
+        if contract is None:
+            fee = D(spec.fee_percent) / 100
+            lines = [
+                {
+                    "line_number": number,
+                    "cost_code": line.cost_code,
+                    "cost_type": line.cost_type,
+                    "description": line.cost_code.description,
+                    "amount": money(line.original_amount * (1 + fee)),
+                }
+                for number, line in enumerate(budget.lines.order_by("id"), start=1)
+            ]
+            contract = self._save(
+                ps.PrimeContract,
+                {
+                    "project": project,
+                    "owner": project.owner,
+                    "number": spec.number,
+                    "title": project.name,
+                    "status": ps.PrimeContract.Status.APPROVED,
+                    "contract_date": project.start_date,
+                    "start_date": project.start_date,
+                },
+                lines,
+            )
+        entries: list[WorkflowEntry] = [(contract, spec.erp, "")]
+        change_order = contract.change_orders.filter(number="001").first()
+        first = contract.lines.get(line_number=1)
+        if change_order is None:
+            change_order = self._save(
+                ps.PrimeContractChangeOrder,
+                {
+                    "prime_contract": contract,
+                    "number": "001",
+                    "title": "Owner-requested upgrades",
+                    "date": (project.start_date or date(2026, 1, 1)) + datetime.timedelta(days=45),
+                },
+                [{"contract_line": first, "amount": money(first.amount / 20), "description": "Upgraded finishes"}],
+            )
+        entries.append((change_order, spec.change_order_erp, ""))
+        reasons: dict[str, str] = {
+            REJECTED: "Billed the whole month's concrete: the pour at level 2 slipped into next month."
+        }
+        for invoice_spec in spec.invoices:
+            invoice = contract.invoices.filter(number=invoice_spec.number).first()
+            if invoice is None:
+                invoice = self._owner_invoice(contract, invoice_spec)
+            entries.append((invoice, invoice_spec.erp, reasons.get(invoice_spec.erp, "")))
+        return entries
+
+    def _owner_invoice(self, contract: ps.PrimeContract, spec: DemoOwnerInvoice) -> ps.OwnerInvoice:
+        year, month = spec.month
+        start = date(year, month, 1)
+        end = (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        share = D(spec.percent) / 100
+        lines = []
+        for line in contract.lines.order_by("line_number"):
+            work = money(line.amount * share)
+            held_before = sum((held.retention_held for held in line.invoice_lines.all()), D("0.00"))
+            held = money(work * line.effective_retention_percent / 100)
+            lines.append(
+                {
+                    "contract_line": line,
+                    "work_completed_this_period": work,
+                    "retention_held": held,
+                    "retention_released": held_before + held if spec.release else D("0.00"),
+                }
+            )
+        return self._save(
+            ps.OwnerInvoice,
+            {
+                "prime_contract": contract,
+                "number": spec.number,
+                "billing_period_start": start,
+                "billing_period_end": end,
+                "invoice_date": end,
+                "status": ps.OwnerInvoice.Status.APPROVED,
+            },
+            lines,
+        )
+
     # the workflow
 
     def cost_code_workflow(self) -> list[WorkflowEntry]:
@@ -1245,6 +1378,9 @@ _WORKFLOW_ORDER: dict[type[Model], int] = {
     ps.Commitment: 1,
     ps.CommitmentChangeOrder: 2,
     ps.SubcontractorInvoice: 3,
+    ps.PrimeContract: 4,
+    ps.PrimeContractChangeOrder: 5,
+    ps.OwnerInvoice: 6,
 }
 
 

@@ -36,6 +36,9 @@ RESOURCES = [
     ("commitments", "commitment"),
     ("change-orders", "change_order"),
     ("subcontractor-invoices", "subcontractor_invoice"),
+    ("prime-contracts", "prime_contract"),
+    ("prime-contract-change-orders", "prime_change_order"),
+    ("owner-invoices", "owner_invoice"),
 ]
 TYPE_ORDER = [object_type for _, object_type in RESOURCES]
 
@@ -107,6 +110,9 @@ def records_of(object_type: str) -> list[Any]:
         "commitment": ps.Commitment,
         "change_order": ps.CommitmentChangeOrder,
         "subcontractor_invoice": ps.SubcontractorInvoice,
+        "prime_contract": ps.PrimeContract,
+        "prime_change_order": ps.PrimeContractChangeOrder,
+        "owner_invoice": ps.OwnerInvoice,
     }[object_type]
     return list(model.objects.filter(pk__in=ids).order_by("pk"))
 
@@ -120,6 +126,7 @@ class Expected:
 
     def __init__(self) -> None:
         retainage_item = ErpSettings.load().retainage_item_name
+        retention_item = ErpSettings.load().retention_item_name
         self.vendors = sorted(company.name for company in records_of("company"))
         projects = records_of("project")
         self.jobs = sorted(job_full_name(project) for project in projects)
@@ -128,9 +135,22 @@ class Expected:
         self.cost_code_items = sorted(f"{code.division.code}:{code.code}" for code in cost_codes)
         self.divisions = sorted({code.division.code for code in cost_codes})
         self.invoices = records_of("subcontractor_invoice")
+        self.owner_invoices = records_of("owner_invoice")
         self.items = sorted(
-            set(self.cost_code_items) | set(self.divisions) | ({retainage_item} if self.invoices else set())
+            set(self.cost_code_items)
+            | set(self.divisions)
+            | ({retainage_item} if self.invoices else set())
+            | ({retention_item} if self.owner_invoices else set())
         )
+        # Each prime contract's estimate: its schedule of values and the change orders accepted with it.
+        self.contract_estimates: dict[str, Decimal] = {}
+        accepted_changes = records_of("prime_change_order")
+        for contract in records_of("prime_contract"):
+            total = sum((line.amount for line in contract.lines.all()), Decimal("0"))
+            for change_order in accepted_changes:
+                if change_order.prime_contract_id == contract.pk:
+                    total += sum((line.amount for line in change_order.lines.all()), Decimal("0"))
+            self.contract_estimates[contract.number] = total
         self.retainage_item = retainage_item
         self.budgets = records_of("budget")
         modifications = records_of("budget_modification")
@@ -216,7 +236,9 @@ def assert_quickbooks_holds_exactly(company: QuickBooksCompany, expected: Expect
     for name in expected.classes:
         assert company.add_count("Class", name) == 1, name
 
-    estimates = company.estimates()
+    contract_estimates = [e for e in company.estimates() if (e.ref_number or "") in expected.contract_estimates]
+    assert {e.ref_number: e.total for e in contract_estimates} == expected.contract_estimates
+    estimates = [e for e in company.estimates() if e not in contract_estimates]
     assert sorted(estimate.entity or "" for estimate in estimates) == sorted(expected.revised_budget)
     for estimate in estimates:
         assert estimate.total == expected.revised_budget[estimate.entity or ""], estimate.entity
@@ -225,7 +247,14 @@ def assert_quickbooks_holds_exactly(company: QuickBooksCompany, expected: Expect
             key = (line.item or "", line.class_name or "")
             amounts[key] = amounts.get(key, Decimal("0")) + line.amount
         assert amounts == expected.estimate_lines[estimate.entity or ""], estimate.entity
-    assert company.request_count("EstimateAdd") == len(expected.budgets)
+    assert company.request_count("EstimateAdd") == len(expected.budgets) + len(expected.contract_estimates)
+
+    owner_invoices = {invoice.ref_number: invoice for invoice in company.invoices()}
+    assert sorted(owner_invoices) == sorted(invoice.number for invoice in expected.owner_invoices)
+    for owner_invoice in expected.owner_invoices:
+        due = sum((line.amount_due for line in owner_invoice.lines.all()), Decimal("0"))
+        assert owner_invoices[owner_invoice.number].total == due, owner_invoice.number
+        assert company.add_count("Invoice", owner_invoice.number) == 1, owner_invoice.number
 
     orders = company.purchase_orders()
     assert sorted(order.ref_number or "" for order in orders) == sorted(expected.po_lines)
