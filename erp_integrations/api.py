@@ -349,6 +349,8 @@ class ErpSettingsSerializer(serializers.ModelSerializer):
         fields = [
             "direct_export_types",
             "retainage_item_name",
+            "retention_item_name",
+            "prime_contract_estimates",
             "expense_account_name",
             "income_account_name",
             "sync_every_minutes",

@@ -78,6 +78,17 @@ class SettingsForm(forms.Form):
         max_length=31,
         help_text="The QuickBooks service item that holds retainage on bills (31 characters at most).",
     )
+    retention_item_name = forms.CharField(
+        label="Retention item",
+        max_length=31,
+        help_text="The QuickBooks item owner invoices hold and release retention on (31 characters at most).",
+    )
+    prime_contract_estimates = forms.BooleanField(
+        label="Send prime contracts as estimates",
+        required=False,
+        help_text="Each prime contract (and its change orders) becomes an estimate on the job. Off: billing "
+        "only, the owner invoices go without one.",
+    )
     expense_account_name = forms.CharField(
         label="Expense account for cost codes",
         max_length=31,
@@ -95,7 +106,14 @@ class SettingsForm(forms.Form):
         help_text="The sync schedule: how often scheduled work with QuickBooks runs.",
     )
 
-    FIELDS = ("direct_export_types", "retainage_item_name", "expense_account_name", "income_account_name")
+    FIELDS = (
+        "direct_export_types",
+        "retainage_item_name",
+        "retention_item_name",
+        "prime_contract_estimates",
+        "expense_account_name",
+        "income_account_name",
+    )
 
     # The names picked from QuickBooks' lists once they are read, and what each list offers.
     PICKED = {

@@ -468,6 +468,7 @@ def test_settings_pick_accounts_items_and_show_classes_from_the_current_company_
         reverse("erp:settings"),
         {
             "retainage_item_name": "Retention",
+            "retention_item_name": "Retention receivable",
             "expense_account_name": "Cost of Goods Sold",
             "income_account_name": "Construction Income",
             "sync_every_minutes": "60",
@@ -482,6 +483,7 @@ def test_settings_pick_accounts_items_and_show_classes_from_the_current_company_
         reverse("erp:settings"),
         {
             "retainage_item_name": "Retention",
+            "retention_item_name": "Retention receivable",
             "expense_account_name": "Checking",
             "income_account_name": "Construction Income",
             "sync_every_minutes": "60",

@@ -457,6 +457,7 @@ def test_settings_are_saved_through_the_service(erp_admin):
         {
             "direct_export_types": ["company", "cost_code"],
             "retainage_item_name": "Retention",
+            "retention_item_name": "Retention receivable",
             "expense_account_name": "Job Expenses",
             "income_account_name": "Construction Income",
             "sync_every_minutes": "30",
@@ -467,6 +468,8 @@ def test_settings_are_saved_through_the_service(erp_admin):
     row = ErpSettings.load()
     assert row.direct_export_types == ["company", "cost_code"]
     assert row.retainage_item_name == "Retention"
+    # The owner side: its retention item, and billing only (the checkbox left unticked).
+    assert (row.retention_item_name, row.prime_contract_estimates) == ("Retention receivable", False)
     assert row.sync_every_minutes == 30
 
 
