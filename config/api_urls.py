@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
-from erp_integrations import company_file_views, import_api
+from erp_integrations import company_file_views, import_api, name_in_use_views
 from procore_sync import api as ps_api
 from procore_sync import job_cost_api
 from qbxml import api as qb_api
@@ -48,5 +48,6 @@ urlpatterns = [
         name="project-job-cost-summary",
     ),
     path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
+    *name_in_use_views.API_URLS,
     path("", include(router.urls)),
 ]

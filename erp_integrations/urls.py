@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from erp_integrations import company_file_views, cost_code_views, import_views, record_list_views, views
+from erp_integrations import (
+    company_file_views,
+    cost_code_views,
+    import_views,
+    name_in_use_views,
+    record_list_views,
+    views,
+)
 
 app_name = "erp"
 
@@ -16,6 +23,7 @@ urlpatterns = [
         path(f"items/<int:pk>/{step}/", views.item_step, {"step": step}, name=f"item-{step}")
         for step in ("accept", "reject", "retry", "unlink")
     ],
+    *name_in_use_views.PAGE_URLS,
     path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="record-step"),
     path("records/<slug:slug>.csv", record_list_views.record_list_csv, name="record-csv"),
     path("settings/", views.settings_page, name="settings"),

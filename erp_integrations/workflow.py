@@ -122,8 +122,9 @@ TRANSITIONS: dict[Step, Transition] = {
         Transition(
             Step.LINK,
             # A pending item too: the approver who finds it in QuickBooks ties it there instead of accepting it
-            # as new. Queued or synced, it is QuickBooks' already (or about to be).
-            frozenset({ErpState.DRAFT, ErpState.PENDING, ErpState.REJECTED}),
+            # as new; a failed one whose name QuickBooks holds (3100) is tied to the record holding it. Queued or
+            # synced, it is QuickBooks' already (or about to be).
+            frozenset({ErpState.DRAFT, ErpState.PENDING, ErpState.REJECTED, ErpState.FAILED}),
             ErpState.SYNCED,
             past="linked",
             history="Linked to the QuickBooks record",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from erp_integrations import services as erp
 from erp_integrations.models import AccountingRecord
+from qbxml import imports
 from qbxml.lib.parse import QbxmlParseError, Response, Status, iter_responses
 from qbxml.mapping import KINDS, Context, ItemView, Mapping
 from qbxml.mapping.support import support_kind
@@ -364,17 +365,22 @@ def _resolve_name_in_use(
 ) -> None:
     target = mapping.target(item, ctx)
     record = answer.records[0] if answer.ok and answer.records else None
+    if record is not None and _same_party(item.payload, record):
+        _done(request, mapping, item, record, answers, ctx, note=f"Linked to the existing QuickBooks record {target}.")
+        return
+    # It fails on the name, whatever the look-up answered: the status kept (on the request and the item's
+    # message) is the Add's 3100, which the item's page offers to resolve (link, or rename). The lists are
+    # read in the next message, so that the record holding the name is known here with its details.
+    request.status_code = Status.NAME_IN_USE
+    imports.refresh(None, QbConnection.objects.get(pk=request.connection_id), ("vendors", "customers"))
     if record is None:
         _fail(
             request,
             item,
             f'QuickBooks uses the name "{target}" for another kind of record (a customer, employee or other name). '
-            "Rename one of them; names are unique across QuickBooks' lists.",
+            f"Rename one of them; names are unique across QuickBooks' lists. (status {Status.NAME_IN_USE})",
             answers,
         )
-        return
-    if _same_party(item.payload, record):
-        _done(request, mapping, item, record, answers, ctx, note=f"Linked to the existing QuickBooks record {target}.")
         return
     ours = ", ".join(
         str(item.payload.get(key)) for key in ("address_line1", "city", "phone", "email") if item.payload.get(key)
@@ -383,7 +389,8 @@ def _resolve_name_in_use(
         request,
         item,
         f'QuickBooks already has "{target}" ({_describe(record)}), which does not look like this one '
-        f"({ours or 'no address or phone'}). Rename one of them, or correct the details and send it again.",
+        f"({ours or 'no address or phone'}). Rename one of them, or correct the details and send it again. "
+        f"(status {Status.NAME_IN_USE})",
         answers,
     )
 
