@@ -25,7 +25,7 @@ from erp_integrations.workflow import (
     allowed_steps,
     is_locked,
 )
-from procore_sync.directory_views import record_page
+from procore_sync.views import page_of
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _waiting_on(record: Model) -> list[WaitingOn]:
         item = items.get((type(dependency), dependency.pk))
         if (item.state if item else ErpState.DRAFT) not in DEPENDENCY_READY_STATES:
             spec = exportable_type_of(dependency)
-            waiting.append(WaitingOn(f"{spec.label} {spec.describe(dependency)}", record_page(dependency)))
+            waiting.append(WaitingOn(f"{spec.label} {spec.describe(dependency)}", page_of(dependency)))
     return waiting
 
 

@@ -41,7 +41,7 @@ def notify_rejection(event_id: int) -> bool:
 
 def record_url(item: ErpItem) -> str:
     """The absolute address of the page where the item's record is edited and sent again; for a record with
-    no page of its own (a company, a cost code) or one deleted since, the item's page in ERP Integrations.
+    no page of its own, or one deleted since, the item's page in ERP Integrations.
     An e-mail has no request to take the site's address from: SITE_URL gives it."""
     from erp_integrations import selectors
     from procore_sync.views import page_of

@@ -46,7 +46,6 @@ from erp_integrations.workflow import (
     allowed_steps,
     done_message,
 )
-from procore_sync.directory_views import record_page
 from procore_sync.models import CostType, Project
 from procore_sync.selectors import records_for
 from procore_sync.views import csv_response, next_url, page_of
@@ -475,7 +474,7 @@ def _dependencies(spec: Exportable[Any], record: Any) -> list[dict[str, Any]]:
                 "ready": state in DEPENDENCY_READY_STATES,
                 "item_id": item.pk if item else None,
                 # Its own page, where who keeps it sends it (a draft company, a cost code).
-                "url": record_page(dependency),
+                "url": page_of(dependency),
             }
         )
     return rows

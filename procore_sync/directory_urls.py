@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from procore_sync import directory_views as views
+from procore_sync.views import record_delete
 
 app_name = "directory"
 
@@ -19,5 +20,6 @@ for kind in views.KINDS.values():
         path(f"{kind.path}/new/", views.record_form, slug, name=f"{kind.slug}-new"),
         path(f"{kind.path}/<int:pk>/", views.record_detail, slug, name=f"{kind.slug}-detail"),
         path(f"{kind.path}/<int:pk>/edit/", views.record_form, slug, name=f"{kind.slug}-edit"),
-        path(f"{kind.path}/<int:pk>/delete/", views.record_delete, slug, name=f"{kind.slug}-delete"),
+        # Deleting asks first, as for every record type with pages (`procore_sync.views.record_delete`).
+        path(f"{kind.path}/<int:pk>/delete/", record_delete, {"object_type": kind.slug}, name=f"{kind.slug}-delete"),
     ]

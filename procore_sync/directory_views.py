@@ -14,24 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access import permissions
-from access.permissions import Action, Person, signed_in
+from access.permissions import Action, Person
 from procore_sync import directory_forms as df
-from procore_sync import selectors, services
-from procore_sync.errors import DomainError
-from procore_sync.records import RECORD_TYPES, RecordType, record_type_of
-from procore_sync.views import RecordFormPage, _record_form, csv_response, next_url, page_of, record_name
+from procore_sync import selectors
+from procore_sync.records import RECORD_TYPES, RecordType
+from procore_sync.views import RecordFormPage, _record_form, csv_response, page_of, record_name
 
 PAGE_SIZE = 50
 
@@ -119,18 +116,6 @@ KINDS: dict[str, ListKind] = {
 @functools.cache
 def _kinds_by_model() -> dict[type[Model], ListKind]:
     return {kind.model: kind for kind in KINDS.values()}
-
-
-def record_page(record: Model) -> str:
-    """The page that shows `record`: a company-wide record's own page, else the project pages'."""
-    kind = _kinds_by_model().get(type(record))
-    if kind is not None:
-        return kind.url("detail", record)
-    found = page_of(record)
-    # A record the project pages have no place of its own for (a prime contract, ...): its project's page.
-    if found == reverse("projects:list") and (project := record_type_of(record).project_of(record)) is not None:
-        return reverse("projects:detail", args=[project.pk])
-    return found
 
 
 def _kind(slug: str) -> ListKind:
@@ -257,7 +242,7 @@ def record_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             {
                 "label": found.label,
                 "count": found.count,
-                "records": [{"name": str(other), "url": record_page(other)} for other in found.records],
+                "records": [{"name": str(other), "url": page_of(other)} for other in found.records],
             }
             for found in naming
         ],
@@ -285,39 +270,4 @@ def record_form(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
         cancel_label=str(record) if record else kind.plural,
         instance=record,
     )
-    response = _record_form(request, page)
-    if response.status_code != 302 or request.POST.get("next"):
-        return response
-    # Saved. The machinery sends a saved record to the project pages' place for it, which has none for the
-    # company's lists: show the record on its own page instead (one just created found by its unique key).
-    saved = (
-        record
-        or kind.model._default_manager.filter(**{f"{kind.key}__iexact": request.POST.get(kind.key, "").strip()}).first()
-    )
-    return redirect(kind.url("detail", saved) if saved is not None else kind.url("list"))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def record_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Asks first (this page), then deletes through the service, which refuses what accounting holds or what
-    other records name, and says why."""
-    kind = _kind(slug)
-    user = request.user
-    record = _record_or_404(user, kind, pk)
-    permissions.require(user, Action.DELETE, record)
-    name = record_name(record)
-    back = next_url(request, kind.url("detail", record))
-    if request.method == "POST":
-        try:
-            services.delete_record(signed_in(user), record)
-        except ValidationError as exc:
-            messages.error(request, f"{name} was not deleted: {' '.join(exc.messages)}")
-        except DomainError as exc:
-            messages.error(request, f"{name} was not deleted: {exc.message}")
-        else:
-            messages.success(request, f"{name} deleted.")
-            return redirect(kind.url("list"))
-        return redirect(back)
-    context = {"kind": kind, "tabs": _tabs(user, kind), "record": record, "name": name, "back": back}
-    return render(request, "directory/delete_confirm.html", context)
+    return _record_form(request, page)

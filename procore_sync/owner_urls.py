@@ -24,5 +24,4 @@ urlpatterns = [
     path("owner-invoices/<int:pk>/edit/", views.owner_invoice_form, name="invoice-edit"),
     path("owner-invoices/<int:pk>/pay-application/", views.pay_application, name="pay-application"),
     path("owner-invoices/<int:pk>/pay-application.pdf", views.pay_application_pdf, name="pay-application-pdf"),
-    path("owner-side/<slug:object_type>/<int:pk>/delete/", views.record_delete, name="delete"),
 ]

@@ -12,8 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,14 +19,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access import permissions
-from access.permissions import Action, Person, signed_in
+from access.permissions import Action, Person
 from procore_sync import forms as pf
 from procore_sync import models as ps
 from procore_sync import owner_forms as of
-from procore_sync import owner_pdf, owner_selectors, selectors, services
-from procore_sync.errors import DomainError
-from procore_sync.records import RECORD_TYPES
-from procore_sync.views import RecordFormPage, _record_form, csv_response, next_url, record_name
+from procore_sync import owner_pdf, owner_selectors, selectors
+from procore_sync.views import RecordFormPage, _record_form, csv_response
 
 
 def _project_or_404(user: Person, pk: int) -> ps.Project:
@@ -330,49 +326,3 @@ def pay_application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = slugify(f"pay-application-{invoice.prime_contract.number}-{invoice.number}") or f"pay-application-{pk}"
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
-
-
-# --- deleting -------------------------------------------------------------------------------------------------------
-
-DELETABLE_TYPES = ("prime_contract", "prime_change_order", "owner_invoice")
-
-
-def _deletable_or_404(user: Person, object_type: str, pk: int) -> Model:
-    if object_type not in DELETABLE_TYPES:
-        raise Http404("No such kind of record.")
-    model = RECORD_TYPES[object_type].model
-    try:
-        return selectors.records_for(user, model).prefetch_related(None).get(pk=pk)
-    except model.DoesNotExist:  # type: ignore[attr-defined]
-        raise Http404("No such record, or you cannot see it.") from None
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def record_delete(request: HttpRequest, object_type: str, pk: int) -> HttpResponse:
-    """Asks first, then deletes through the service, which refuses what other records name (a contract's
-    change orders and invoices, a line billed) and what accounting holds, and says why."""
-    user = request.user
-    record = _deletable_or_404(user, object_type, pk)
-    permissions.require(user, Action.DELETE, record)
-    name = record_name(record)
-    project = RECORD_TYPES[object_type].project_of(record)
-    assert project is not None, "the owner side's records are a project's"
-    section = {"prime_change_order": "#change-orders", "owner_invoice": "#invoices"}.get(object_type, "")
-    back = next_url(request, contract_url(project.pk) + section)
-    if request.method == "POST":
-        after = reverse("projects:detail", args=[project.pk]) if object_type == "prime_contract" else back
-        try:
-            services.delete_record(signed_in(user), record)
-        except ValidationError as exc:
-            messages.error(request, f"{name} was not deleted: {' '.join(exc.messages)}")
-        except DomainError as exc:
-            messages.error(request, f"{name} was not deleted: {exc.message}")
-        else:
-            messages.success(request, f"{name} deleted.")
-            return redirect(after)
-        return redirect(back)
-    spec = RECORD_TYPES[object_type].lines
-    line_count = spec.model._default_manager.filter(**{spec.parent_field: record}).count() if spec else 0
-    context = {"record": record, "name": name, "project": project, "line_count": line_count, "back": back}
-    return render(request, "projects/delete_confirm.html", context)

@@ -448,6 +448,14 @@ def page_of(record: Model) -> str:
         return reverse("projects:detail", args=[record.pk])
     if isinstance(record, ps.SubJob):
         return reverse("projects:detail", args=[record.project_id]) + "#sub-jobs"
+    if isinstance(record, ps.Company | ps.CostCode | ps.CostType):
+        return reverse(f"directory:{record_type_of(record).slug}-detail", args=[record.pk])
+    if isinstance(record, ps.PrimeContract):
+        return reverse("owner:prime-contract", args=[record.project_id])
+    if isinstance(record, ps.PrimeContractChangeOrder):
+        return reverse("owner:prime-contract", args=[record.prime_contract.project_id]) + "#change-orders"
+    if isinstance(record, ps.OwnerInvoice):
+        return reverse("owner:prime-contract", args=[record.prime_contract.project_id]) + "#invoices"
     return reverse("projects:list")
 
 
@@ -726,7 +734,20 @@ def budget_modification_form(
 # --- deleting a record --------------------------------------------------------------------------------------------
 
 # The record types deleted from these pages (a sub job has its own, in its list).
-DELETABLE_TYPES = ("project", "budget", "budget_modification", "commitment", "change_order", "subcontractor_invoice")
+DELETABLE_TYPES = (
+    "project",
+    "budget",
+    "budget_modification",
+    "commitment",
+    "change_order",
+    "subcontractor_invoice",
+    "prime_contract",
+    "prime_change_order",
+    "owner_invoice",
+    "company",
+    "cost_code",
+    "cost_type",
+)
 
 
 def _delete_url(record: Model) -> str:
@@ -740,12 +761,19 @@ def _page_after_delete(record: Model) -> str:
         return reverse("projects:list")
     if isinstance(record, ps.Commitment):
         return reverse("projects:detail", args=[record.project_id]) + "#commitments"
+    if isinstance(record, ps.PrimeContract):
+        return reverse("projects:detail", args=[record.project_id])
+    if isinstance(record, ps.Company | ps.CostCode | ps.CostType):
+        return reverse(f"directory:{record_type_of(record).slug}-list")
     return page_of(record)
 
 
 def _deletable_or_404(user: Person, object_type: str, pk: int) -> Model:
     if object_type not in DELETABLE_TYPES:
         raise Http404("No such kind of record.")
+    if not RECORD_TYPES[object_type].project_path:
+        # A company-wide list hides nothing by project: who may not read it is told what it needs.
+        permissions.require(user, Action.VIEW, object_type=object_type)
     model = RECORD_TYPES[object_type].model
     try:
         return selectors.records_for(user, model).prefetch_related(None).get(pk=pk)

@@ -204,8 +204,8 @@ def test_a_cost_code_queued_for_quickbooks_is_not_linked_and_says_why(book, erp_
     assert result.linked == [] and result.created == []
     assert item_of(ours).state == ErpState.QUEUED
     assert result.not_linked == [
-        "03-100 is queued for QuickBooks: a refresh links it to QuickBooks' item 03:03-100 once it is a draft, "
-        "pending acceptance or rejected."
+        "03-100 is queued for QuickBooks: a refresh links it to QuickBooks' item 03:03-100 once it is a draft, failed "
+        "to export, pending acceptance or rejected."
     ]
 
 

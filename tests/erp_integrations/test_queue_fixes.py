@@ -478,12 +478,14 @@ def test_the_rejection_email_links_to_the_records_page(pm, approver, settings, d
     assert "Wrong vendor" in message.body
 
 
-def test_a_record_without_a_page_of_its_own_links_to_its_item(pm, approver, settings):
+def test_the_rejection_links_to_the_records_own_page_or_else_to_its_item(pm, approver, settings):
     settings.SITE_URL = "https://qb.example.com/bridge"
-    item = pending_company(pm, "No Page Paving")
+    item = pending_company(pm, "Own Page Paving")
 
-    assert record_url(item) == f"https://qb.example.com/bridge/erp/items/{item.pk}/"
+    assert record_url(item) == f"https://qb.example.com/bridge/directory/companies/{item.object_id}/"
     assert record_url(item_of(ProjectFactory())).startswith("https://qb.example.com/bridge/projects/")
+    ps.Company.objects.filter(pk=item.object_id).delete()
+    assert record_url(item) == f"https://qb.example.com/bridge/erp/items/{item.pk}/"
 
 
 def test_the_rejection_email_names_the_approver_by_full_name(pm, approver, django_capture_on_commit_callbacks):

@@ -662,13 +662,13 @@ def _urls(contract: ps.PrimeContract, change_order: Any, invoice: Any) -> dict[s
         "contract page": reverse("owner:prime-contract", args=[project]),
         "contract csv": reverse("owner:schedule-of-values-csv", args=[project]),
         "contract edit": reverse("owner:prime-contract-edit", args=[contract.pk]),
-        "contract delete": reverse("owner:delete", args=["prime_contract", contract.pk]),
+        "contract delete": reverse("projects:delete", args=["prime_contract", contract.pk]),
         "pcco new": reverse("owner:pcco-new", args=[contract.pk]),
         "pcco edit": reverse("owner:pcco-edit", args=[change_order.pk]),
-        "pcco delete": reverse("owner:delete", args=["prime_change_order", change_order.pk]),
+        "pcco delete": reverse("projects:delete", args=["prime_change_order", change_order.pk]),
         "invoice new": reverse("owner:invoice-new", args=[contract.pk]),
         "invoice edit": reverse("owner:invoice-edit", args=[invoice.pk]),
-        "invoice delete": reverse("owner:delete", args=["owner_invoice", invoice.pk]),
+        "invoice delete": reverse("projects:delete", args=["owner_invoice", invoice.pk]),
         "pay application": reverse("owner:pay-application", args=[invoice.pk]),
         "pay application pdf": reverse("owner:pay-application-pdf", args=[invoice.pk]),
     }
@@ -750,7 +750,7 @@ def test_an_owner_invoice_is_deleted_after_asking(pm, contract):
     invoice = OwnerInvoiceFactory(prime_contract=contract, number="OI-5")
     invoice.lines.create(contract_line=line(contract, 1), work_completed_this_period=D("10.00"))
     client = client_for(pm)
-    url = reverse("owner:delete", args=["owner_invoice", invoice.pk])
+    url = reverse("projects:delete", args=["owner_invoice", invoice.pk])
 
     asked = client.get(url).content.decode()
     response = client.post(url)
@@ -764,7 +764,7 @@ def test_an_owner_invoice_is_deleted_after_asking(pm, contract):
 def test_a_contract_its_invoices_bill_is_not_deleted(pm, contract):
     OwnerInvoiceFactory(prime_contract=contract)
     client = client_for(pm)
-    url = reverse("owner:delete", args=["prime_contract", contract.pk])
+    url = reverse("projects:delete", args=["prime_contract", contract.pk])
 
     response = client.post(url, follow=True)
 
@@ -773,14 +773,14 @@ def test_a_contract_its_invoices_bill_is_not_deleted(pm, contract):
 
 
 def test_a_contract_without_billing_is_deleted_back_to_the_project(pm, contract):
-    response = client_for(pm).post(reverse("owner:delete", args=["prime_contract", contract.pk]))
+    response = client_for(pm).post(reverse("projects:delete", args=["prime_contract", contract.pk]))
 
     assert response["Location"] == reverse("projects:detail", args=[contract.project_id])
     assert not ps.PrimeContract.objects.exists()
 
 
-def test_only_the_owner_sides_records_are_deleted_here(pm, contract):
-    assert client_for(pm).get(reverse("owner:delete", args=["project", contract.project_id])).status_code == 404
+def test_only_record_types_with_pages_are_deleted_there(pm, contract):
+    assert client_for(pm).get(reverse("projects:delete", args=["division", contract.project_id])).status_code == 404
 
 
 def test_the_owner_invoice_form_costs_the_same_queries_at_2_and_at_40_lines(pm, contract):

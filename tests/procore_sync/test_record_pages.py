@@ -508,8 +508,8 @@ def test_an_admin_of_one_project_deletes_its_commitments_and_not_anothers(db):
 
 
 def test_a_record_type_without_these_pages_or_out_of_sight_is_a_404(pm):
-    company = CompanyFactory.create()
-    assert client_for(pm).get(reverse("projects:delete", args=["company", company.pk])).status_code == 404
+    sub_job = SubJobFactory.create()
+    assert client_for(pm).get(reverse("projects:delete", args=["sub_job", sub_job.pk])).status_code == 404
     commitment = commitment_with_lines(lines=1)
     stranger = UserFactory.create(username="stranger")
     assert client_for(stranger).get(reverse("projects:delete", args=["commitment", commitment.pk])).status_code == 404
