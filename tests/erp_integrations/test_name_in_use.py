@@ -18,7 +18,7 @@ from erp_integrations.models import AccountingRecord, ErpItem, ErpState
 from qbxml import services as qb_services
 from qbxml.models import QbListImport, QbRequest
 from qbxml.simulator import QuickBooksCompany
-from tests.factories import CompanyFactory, ProjectFactory, UserFactory, grant
+from tests.factories import CompanyFactory, ProjectFactory, SubJobFactory, UserFactory, grant
 from tests.qbxml.conftest import PASSWORD
 from tests.qbxml.helpers import USERNAME, connector_for, item_of, queue_for_quickbooks, sync_until_nothing_to_do
 
@@ -352,3 +352,61 @@ def test_the_api_refuses_an_item_that_did_not_fail_on_its_name(approver, erp_adm
     assert api_for(erp_admin).post(f"/api/v1/erp/items/{item.pk}/link-existing/", {}, format="json").status_code == 409
     company.refresh_from_db()
     assert company.name == "Quiet Vendor"
+
+
+# --- jobs and sub jobs renamed -----------------------------------------------------------------------------------
+
+
+def test_a_job_renamed_here_goes_to_quickbooks_as_its_number_and_new_name(pm, approver, sync, quickbooks, erp_admin):
+    project = ProjectFactory(number="P-100", name="River Park", address_line1="1450 River Park Drive")
+    owner = project.owner.name
+    quickbooks.add_customer(owner)
+    quickbooks.add_customer("P-100 River Park", owner, BillAddress={"Addr1": "77 Harbor Road"})
+    queue_for_quickbooks([project], pm, approver)
+    sync()
+    item = item_of(project)
+    assert 'value="River Park"' in page(erp_admin, item)
+
+    _, body = post(approver, "erp:item-rename", item, {"name": "X" * 40})
+    assert "41" in body and item_of(project).state == ErpState.FAILED, "the job name is its number and name"
+    post(approver, "erp:item-rename", item, {"name": "River Park East"})
+    sync()
+
+    item.refresh_from_db()
+    made = quickbooks.find_list("Customer", f"{owner}:P-100 River Park East")
+    assert made is not None and (item.state, item.qb_ref) == (ErpState.SYNCED, made.list_id)
+    assert quickbooks.find_list("Customer", f"{owner}:P-100 River Park") is not None, "theirs is left as it was"
+
+
+def test_a_sub_job_whose_name_quickbooks_holds_under_its_job_is_linked_when_the_lists_are_read(
+    pm, approver, sync, quickbooks
+):
+    """QuickBooks cannot hold two sub-customers of one name under one job: the one it holds under the project's
+    own job is the sub job (the import's rule), so reading the lists after the refusal links it, failed or not."""
+    project = ProjectFactory(number="P-300", name="Harbor Tower")
+    owner = project.owner.name
+    sub_job = SubJobFactory(project=project, name="Building A", address_line1="1 Pier Road")
+    quickbooks.add_customer(owner)
+    queue_for_quickbooks([project], pm, approver)
+    sync()
+    job = f"{owner}:P-300 Harbor Tower"
+    assert item_of(project).state == ErpState.SYNCED
+    theirs = quickbooks.add_customer("Building A", job, BillAddress={"Addr1": "900 Other Street"})
+    queue_for_quickbooks([sub_job], pm, approver)
+
+    sync()
+
+    item = item_of(sub_job)
+    assert (item.state, item.qb_ref) == (ErpState.SYNCED, theirs.list_id)
+    steps = [(event.action, event.from_state) for event in item.events.order_by("id")][-2:]
+    assert steps == [("sync_failed", ErpState.QUEUED), ("link", ErpState.FAILED)]
+    assert "(status 3100)" in item.events.get(action="sync_failed").reason
+    assert quickbooks.add_count("Customer", f"{job}:Building A") == 0
+
+
+def test_link_all_exact_matches_takes_a_company_quickbooks_refused_on_its_name_too(refused, quickbooks, erp_admin):
+    response = client_for(erp_admin).post(reverse("erp:import-companies-act"), {"action": "link_exact"}, follow=True)
+
+    assert "Linked 1 QuickBooks vendor" in html.unescape(response.content.decode())
+    item = item_of(refused)
+    assert (item.state, item.qb_ref) == (ErpState.SYNCED, quickbooks.find_list("Vendor", VENDOR).list_id)
