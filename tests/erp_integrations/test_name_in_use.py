@@ -410,3 +410,14 @@ def test_link_all_exact_matches_takes_a_company_quickbooks_refused_on_its_name_t
     assert "Linked 1 QuickBooks vendor" in html.unescape(response.content.decode())
     item = item_of(refused)
     assert (item.state, item.qb_ref) == (ErpState.SYNCED, quickbooks.find_list("Vendor", VENDOR).list_id)
+
+
+def test_standard_on_erp_integrations_without_the_push_privilege_may_not_rename(refused):
+    standard = grant(UserFactory(username="erp_standard"), Tool.ERP_INTEGRATIONS, Level.STANDARD)
+    item = item_of(refused)
+
+    assert "needs an accounting approver" in page(standard, item)
+    response = client_for(standard).post(reverse("erp:item-rename", args=[item.pk]), {"name": RENAMED})
+    assert response.status_code == 403
+    refused.refresh_from_db()
+    assert refused.name == VENDOR
