@@ -117,12 +117,17 @@ class NameInUse:
     not_linkable: str
     differences: list[Difference]
     pickable: tuple[str, ...]
-    can_link: bool
-    can_rename: bool
+    # What the user lacks to link it, or to rename it, in the gate's words ("" when allowed).
+    link_needs: str
+    rename_needs: str
 
     @property
-    def looking_up(self) -> bool:
-        return self.holder is None
+    def can_link(self) -> bool:
+        return not self.link_needs
+
+    @property
+    def can_rename(self) -> bool:
+        return not self.rename_needs
 
 
 def is_name_in_use(item: ErpItem) -> bool:
@@ -218,8 +223,8 @@ def name_in_use(item: ErpItem, user: Person | None = None) -> NameInUse | None:
         not_linkable=not_linkable,
         differences=_differences(item, record, named, holder) if holder is not None else [],
         pickable=named.pickable,
-        can_link=bool(permissions.check(user, services.LINK_ACTIONS[item.object_type])) if user else False,
-        can_rename=bool(permissions.check(user, Action.RETRY, record)) if user else False,
+        link_needs=permissions.check(user, services.LINK_ACTIONS[item.object_type]).missing,
+        rename_needs=permissions.check(user, Action.RETRY, record).missing,
     )
 
 

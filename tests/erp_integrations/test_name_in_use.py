@@ -281,7 +281,8 @@ def test_an_erp_reader_sees_the_panel_but_may_take_neither_way(refused, reader):
 
     body = page(reader, item)
     assert "The name is in use in QuickBooks" in body
-    assert "needs Admin on ERP Integrations" in body and "needs an accounting approver" in body
+    assert "Linking it to a QuickBooks record needs Admin on ERP Integrations." in body
+    assert "it needs Standard on ERP Integrations and the Can Push to Accounting privilege." in body
     assert client_for(reader).post(reverse("erp:item-link-existing", args=[item.pk]), {}).status_code == 403
     assert client_for(reader).post(reverse("erp:item-rename", args=[item.pk]), {"name": RENAMED}).status_code == 403
     item.refresh_from_db()
@@ -416,7 +417,7 @@ def test_standard_on_erp_integrations_without_the_push_privilege_may_not_rename(
     standard = grant(UserFactory(username="erp_standard"), Tool.ERP_INTEGRATIONS, Level.STANDARD)
     item = item_of(refused)
 
-    assert "needs an accounting approver" in page(standard, item)
+    assert "it needs the Can Push to Accounting privilege." in page(standard, item)
     response = client_for(standard).post(reverse("erp:item-rename", args=[item.pk]), {"name": RENAMED})
     assert response.status_code == 403
     refused.refresh_from_db()
