@@ -86,3 +86,16 @@ def test_an_approver_renames_the_refused_vendor_and_it_syncs_under_the_new_name(
     item.refresh_from_db()
     assert item.state == ErpState.SYNCED
     assert item.qb_ref == quickbooks.find_list("Vendor", "ABC Electric (Springfield)").list_id
+
+
+def test_the_panel_fits_a_phone(browser, live_server, refused, erp_admin):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, "erp_admin")
+        page.goto(f"/erp/items/{item_of(refused).pk}/")
+        page.locator("[data-name-in-use]").get_by_role("button", name=f"Link to {VENDOR}").wait_for()
+        screenshot(page, "phone-name-in-use")
+        assert int(page.evaluate("document.documentElement.scrollWidth")) == 390
+    finally:
+        context.close()
