@@ -26,6 +26,7 @@ from qbxml.lib.types import (
     Address,
     BillData,
     BillLine,
+    BillModData,
     ClassData,
     CustomerData,
     CustomerModData,
@@ -37,6 +38,7 @@ from qbxml.lib.types import (
     PurchaseOrderData,
     PurchaseOrderLine,
     PurchaseOrderLinesAddData,
+    PurchaseOrderModData,
     ServiceItemData,
     ServiceItemModData,
     VendorData,
@@ -443,12 +445,14 @@ def estimate_add_lines(request_id: str, data: EstimateLinesAddData) -> Element:
     return rq
 
 
-def _purchase_order_line(parent: Element, tag: str, field: str, line: PurchaseOrderLine, *, mod: bool) -> None:
+def _purchase_order_line(
+    parent: Element, tag: str, field: str, line: PurchaseOrderLine, *, mod: bool, txn_line_id: str | None = None
+) -> None:
     # Order: [TxnLineID], ItemRef, ManufacturerPartNumber, Desc, Quantity, UnitOfMeasure,
     # [OverrideUOMSetRef], Rate, ClassRef, Amount, [TaxAmount], InventorySiteLocationRef, CustomerRef, ...
     node = _sub(parent, tag)
     if mod:
-        _sub(node, "TxnLineID", "-1")
+        _sub(node, "TxnLineID", qb_id(f"{field}/TxnLineID", txn_line_id) if txn_line_id else "-1")
     _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
     _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
     _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
@@ -497,6 +501,106 @@ def purchase_order_add_lines(request_id: str, data: PurchaseOrderLinesAddData) -
     for number, line in enumerate(data.new_lines, start=offset + 1):
         field = f"{kind}/PurchaseOrderLineMod[{number}]"
         _purchase_order_line(body, "PurchaseOrderLineMod", field, line, mod=True)
+    return rq
+
+
+def purchase_order_mod(request_id: str, data: PurchaseOrderModData) -> Element:
+    """PurchaseOrderMod of a commitment changed after it was synced: its header, and its line list.
+
+    A Mod that names lines is the purchase order's whole line list: QuickBooks deletes every existing line
+    it does not name (Intuit: "any line item not specifically identified in a modify request will be
+    deleted"). So each line to keep goes with its TxnLineID (alone when it does not change), a changed line
+    with its TxnLineID and its new values, a new line with TxnLineID -1, and a removed line is left out.
+    With no lines at all only the header changes and every line stays as it is.
+    """
+    kind = "PurchaseOrderMod"
+    rq = _request(kind, request_id)
+    body = _sub(rq, kind)
+    # Order: TxnID, EditSequence, VendorRef, ClassRef, InventorySiteRef | ShipToEntityRef, TemplateRef,
+    # TxnDate, RefNumber, VendorAddress, ShipAddress, TermsRef, DueDate, ExpectedDate, ShipMethodRef, FOB,
+    # IsManuallyClosed, Memo, ..., PurchaseOrderLineMod | PurchaseOrderLineGroupMod* (13.0 and 16.0 alike)
+    _txn_core_mod(body, kind, data.txn_id, data.edit_sequence)
+    if data.vendor_name:
+        _ref(body, "VendorRef", f"{kind}/VendorRef", data.vendor_name, limits.VENDOR_FULL_NAME)
+    _date(body, "TxnDate", f"{kind}/TxnDate", data.txn_date)
+    _text(body, "RefNumber", f"{kind}/RefNumber", data.ref_number, limits.REF_NUMBER)
+    _date(body, "ExpectedDate", f"{kind}/ExpectedDate", data.expected_date)
+    _text(body, "Memo", f"{kind}/Memo", data.memo, limits.MEMO, multiline=True)
+    seen: set[str] = set()
+    for number, change in enumerate(data.lines, start=1):
+        field = f"{kind}/PurchaseOrderLineMod[{number}]"
+        if change.txn_line_id is not None:
+            # QuickBooks refuses a modification that names one line twice.
+            if change.txn_line_id in seen:
+                raise FieldError(f"{field}/TxnLineID", f"line {change.txn_line_id} is named twice")
+            seen.add(change.txn_line_id)
+        if change.line is None:
+            if change.txn_line_id is None:
+                raise FieldError(f"{field}/TxnLineID", "a new line needs its item and amount")
+            keep = _sub(body, "PurchaseOrderLineMod")
+            _sub(keep, "TxnLineID", qb_id(f"{field}/TxnLineID", change.txn_line_id))
+            continue
+        _purchase_order_line(body, "PurchaseOrderLineMod", field, change.line, mod=True, txn_line_id=change.txn_line_id)
+    return rq
+
+
+def bill_mod(request_id: str, data: BillModData) -> Element:
+    """BillMod of a pay application changed after it was synced: its header and its whole line list.
+
+    As in any Mod that names lines, QuickBooks deletes the existing lines it does not name: each line to keep
+    goes with its TxnLineID and its values, a new one with TxnLineID -1, a removed one is left out. A line
+    linked to a purchase order line keeps its link (and takes its item from it, so no ItemRef is sent); a
+    new line cannot be linked, ItemLineMod having no LinkToTxn in 13.0 or 16.0.
+    """
+    kind = "BillMod"
+    rq = _request(kind, request_id)
+    body = _sub(rq, kind)
+    _require_lines(f"{kind}/ItemLineMod", data.lines)
+    # Order: TxnID, EditSequence, VendorRef, VendorAddress, APAccountRef, TxnDate, DueDate, RefNumber,
+    # TermsRef, [ClassRef in 16.0 only], Memo, IsTaxIncluded, SalesTaxCodeRef, ExchangeRate,
+    # ClearExpenseLines, ExpenseLineMod*, ClearItemLines, ItemLineMod | ItemGroupLineMod*
+    _txn_core_mod(body, kind, data.txn_id, data.edit_sequence)
+    if data.vendor_name:
+        _ref(body, "VendorRef", f"{kind}/VendorRef", data.vendor_name, limits.VENDOR_FULL_NAME)
+    _date(body, "TxnDate", f"{kind}/TxnDate", data.txn_date)
+    _date(body, "DueDate", f"{kind}/DueDate", data.due_date)
+    _text(body, "RefNumber", f"{kind}/RefNumber", data.ref_number, limits.BILL_REF_NUMBER)
+    _text(body, "Memo", f"{kind}/Memo", data.memo, limits.MEMO, multiline=True)
+    seen: set[str] = set()
+    for number, change in enumerate(data.lines, start=1):
+        field = f"{kind}/ItemLineMod[{number}]"
+        line = change.line
+        # ItemLineMod order: TxnLineID, ItemRef, InventorySiteRef, InventorySiteLocationRef,
+        # SerialNumber | LotNumber, [ExpirationDateForSerialLotNumber in 16.0], Desc, Quantity, UnitOfMeasure,
+        # OverrideUOMSetRef, Cost, Amount, TaxAmount, CustomerRef, ClassRef, SalesTaxCodeRef, BillableStatus, ...
+        node = _sub(body, "ItemLineMod")
+        if change.txn_line_id is not None:
+            if change.txn_line_id in seen:
+                raise FieldError(f"{field}/TxnLineID", f"line {change.txn_line_id} is named twice")
+            seen.add(change.txn_line_id)
+            _sub(node, "TxnLineID", qb_id(f"{field}/TxnLineID", change.txn_line_id))
+        else:
+            if line.purchase_order_txn_line_id is not None:
+                raise FieldError(
+                    f"{field}/LinkToTxn", "a line added by a modification cannot be linked to a purchase order line"
+                )
+            _sub(node, "TxnLineID", "-1")
+        if line.purchase_order_txn_line_id is None:
+            _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
+        else:
+            # A linked line keeps the item of its purchase order line.
+            qb_text(f"{field}/ItemRef/FullName", line.item_full_name, limits.ITEM_FULL_NAME, required=True)
+        _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
+        _amount(node, "Amount", f"{field}/Amount", line.amount)
+        _ref(node, "CustomerRef", f"{field}/CustomerRef", line.customer_full_name, limits.CUSTOMER_FULL_NAME)
+        _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
+        if line.billable is not None:
+            _sub(node, "BillableStatus", "Billable" if line.billable else "NotBillable")
+    total = data.total()
+    if total < 0:
+        raise FieldError(
+            kind, f"the bill total is {total}: QuickBooks cannot record a negative bill (use a vendor credit)"
+        )
     return rq
 
 

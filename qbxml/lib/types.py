@@ -213,6 +213,33 @@ class PurchaseOrderLinesAddData:
 
 
 @dataclass(frozen=True)
+class PurchaseOrderLineChange:
+    """A line of a PurchaseOrderMod: an existing line (`txn_line_id`) kept as it is (`line` None) or changed
+    to `line`, or a new line (`txn_line_id` None, sent as -1)."""
+
+    txn_line_id: str | None
+    line: PurchaseOrderLine | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrderModData:
+    """A commitment changed after it was synced: the purchase order's header and its whole line list.
+
+    QuickBooks deletes every existing line a Mod that names lines does not name, so `lines` must list every
+    line to keep (by its TxnLineID alone when it does not change). With no lines, only the header changes.
+    """
+
+    txn_id: str
+    edit_sequence: str
+    lines: tuple[PurchaseOrderLineChange, ...] = ()
+    vendor_name: str = ""
+    ref_number: str = ""
+    txn_date: date | None = None
+    expected_date: date | None = None
+    memo: str = ""
+
+
+@dataclass(frozen=True)
 class BillLine:
     item_full_name: str
     amount: Decimal
@@ -250,6 +277,33 @@ class BillData:
     def total(self) -> Decimal:
         held = self.retainage.amount if self.retainage else Decimal(0)
         return sum((line.amount for line in self.lines), Decimal(0)) - held
+
+
+@dataclass(frozen=True)
+class BillLineChange:
+    """A line of a BillMod: an existing line (`txn_line_id`) set to `line`, or a new line (`txn_line_id` None,
+    sent as -1). A new line cannot be linked to a purchase order line: ItemLineMod has no LinkToTxn."""
+
+    txn_line_id: str | None
+    line: BillLine
+
+
+@dataclass(frozen=True)
+class BillModData:
+    """A pay application changed after it was synced: the bill's header and its whole line list (QuickBooks
+    deletes the lines a Mod that names lines does not name)."""
+
+    txn_id: str
+    edit_sequence: str
+    lines: tuple[BillLineChange, ...]
+    vendor_name: str = ""
+    ref_number: str = ""
+    txn_date: date | None = None
+    due_date: date | None = None
+    memo: str = ""
+
+    def total(self) -> Decimal:
+        return sum((change.line.amount for change in self.lines), Decimal(0))
 
 
 @dataclass(frozen=True)

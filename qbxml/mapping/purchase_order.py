@@ -31,17 +31,29 @@ def _needs(payload: dict[str, Any], options: dict[str, Any], settings: ExportSet
 # --- the commitment's purchase order -------------------------------------------------------------------------
 
 
-def _lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
-    return tuple(
-        qb.PurchaseOrderLine(
-            item_full_name=ctx.item_name(line["cost_code"]),
-            amount=Decimal(line["amount"]),
-            class_name=line["cost_type"],
-            customer_full_name=sub_job_full_name(job, line.get("sub_job", "")),
-            description=line.get("description", ""),
-        )
-        for line in payload["lines"]
+def _line(ctx: Context, line: dict[str, Any], job: str) -> qb.PurchaseOrderLine:
+    return qb.PurchaseOrderLine(
+        item_full_name=ctx.item_name(line["cost_code"]),
+        amount=Decimal(line["amount"]),
+        class_name=line["cost_type"],
+        customer_full_name=sub_job_full_name(job, line.get("sub_job", "")),
+        description=line.get("description", ""),
     )
+
+
+def _lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
+    return tuple(_line(ctx, line, job) for line in payload["lines"])
+
+
+def line_values(line: dict[str, Any]) -> list[str]:
+    """What QuickBooks holds of a schedule-of-values line: a Mod sends a line again only when this changed."""
+    return [
+        line["cost_code"],
+        line["cost_type"],
+        line.get("sub_job", ""),
+        line.get("description", ""),
+        str(Decimal(line["amount"]).quantize(Decimal("0.01"))),
+    ]
 
 
 def _add(rid: str, item: ItemView, ctx: Context) -> Element:
@@ -53,6 +65,47 @@ def _add(rid: str, item: ItemView, ctx: Context) -> Element:
             vendor_name=ctx.vendor_name(payload["vendor"]),
             ref_number=payload["number"],
             lines=_lines(ctx, payload, job),
+            txn_date=as_date(payload.get("date")),
+            memo=payload.get("title", "")[:4095],
+        ),
+    )
+
+
+def _mod(rid: str, item: ItemView, ctx: Context) -> Element:
+    """The commitment changed after it was synced: its purchase order's lines by the TxnLineIDs kept when it
+    was added or last modified. A line that did not change goes by its id alone, a changed one with its
+    values, a new one as -1; a line taken off the schedule of values is left out, which QuickBooks reads as
+    "delete it" (lines that are billed or received are refused at send, before this). The lines QuickBooks
+    holds that are not the schedule of values' own (a change order's) are kept as they are. When no line
+    changed, no line is named and only the header changes."""
+    payload = item.payload
+    job = ctx.job_name(payload["job_name"])
+    known: dict[str, str] = dict(item.details.get("line_ids") or {})
+    if not known:
+        raise ExportError("The purchase order's lines are not known: refresh it from QuickBooks.")
+    synced_values: dict[str, list[str]] = item.details.get("line_values") or {}
+    own = set(known.values())
+    numbers = {str(line["line_number"]) for line in payload["lines"]}
+    changes: list[qb.PurchaseOrderLineChange] = []
+    changed = any(number not in numbers for number in known)  # a line was removed
+    for line in payload["lines"]:
+        number = str(line["line_number"])
+        txn_line_id = known.get(number)
+        if txn_line_id is not None and synced_values.get(number) == line_values(line):
+            changes.append(qb.PurchaseOrderLineChange(txn_line_id))
+            continue
+        changed = True
+        changes.append(qb.PurchaseOrderLineChange(txn_line_id, _line(ctx, line, job)))
+    others = [line_id for line_id in item.details.get("all_line_ids") or () if line_id not in own]
+    changes.extend(qb.PurchaseOrderLineChange(line_id) for line_id in others)
+    return build.purchase_order_mod(
+        rid,
+        qb.PurchaseOrderModData(
+            txn_id=item.qb_ref,
+            edit_sequence=item.edit_sequence,
+            lines=tuple(changes) if changed else (),
+            vendor_name=ctx.vendor_name(payload["vendor"]),
+            ref_number=payload["number"],
             txn_date=as_date(payload.get("date")),
             memo=payload.get("title", "")[:4095],
         ),
@@ -71,11 +124,35 @@ def _lookup(rid: str, item: ItemView, ctx: Context) -> Element:
     )
 
 
-def _line_ids_by_number(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:
-    """The purchase order's line ids by schedule-of-values line number: bills link their lines to them."""
+def ids_by_key(record: dict[str, Any], keys: list[str], known: dict[str, str], previous: set[str]) -> dict[str, str]:
+    """The TxnLineID of each of an item's lines (`keys`, in the order they were sent), from the record
+    QuickBooks made or changed: a line it had (`known`) keeps its id while QuickBooks still holds it; the
+    others, sent as new, take in order the ids QuickBooks gave that were not there before (`previous`)."""
     ids = line_ids(record)
-    numbers = [str(line["line_number"]) for line in item.payload["lines"]]
-    return {"line_ids": dict(zip(numbers, ids, strict=False)), "all_line_ids": ids}, {}
+    present = set(ids)
+    fresh = iter([line_id for line_id in ids if line_id not in previous])
+    found: dict[str, str] = {}
+    for key in keys:
+        line_id = known.get(key)
+        if line_id is None or line_id not in present:
+            line_id = next(fresh, None)
+        if line_id is not None:
+            found[key] = line_id
+    return found
+
+
+def _line_ids_by_number(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The purchase order's line ids by schedule-of-values line number (bills link their lines to them, a Mod
+    names them), with what each line was sent as, and every line id it has (a change order's too)."""
+    lines = item.payload["lines"]
+    known: dict[str, str] = dict(item.details.get("line_ids") or {}) if item.qb_ref else {}
+    previous = {*known.values(), *(item.details.get("all_line_ids") or ())} if item.qb_ref else set()
+    numbers = [str(line["line_number"]) for line in lines]
+    return {
+        "line_ids": ids_by_key(record, numbers, known, previous),
+        "line_values": {str(line["line_number"]): line_values(line) for line in lines},
+        "all_line_ids": line_ids(record),
+    }, {}
 
 
 PURCHASE_ORDER = Mapping(
@@ -83,6 +160,7 @@ PURCHASE_ORDER = Mapping(
     object_type="commitment",
     sequence=60,
     add=_add,
+    modify=_mod,
     lookup=_lookup,
     match=match_ref_number,
     target=lambda item, ctx: f"purchase order {item.payload['number']}",
