@@ -81,6 +81,8 @@ def test_approver_rejects_a_commitment_with_a_reason(page, pm, approver):
     page.goto(f"/erp/items/{item_of(commitment).pk}/")
     page.get_by_label("Reason (optional)").fill("Retainage on this subcontract is 5%, not 10%.")
     page.get_by_role("button", name="Reject", exact=True).click()
+    # Rejecting cannot be undone: the page asks first.
+    page.get_by_role("dialog", name=re.compile("^Reject ")).get_by_role("button", name="Reject").click()
     page.get_by_text("rejected: the sender has been told").wait_for()
     assert page.locator("h1 .badge").inner_text() == "Rejected"
     assert "Retainage on this subcontract is 5%, not 10%." in page.locator(".callout--rejected").inner_text()
