@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
-from erp_integrations import company_file_views, import_api, name_in_use_views
+from erp_integrations import company_file_views, import_api, name_in_use_views, prime_contract_import_views
 from procore_sync import api as ps_api
 from procore_sync import job_cost_api
 from qbxml import api as qb_api
@@ -40,6 +40,12 @@ urlpatterns = [
         company_file_views.ProjectCompanyFileView.as_view(),
         name="erp-project-company-file",
     ),
+    path(
+        "erp/projects/<int:pk>/prime-contract/estimates/",
+        prime_contract_import_views.ProjectEstimatesView.as_view(),
+        name="erp-project-estimates",
+    ),
+    path("erp/estimates/read/", prime_contract_import_views.ReadEstimatesView.as_view(), name="erp-estimates-read"),
     # The job costs QuickBooks sends back.
     path("projects/<int:pk>/job-costs/", job_cost_api.ProjectJobCostsView.as_view(), name="project-job-costs"),
     path(

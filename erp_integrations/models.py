@@ -90,6 +90,8 @@ class AccountingRecord(models.Model):
         ITEM = "item", "Item"
         CLASS = "class", "Class"
         ACCOUNT = "account", "Account"
+        # Not a list: the estimates of the jobs, read so that a prime contract can be imported from one.
+        ESTIMATE = "estimate", "Estimate"
 
     book = models.CharField(max_length=64, help_text="The company file it is in.")
     list_type = models.CharField(max_length=20, choices=ListType.choices)

@@ -193,6 +193,8 @@ LINKED_TYPES: dict[str, tuple[str, ...]] = {
     AccountingRecord.ListType.VENDOR: ("company",),
     AccountingRecord.ListType.CUSTOMER: ("project", "sub_job"),
     AccountingRecord.ListType.ITEM: ("cost_code",),
+    # A job's estimates: our budgets' and prime contracts' own, and one a prime contract was imported from.
+    AccountingRecord.ListType.ESTIMATE: ("budget", "prime_contract"),
 }
 # What the approver's Ready to Import offers of each type: the list, and which of its records.
 IMPORTABLE: dict[str, tuple[str, Q]] = {
@@ -573,3 +575,21 @@ def book_named(books: list[hooks.Book], key: str) -> hooks.Book | None:
     if not key:
         return next((book for book in books if book.is_default), None)
     return next((book for book in books if book.key == key), None)
+
+
+def estimates_to_import(project: Project) -> list[AccountingRecord] | None:
+    """The estimates QuickBooks holds for the project's job that nothing here is linked to (not its budget's,
+    not a prime contract's): what its prime contract may be imported from. None while the project is not
+    linked to its job (it has no estimates to offer yet)."""
+    job = ErpItem.objects.filter(object_type="project", object_id=project.pk).exclude(qb_ref="").first()
+    book = hooks.current_book()
+    if job is None or book is None:
+        return None
+    linked = linked_items(AccountingRecord.ListType.ESTIMATE).exclude(qb_ref="").values("qb_ref")
+    return list(
+        AccountingRecord.objects.filter(
+            book=book, list_type=AccountingRecord.ListType.ESTIMATE, parent_external_id=job.qb_ref
+        )
+        .exclude(external_id__in=linked)
+        .order_by("-time_modified", "full_name")
+    )

@@ -832,6 +832,145 @@ def read_deleted_received_payments(book: str, records: list[dict[str, Any]]) -> 
     )
 
 
+# --- the estimates of the jobs, to import a prime contract from ----------------------------------------------
+
+
+@read_transactions_of("Estimate")
+def read_estimates(book: str, records: list[dict[str, Any]]) -> None:
+    """A page of QuickBooks' estimates was read: each is kept (replacing what was kept of it), with its lines,
+    under the job it is for, so that a linked project's prime contract can be imported from one."""
+    estimates = [record for record in records if record.get("txn_id")]
+    if not estimates:
+        return
+    with transaction.atomic():
+        for estimate in estimates:
+            number = estimate.get("ref_number") or estimate.get("txn_number") or ""
+            lines = [
+                {
+                    "txn_line_id": line.get("txn_line_id") or "",
+                    "item_list_id": line.get("item_list_id") or "",
+                    "item_full_name": line.get("item_full_name") or "",
+                    "class_full_name": line.get("class_full_name") or "",
+                    "description": line.get("desc") or "",
+                    "amount": str(_amount(line.get("amount"))),
+                }
+                for line in estimate.get("lines") or ()
+            ]
+            AccountingRecord.objects.update_or_create(
+                book=book,
+                list_type=AccountingRecord.ListType.ESTIMATE,
+                external_id=estimate["txn_id"],
+                defaults={
+                    "full_name": f"{estimate.get('customer_full_name') or ''} estimate {number}".strip()[:255],
+                    "parent_external_id": estimate.get("customer_list_id") or "",
+                    "edit_sequence": estimate.get("edit_sequence") or "",
+                    "is_active": True,
+                    "time_modified": estimate.get("time_modified"),
+                    "details": {
+                        "ref_number": str(number),
+                        "txn_date": str(estimate.get("txn_date") or ""),
+                        "memo": estimate.get("memo") or "",
+                        "job": estimate.get("customer_full_name") or "",
+                        "total": str(sum((Decimal(line["amount"]) for line in lines), ZERO)),
+                        "lines": lines,
+                    },
+                },
+            )
+
+
+@read_transactions_of("TxnDeleted")
+def read_deleted_estimates(book: str, records: list[dict[str, Any]]) -> None:
+    """Estimates deleted in QuickBooks are forgotten: no prime contract can be imported from them."""
+    deleted = [
+        record["txn_id"] for record in records if record.get("txn_del_type") == "Estimate" and record.get("txn_id")
+    ]
+    if deleted:
+        AccountingRecord.objects.filter(
+            book=book, list_type=AccountingRecord.ListType.ESTIMATE, external_id__in=deleted
+        ).delete()
+
+
+def read_estimates_of_jobs(actor: User) -> None:
+    """Have QuickBooks' estimates read in the next session (to import a prime contract from one)."""
+    permissions.require(actor, Action.IMPORT_PRIME_CONTRACT)
+    hooks.read_back(["estimates"])
+
+
+def import_prime_contract(actor: User, project: ps.Project, estimate: AccountingRecord) -> ps.PrimeContract:
+    """Make the project's prime contract from one of its job's QuickBooks estimates, and link it to that
+    estimate (its change orders then add lines to it). A line's item is the cost code linked to it (or named
+    like it, "division:code"), its class the cost type of that name (or the code's default cost type).
+
+    Refused, with nothing made: a project that is not linked to its QuickBooks job, one that has a prime
+    contract already, an estimate of another job or one already linked (the budget's, say), or lines whose
+    item is no cost code here (each named)."""
+    permissions.require(actor, Action.IMPORT_PRIME_CONTRACT)
+    if estimate.list_type != AccountingRecord.ListType.ESTIMATE:
+        raise LinkRefused(f"{estimate.full_name} is not a QuickBooks estimate.")
+    job = ErpItem.objects.filter(object_type="project", object_id=project.pk).exclude(qb_ref="").first()
+    if job is None:
+        raise LinkRefused(f"{project} is not linked to a QuickBooks job yet: link or sync it first.")
+    if estimate.parent_external_id != job.qb_ref:
+        raise LinkRefused(f"{estimate.full_name} is an estimate of another job than {project}'s.")
+    if ps.PrimeContract.objects.filter(project=project).exists():
+        raise LinkRefused(f"{project} has a prime contract already.")
+    if project.owner is None:
+        raise LinkRefused(f"{project} has no owner: the prime contract is with the owner.")
+    lines, problems = _contract_lines(estimate.details.get("lines") or [])
+    if problems:
+        raise LinkRefused(f"{estimate.full_name} cannot be imported: " + "; ".join(problems) + ".")
+    number = str(estimate.details.get("ref_number") or "")[:50] or f"PC-{project.number}"[:50]
+    with transaction.atomic():
+        contract = project_services.save_record(
+            actor,
+            ps.PrimeContract,
+            {
+                "project": project,
+                "owner": project.owner,
+                "number": number,
+                "title": (estimate.details.get("memo") or f"Prime contract of {project.name}")[:255],
+                "status": ps.PrimeContract.Status.APPROVED,
+                "contract_date": estimate.details.get("txn_date") or None,
+            },
+            lines,
+            permitted_by=Action.IMPORT_PRIME_CONTRACT,
+        )
+        link_record(contract, actor, estimate, permitted_by=Action.IMPORT_PRIME_CONTRACT)
+    return contract
+
+
+def _contract_lines(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    linked = dict(
+        ErpItem.objects.filter(
+            object_type="cost_code", qb_ref__in={line["item_list_id"] for line in lines if line["item_list_id"]}
+        ).values_list("qb_ref", "object_id")
+    )
+    codes = {code.pk: code for code in ps.CostCode.objects.select_related("division", "default_cost_type")}
+    by_name = {f"{code.division.code}:{code.code}".casefold(): code for code in codes.values()}
+    types = {cost_type.name.casefold(): cost_type for cost_type in ps.CostType.objects.all()}
+    made: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        code = codes.get(linked.get(line["item_list_id"], 0)) or by_name.get(line["item_full_name"].casefold())
+        if code is None:
+            problems.append(f"line {number}'s item {line['item_full_name'] or '(none)'} is no cost code here")
+            continue
+        cost_type = types.get(line["class_full_name"].casefold()) or code.default_cost_type
+        if cost_type is None:
+            problems.append(f"line {number} has no class and cost code {code.code} no default cost type")
+            continue
+        made.append(
+            {
+                "line_number": number,
+                "cost_code": code,
+                "cost_type": cost_type,
+                "description": line["description"][:255],
+                "amount": Decimal(line["amount"]),
+            }
+        )
+    return made, problems
+
+
 # --- job costs: the lines of QuickBooks' transactions that cost a project ------------------------------------
 
 # The transactions whose lines may cost a job (PRODUCT.md section 1); every line of the credits lowers it.
@@ -1175,12 +1314,14 @@ LINK_ACTIONS: dict[str, Action] = {
     "project": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
     "sub_job": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
     "cost_code": Action.REFRESH_COST_CODES,
+    "prime_contract": Action.IMPORT_PRIME_CONTRACT,
 }
 LINKED_LIST: dict[str, str] = {
     "company": AccountingRecord.ListType.VENDOR,
     "project": AccountingRecord.ListType.CUSTOMER,
     "sub_job": AccountingRecord.ListType.CUSTOMER,
     "cost_code": AccountingRecord.ListType.ITEM,
+    "prime_contract": AccountingRecord.ListType.ESTIMATE,
 }
 
 
@@ -1256,8 +1397,9 @@ def link_many(links: Sequence[Link], actor: User | None, *, permitted_by: Action
                 [
                     link.accounting_record.external_id,
                     link.accounting_record.edit_sequence,
-                    # The name QuickBooks holds it under: what transactions refer to it by until it is exported.
-                    {"full_name": link.accounting_record.full_name},
+                    # The name QuickBooks holds it under: what transactions refer to it by until it is exported;
+                    # a transaction's line ids, which its changes must name to keep its lines.
+                    {"full_name": link.accounting_record.full_name, **_linked_details(link.accounting_record)},
                     dict(link.options),
                     "",
                     # What it was when linked, as if sent: the names later payloads use are looked up in it.
@@ -1279,6 +1421,12 @@ def link_many(links: Sequence[Link], actor: User | None, *, permitted_by: Action
             fields=["qb_ref", "qb_edit_sequence", "qb_details", "accept_options", "erp_error", "sent_payload"],
         )
     return list(ErpItem.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
+
+
+def _linked_details(found: AccountingRecord) -> dict[str, Any]:
+    if found.list_type != AccountingRecord.ListType.ESTIMATE:
+        return {}
+    return {"all_line_ids": [line["txn_line_id"] for line in found.details.get("lines") or () if line["txn_line_id"]]}
 
 
 def _items_of(records: Sequence[Model]) -> list[ErpItem]:

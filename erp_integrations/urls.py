@@ -9,6 +9,7 @@ from erp_integrations import (
     cost_code_views,
     import_views,
     name_in_use_views,
+    prime_contract_import_views,
     record_list_views,
     views,
 )
@@ -38,4 +39,9 @@ urlpatterns = [
     path("archived-companies/", import_views.archived_companies, name="archived-companies"),
     path("projects/<int:pk>/accounting/", views.project_accounting, name="project-accounting"),
     path("projects/<int:pk>/company-file/", company_file_views.project_company_file, name="project-company-file"),
+    path(
+        "projects/<int:pk>/prime-contract/import/",
+        prime_contract_import_views.import_prime_contract,
+        name="import-prime-contract",
+    ),
 ]

@@ -97,6 +97,7 @@ TRANSACTIONS: dict[str, ImportedList] = {
         ImportedList("item_receipts", "ItemReceipt", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("journal_entries", "JournalEntry", "", Action.SYNC_JOB_COSTS, True),
         ImportedList("received_payments", "ReceivePayment", "", Action.SYNC_JOB_COSTS, True, label="Payments received"),
+        ImportedList("estimates", "Estimate", "", Action.IMPORT_PRIME_CONTRACT, True),
         ImportedList("deleted", "TxnDeleted", "", Action.SYNC_JOB_COSTS, True, label="Deleted transactions"),
     ]
 }
@@ -114,6 +115,7 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
         "deleted",
     ),
     "payments": ("check_payments", "card_payments", "received_payments", "deleted"),
+    "estimates": ("estimates", "deleted"),
 }
 _ORDER = {name: position for position, name in enumerate(IMPORTS)}
 REQUEST_PREFIX = "import-"

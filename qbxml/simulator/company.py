@@ -481,10 +481,10 @@ class QuickBooksCompany:
                 raise ValueError("a journal entry line needs an account")
         elif kind == "PurchaseOrder":
             tag = "PurchaseOrderLineRet"
-        elif kind == "Invoice":
-            tag = "InvoiceLineRet"
+        elif kind in ("Invoice", "Estimate"):
+            tag = f"{kind}LineRet"
             if line.customer:
-                raise ValueError("an invoice line names no customer: the invoice's customer is the job")
+                raise ValueError(f"an {kind.lower()} line names no customer: the {kind.lower()}'s customer is the job")
         else:
             tag = "ItemLineRet" if line.item or line.purchase_order_line else "ExpenseLineRet"
         link = None
@@ -576,6 +576,20 @@ class QuickBooksCompany:
             if due_date is not None:
                 fields["DueDate"] = due_date.isoformat()
             return self._create("Bill", fields, lines)
+
+    def add_estimate(
+        self,
+        customer: str,
+        ref_number: str | None,
+        lines: Iterable[SeedLine | Mapping[str, Any]],
+        *,
+        txn_date: date | None = None,
+        memo: str = "",
+    ) -> TxnView:
+        """An estimate entered in QuickBooks for a customer or customer:job, with item lines."""
+        with self._seeding():
+            customer_id = self._find({"Customer"}, customer, "customer").list_id
+            return self._create("Estimate", self._header(txn_date, ref_number, memo, CustomerRef=customer_id), lines)
 
     def add_invoice(
         self,

@@ -39,6 +39,7 @@ def company() -> QuickBooksCompany:
     company.add_bill_payment_credit_card("ABC Electric", bill.txn_id, Decimal("60.00"))
     billed = company.add_invoice(JOB, "OI-1", [SeedLine(amount=Decimal("500.00"), item="03:03-100")])
     company.add_received_payment(JOB, billed.txn_id, Decimal("450.00"), ref_number="7001")
+    company.add_estimate(JOB, "EST-1", [SeedLine(amount=Decimal("9000.00"), item="03:03-100")])
     for kind in ("Check", "CreditCardCharge", "CreditCardCredit"):
         company.add_job_cost_transaction(
             kind, [SeedLine(amount=Decimal("25.00"), item="03:03-100", customer=JOB)], payee="ABC Electric"
@@ -86,12 +87,13 @@ def test_each_transaction_type_comes_back_with_its_lines_a_page_at_a_time(compan
         "ItemReceipt": 1,
         "JournalEntry": 1,
         "ReceivePayment": 1,
+        "Estimate": 1,
     }
     assert all(record["lines"] for record in read["Bill"]), "bills come with their lines"
     assert all(record["applied_to"] for record in read["BillPaymentCheck"]), "payments with the bills they pay"
     assert "<IncludeLineItems>true</IncludeLineItems>" in messages[0]
     # Seven payments and seven bills in pages of three; every other type in one page; the deleted in one.
-    assert len(messages) == 3 + 1 + 3 + 7 + 1
+    assert len(messages) == 3 + 1 + 3 + 8 + 1
     assert set(QbListImport.objects.values_list("status", "last_error")) == {("idle", "")}
 
 
