@@ -24,12 +24,15 @@ from tests.factories import (
     ChangeOrderLineFactory,
     CompanyFactory,
     CostCodeFactory,
+    OwnerInvoiceFactory,
+    PrimeChangeOrderFactory,
     ProjectFactory,
     UserFactory,
     commitment_with_lines,
     cost_type,
     grant,
     invoice_for,
+    prime_contract_with_lines,
 )
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +132,22 @@ def sendable(resource: str, project: ps.Project | None = None) -> Any:
         return change_order
     if resource == "subcontractor-invoices":
         return invoice_for(commitment_with_lines(project=project))
+    if resource == "prime-contracts":
+        return prime_contract_with_lines(project=project)
+    if resource == "prime-contract-change-orders":
+        contract = prime_contract_with_lines(project=project)
+        change_order = PrimeChangeOrderFactory(prime_contract=contract)
+        change_order.lines.create(contract_line=contract.lines.first(), amount=Decimal("500.00"))
+        return change_order
+    if resource == "owner-invoices":
+        contract = prime_contract_with_lines(project=project)
+        invoice = OwnerInvoiceFactory(prime_contract=contract)
+        invoice.lines.create(
+            contract_line=contract.lines.first(),
+            work_completed_this_period=Decimal("1000.00"),
+            retention_held=Decimal("100.00"),
+        )
+        return invoice
     raise AssertionError(resource)
 
 
@@ -141,6 +160,9 @@ EXPORTABLE_RESOURCES = [
     "commitments",
     "change-orders",
     "subcontractor-invoices",
+    "prime-contracts",
+    "prime-contract-change-orders",
+    "owner-invoices",
 ]
 PROJECT_RESOURCES = [r for r in EXPORTABLE_RESOURCES if r not in ("companies", "cost-codes")]
 

@@ -23,18 +23,31 @@ from tests.factories import (
     ChangeOrderLineFactory,
     CompanyFactory,
     CostCodeFactory,
+    OwnerInvoiceFactory,
+    PrimeChangeOrderFactory,
     ProjectFactory,
     UserFactory,
     commitment_with_lines,
     cost_type,
     grant,
     invoice_for,
+    prime_contract_with_lines,
 )
 
 pytestmark = pytest.mark.django_db
 
 WORKFLOW_STEPS = ["send", "retrieve", "accept", "reject", "resend", "retry", "unlink"]
-RESOURCES = ["projects", "budgets", "budget-modifications", "commitments", "change-orders", "subcontractor-invoices"]
+RESOURCES = [
+    "projects",
+    "budgets",
+    "budget-modifications",
+    "commitments",
+    "change-orders",
+    "subcontractor-invoices",
+    "prime-contracts",
+    "prime-contract-change-orders",
+    "owner-invoices",
+]
 
 
 def _project_records(project: ps.Project) -> dict[str, Any]:
@@ -49,7 +62,15 @@ def _project_records(project: ps.Project) -> dict[str, Any]:
     change_order = ChangeOrderFactory(commitment=commitment)
     ChangeOrderLineFactory(change_order=change_order, commitment_line=commitment.lines.first())
     invoice = invoice_for(commitment)
+    contract = prime_contract_with_lines(project=project)
+    prime_change_order = PrimeChangeOrderFactory(prime_contract=contract)
+    prime_change_order.lines.create(contract_line=contract.lines.first(), amount=Decimal("500.00"))
+    owner_invoice = OwnerInvoiceFactory(prime_contract=contract)
+    owner_invoice.lines.create(contract_line=contract.lines.first(), work_completed_this_period=Decimal("1000.00"))
     return {
+        "prime-contracts": contract,
+        "prime-contract-change-orders": prime_change_order,
+        "owner-invoices": owner_invoice,
         "projects": project,
         "budgets": budget,
         "budget-modifications": modification,
