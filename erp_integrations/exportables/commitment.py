@@ -3,13 +3,16 @@ line of the schedule of values, each with its item (cost code), class (cost type
 
 from __future__ import annotations
 
-from typing import TypedDict
+from decimal import Decimal
+from typing import Any, TypedDict
 
-from django.db.models import Model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Model, Sum
 
 from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, iso, money, text
 from erp_integrations.exportables.project import job_name
 from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
+from erp_integrations.models import ErpItem, ErpState
 from procore_sync import models as ps
 from procore_sync.money import ZERO
 from qbxml.lib import limits
@@ -79,8 +82,96 @@ def problems(commitment: ps.Commitment) -> list[Problem]:
     for line in lines:
         text(found, "lines", f"Line {line.line_number}: the description", line.description, limits.ITEM_DESC)
         amount_problems(found, "lines", f"Line {line.line_number}: the amount", line.amount)
+        if line.amount < ZERO:
+            found.append(
+                Problem(
+                    "lines",
+                    f"Line {line.line_number}: the amount {line.amount} is negative; a purchase order line in "
+                    "QuickBooks cannot be (record a reduction as a change order).",
+                )
+            )
     if lines and sum((line.amount for line in lines), ZERO) <= ZERO:
         found.append(Problem("lines", "The commitment's value must be more than zero."))
+    found.extend(_billed_line_problems(commitment))
+    return found
+
+
+# The states of an invoice whose bill QuickBooks holds, or is about to: its lines bill the purchase order's.
+_BILLED_STATES = (ErpState.SYNCED, ErpState.QUEUED)
+
+
+def _billed(commitment: ps.Commitment) -> dict[int, tuple[Decimal, list[str]]]:
+    """What the invoices in QuickBooks bill of each schedule-of-values line: the amount and their numbers."""
+    in_quickbooks = ErpItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(ps.SubcontractorInvoice), state__in=_BILLED_STATES
+    ).values("object_id")
+    rows = (
+        ps.SubcontractorInvoiceLine.objects.filter(
+            invoice__commitment=commitment, invoice_id__in=in_quickbooks, commitment_line__isnull=False
+        )
+        .exclude(invoice__status=ps.SubcontractorInvoice.Status.VOID)
+        .values("commitment_line__line_number", "invoice__number")
+        .annotate(amount=Sum(F("work_completed_this_period") + F("materials_stored")))
+        .order_by("invoice__number")
+    )
+    billed: dict[int, tuple[Decimal, list[str]]] = {}
+    for row in rows:
+        if not row["amount"]:
+            continue
+        number = row["commitment_line__line_number"]
+        amount, invoices = billed.get(number, (ZERO, []))
+        billed[number] = (amount + row["amount"], [*invoices, row["invoice__number"]])
+    return billed
+
+
+def _same_line(synced: dict[str, Any], current: CommitmentLinePayload) -> bool:
+    return all(synced.get(key) == current.get(key) for key in ("cost_code", "cost_type", "sub_job", "amount"))
+
+
+def _billed_line_problems(commitment: ps.Commitment) -> list[Problem]:
+    """A synced commitment sent again is a change of its purchase order in QuickBooks, which cannot change a
+    line that is billed (or received) there, nor remove it, nor give the order another vendor: each such
+    change is refused here, naming the line, rather than by QuickBooks after the approver accepted it."""
+    item = ErpItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(ps.Commitment), object_id=commitment.pk
+    ).first()
+    if item is None or not item.qb_ref or not item.synced_payload:
+        return []
+    billed = _billed(commitment)
+    if not billed:
+        return []
+    current = payload(commitment)
+    found: list[Problem] = []
+    if item.synced_payload.get("vendor") not in (None, current["vendor"]):
+        every = ", ".join(sorted({number for _, numbers in billed.values() for number in numbers}))
+        found.append(
+            Problem(
+                "vendor",
+                f"The purchase order is billed in QuickBooks (invoice {every}): its vendor cannot change from "
+                f"{item.synced_payload['vendor']}.",
+            )
+        )
+    lines = {line["line_number"]: line for line in current["lines"]}
+    for synced in item.synced_payload.get("lines") or []:
+        number = synced.get("line_number")
+        if number not in billed:
+            continue
+        amount, invoices = billed[number]
+        name = (
+            f"Line {number} ({synced.get('cost_code')} {synced.get('description') or synced.get('cost_type')})".strip()
+        )
+        where = f"billed {amount:.2f} in QuickBooks (invoice {', '.join(invoices)})"
+        line = lines.get(number)
+        if line is None:
+            found.append(Problem("lines", f"{name} is {where}: it cannot be removed from the purchase order."))
+        elif not _same_line(synced, line):
+            found.append(
+                Problem(
+                    "lines",
+                    f"{name} is {where}: QuickBooks cannot change its cost code, cost type, sub job or amount. "
+                    "Record the change as a change order instead.",
+                )
+            )
     return found
 
 

@@ -112,6 +112,15 @@ def problems(invoice: ps.SubcontractorInvoice) -> list[Problem]:
     text(found, "vendor", "The vendor name", vendor.name, limits.VENDOR_NAME, list_name=True)
     if invoice.status == ps.SubcontractorInvoice.Status.VOID:
         found.append(Problem("status", "A void invoice cannot go to QuickBooks."))
+    commitment = invoice.commitment
+    if commitment.status in (ps.Commitment.Status.DRAFT, ps.Commitment.Status.VOID):
+        found.append(
+            Problem(
+                "commitment",
+                f"The commitment {commitment.number} is {commitment.get_status_display().lower()}: an invoice "
+                "can go to QuickBooks only against a commitment that is out of draft.",
+            )
+        )
     if not invoice.lines.exists():
         found.append(Problem("lines", "The invoice has no lines."))
     amount_due = invoice.totals()["amount_due"]

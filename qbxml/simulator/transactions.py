@@ -263,5 +263,37 @@ def txn_mod(book: Book, host: HostSettings, rq: Element, kind: str, macros: dict
         if line_id == "-1":
             _default_line(tag, line_fields)
         groups.setdefault(group, []).append((line_id, tag, line_fields, None))
+    if kind == "PurchaseOrder" and "PurchaseOrderLineRet" in groups:
+        _check_billed_lines(book, record, groups["PurchaseOrderLineRet"])
     book.modify_txn(record, fields, groups)
     return Outcome([book.render_txn(record)])
+
+
+# What a purchase order line that is billed or received holds for the bills and receipts linked to it.
+_BILLED_LINE_TAGS = ("ItemRef", "ClassRef", "CustomerRef", "Quantity", "Rate", "Amount")
+
+
+def _check_billed_lines(book: Book, record: TxnRecord, mods: list[LineMod]) -> None:
+    """A purchase order line that a bill or an item receipt is linked to can be neither deleted (left out of
+    a Mod that names lines) nor changed in what the linked lines took from it; its description may change."""
+    billed = {line_id: amount for line_id, amount in book.billed(record).items() if amount}
+    if not billed:
+        return
+    named = {line_id: line_fields for line_id, _, line_fields, _ in mods if line_id != "-1"}
+    for line in record.lines:
+        if line.txn_line_id not in billed:
+            continue
+        changes = named.get(line.txn_line_id)
+        if changes is None:
+            raise invalid_value(
+                "TxnLineID",
+                line.txn_line_id,
+                "The purchase order line has been billed or received against and cannot be deleted.",
+            )
+        for tag in _BILLED_LINE_TAGS:
+            if tag in changes and changes[tag] != line.fields.get(tag):
+                raise invalid_value(
+                    tag,
+                    str(changes[tag]),
+                    "The purchase order line has been billed or received against and cannot be changed.",
+                )
