@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -41,7 +42,7 @@ def _quickbooks_state(code: Any) -> str:
 
 @login_required
 @require_GET
-def cost_codes(request: HttpRequest) -> HttpResponse:
+def cost_codes(request: HttpRequest) -> HttpResponseBase:
     """Every standard cost code, filtered; `?format=csv` gives all that match."""
     permissions.require(request.user, Action.VIEW_ERP_QUEUE)
     filters = CostCodeFilterForm(request.GET, auto_id="filter-%s")
@@ -73,7 +74,7 @@ def _csv_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _csv(codes: Any) -> HttpResponse:
+def _csv(codes: Any) -> HttpResponseBase:
     return csv_response(
         "cost-codes.csv",
         ["Code", "Description", "Division", "Division name", "Default cost type", "Active", "QuickBooks", "ListID"],

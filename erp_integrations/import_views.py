@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,7 +71,7 @@ def _common(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def companies(request: HttpRequest) -> HttpResponse:
+def companies(request: HttpRequest) -> HttpResponseBase:
     """QuickBooks' vendors not in the directory, each with the companies that may be it and why."""
     permissions.require(request.user, Action.VIEW_ERP_QUEUE)
     search = request.GET.get("q", "").strip()[:100]
@@ -194,7 +195,7 @@ def companies_act(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def projects(request: HttpRequest) -> HttpResponse:
+def projects(request: HttpRequest) -> HttpResponseBase:
     """QuickBooks' jobs no project is linked to."""
     permissions.require(request.user, Action.VIEW_ERP_QUEUE)
     search = request.GET.get("q", "").strip()[:100]
@@ -285,7 +286,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def archived_companies(request: HttpRequest) -> HttpResponse:
+def archived_companies(request: HttpRequest) -> HttpResponseBase:
     """Directory companies archived for ERP, and QuickBooks vendors set aside from Ready to Import."""
     permissions.require(request.user, Action.VIEW_ARCHIVED_COMPANIES)
     if request.method == "POST":

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from erp_integrations.exportables import EXPORTABLE_TYPES
@@ -27,7 +28,7 @@ def _cell(value: Any) -> str:
 
 @login_required
 @require_GET
-def record_list_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def record_list_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
     """`/erp/records/sub_job.csv?project=12&erp_status=synced`: the records of a type the user may read (of
     one project, in one accounting status), one row each. Types whose payload has lines have no such list:
     a row is one record."""

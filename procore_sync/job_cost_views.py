@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -192,7 +193,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 @login_required
 @require_GET
-def project_job_costs(request: HttpRequest, pk: int) -> HttpResponse:
+def project_job_costs(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A project's job costs: the summary beside the budget with its chart, the lines below a page at a
     time; `?format=csv` gives every line that matches, `?format=summary-csv` the summary."""
     project = project_or_404(request.user, pk)
@@ -228,7 +229,7 @@ def project_job_costs(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def unplaced_costs(request: HttpRequest) -> HttpResponse:
+def unplaced_costs(request: HttpRequest) -> HttpResponseBase:
     """The unsyncable direct costs the user may see, filtered, a page at a time; `?format=csv` gives them all."""
     allowed = selectors.projects_allowed(request.user, Action.VIEW_UNSYNCABLE_COSTS_REPORT)
     if allowed == []:
