@@ -248,6 +248,8 @@ def _queue_context(request: HttpRequest, query: QueueQuery) -> dict[str, Any]:
         "type_labels": {slug: spec.label for slug, spec in EXPORTABLE_TYPES.items()},
         "columns": columns,
         "items": rows,
+        # Where each goes, when there is more than one company file to tell apart.
+        "company_files": selectors.company_file_names(rows),
         "total": total,
         "page": page,
         "pages": pages,
@@ -526,6 +528,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payload_is_current": payload_is_current,
         "payload_received": received,
         "synced_at": synced.created_at if synced else None,
+        # Which company file it goes to, where there is more than one to tell apart.
+        "company_file": selectors.company_file_names([item]).get(item.pk, ""),
         "problems": spec.problems(record) if record is not None else [],
         "dependencies": dependencies,
         "waiting": [dependency for dependency in dependencies if not dependency["ready"]],

@@ -235,3 +235,30 @@ def test_the_sync_health_counts_items_waiting_for_their_own_file(north, south, c
     waiting = {health.connection.name: health.not_yet_requested for health in health_of_connections()}
 
     assert waiting == {"North file": 0, "South file": 1}
+
+
+def test_the_approver_sees_which_file_each_item_goes_to(north, south, commitment, pm, approver, erp_admin):
+    erp.set_project_company_file(erp_admin, commitment.project, south.book)
+    erp.item_send(commitment.project, pm)
+    erp.item_send(commitment.vendor, pm)
+    page = Client()
+    page.force_login(approver)
+
+    queue = page.get(reverse("erp:queue")).content.decode()
+    project_page = page.get(reverse("erp:item", args=[item_of(commitment.project).pk])).content.decode()
+    vendor_page = page.get(reverse("erp:item", args=[item_of(commitment.vendor).pk])).content.decode()
+
+    assert '<th scope="col">Company file</th>' in queue
+    assert queue.count("<td data-company-file>South file</td>") == 1
+    assert queue.count("<td data-company-file>North file</td>") == 1
+    assert "Goes to <strong data-company-file>South file</strong>" in project_page
+    assert "Goes to <strong data-company-file>North file</strong>" in vendor_page
+
+
+def test_one_company_file_says_nothing_of_files(north, commitment, pm, approver):
+    erp.item_send(commitment.project, pm)
+    page = Client()
+    page.force_login(approver)
+
+    assert "Company file" not in page.get(reverse("erp:queue")).content.decode()
+    assert "Goes to" not in page.get(reverse("erp:item", args=[item_of(commitment.project).pk])).content.decode()
