@@ -94,7 +94,7 @@ def test_queue_query_count_is_the_same_at_10_and_500_items(approver, pm, params)
     make_items(200, start=5000, state=ErpState.SYNCED, sender=pm)
     at_500 = query_count(client, url)
     assert at_10 == at_500, f"{at_10} queries at 10 items, {at_500} at 500"
-    assert at_500 <= 8
+    assert at_500 <= 9  # with the company files the items go to (one query)
 
 
 def test_queue_shows_every_type_tab_and_filter_with_counts(approver, pm):
