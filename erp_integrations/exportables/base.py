@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from access.tools import Tool
+from erp_integrations.models import ErpItem
 from procore_sync.records import RECORD_TYPES, RecordType
 from qbxml.lib import limits
 from qbxml.lib.text import text_problems
@@ -177,6 +179,24 @@ def invariant_problems(problems: list[Problem], record: Any) -> None:
         record.check_invariants()
     except ValidationError as exc:
         problems.extend(Problem(name, message) for name, messages in exc.message_dict.items() for message in messages)
+
+
+def item_in_quickbooks(record: Model) -> ErpItem | None:
+    """The record's workflow item when QuickBooks holds its record (a send is then an update of it)."""
+    if record.pk is None:
+        return None
+    item = ErpItem.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).first()
+    return item if item is not None and item.qb_ref else None
+
+
+def not_updatable(problems: list[Problem], record: Model, payload: Mapping[str, Any], what: str, instead: str) -> None:
+    """A record whose QuickBooks record cannot be changed from here, edited since QuickBooks received it:
+    sending it again is refused now, not by the export after an approver accepted it."""
+    item = item_in_quickbooks(record)
+    if item is not None and item.synced_payload is not None and item.synced_payload != dict(payload):
+        problems.append(
+            Problem("status", f"QuickBooks already holds {what}; it cannot be changed from here. {instead}")
+        )
 
 
 def money(value: Decimal) -> str:

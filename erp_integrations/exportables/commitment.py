@@ -9,7 +9,16 @@ from typing import Any, TypedDict
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Model, Sum
 
-from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, iso, money, text
+from erp_integrations.exportables.base import (
+    Exportable,
+    Money,
+    Problem,
+    amount_problems,
+    iso,
+    item_in_quickbooks,
+    money,
+    text,
+)
 from erp_integrations.exportables.project import job_name
 from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from erp_integrations.models import ErpItem, ErpState
@@ -132,10 +141,8 @@ def _billed_line_problems(commitment: ps.Commitment) -> list[Problem]:
     """A synced commitment sent again is a change of its purchase order in QuickBooks, which cannot change a
     line that is billed (or received) there, nor remove it, nor give the order another vendor: each such
     change is refused here, naming the line, rather than by QuickBooks after the approver accepted it."""
-    item = ErpItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(ps.Commitment), object_id=commitment.pk
-    ).first()
-    if item is None or not item.qb_ref or not item.synced_payload:
+    item = item_in_quickbooks(commitment)
+    if item is None or not item.synced_payload:
         return []
     billed = _billed(commitment)
     if not billed:

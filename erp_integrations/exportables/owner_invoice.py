@@ -15,6 +15,7 @@ from erp_integrations.exportables.base import (
     invariant_problems,
     iso,
     money,
+    not_updatable,
     text,
 )
 from erp_integrations.exportables.project import job_name
@@ -117,6 +118,13 @@ def problems(invoice: ps.OwnerInvoice) -> list[Problem]:
         found.append(Problem("status", "A void invoice cannot go to QuickBooks."))
     if invoice.prime_contract.status == ps.PrimeContract.Status.DRAFT:
         found.append(Problem("prime_contract", "The prime contract is a draft: it must be approved before billing."))
+    not_updatable(
+        found,
+        invoice,
+        payload(invoice),
+        f"invoice {invoice.number}",
+        "Change it in QuickBooks, or unlink it after deleting it there and send it again.",
+    )
     lines = _lines(invoice)
     if not lines:
         found.append(Problem("lines", "The invoice has no lines."))

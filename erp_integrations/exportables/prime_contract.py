@@ -7,7 +7,16 @@ from typing import TypedDict
 
 from django.db.models import Model
 
-from erp_integrations.exportables.base import Exportable, Money, Problem, amount_problems, iso, money, text
+from erp_integrations.exportables.base import (
+    Exportable,
+    Money,
+    Problem,
+    amount_problems,
+    iso,
+    money,
+    not_updatable,
+    text,
+)
 from erp_integrations.exportables.project import job_name
 from erp_integrations.exportables.sub_job import SUB_JOB_PATH, path_of, sub_jobs_named
 from erp_integrations.models import ErpSettings
@@ -74,6 +83,14 @@ def problems(contract: ps.PrimeContract) -> list[Problem]:
     text(found, "title", "The title", contract.title, limits.MEMO)
     if contract.status not in SENDABLE_STATUSES:
         found.append(Problem("status", f"A {contract.get_status_display().lower()} prime contract cannot go yet."))
+    not_updatable(
+        found,
+        contract,
+        payload(contract),
+        f"the estimate of prime contract {contract.number}",
+        "Record the change as a prime contract change order, or unlink the contract after deleting its estimate "
+        "in QuickBooks.",
+    )
     lines = list(contract.lines.all())
     if not lines:
         found.append(Problem("lines", "The schedule of values has no lines."))

@@ -26,6 +26,7 @@ from tests.factories import (
     InvoiceLineFactory,
     commitment_with_lines,
     cost_type,
+    prime_contract_with_lines,
 )
 from tests.qbxml.helpers import (
     SCHEMA_ENV,
@@ -33,6 +34,7 @@ from tests.qbxml.helpers import (
     connector_for,
     item_of,
     play_session,
+    queue_for_quickbooks,
     queued_chain,
     sync_until_nothing_to_do,
 )
@@ -389,3 +391,21 @@ def test_a_change_to_a_line_nothing_billed_is_sent_while_another_line_is_billed(
     billed.description = "Footings, renamed"  # a billed line's description may change
     billed.save()
     assert erp.item_resend(chain.commitment, pm).state == ErpState.PENDING
+
+
+@pytest.mark.django_db
+def test_a_synced_prime_contract_edited_is_refused_at_send_not_after_the_approver_accepted_it(pm, approver):
+    contract = prime_contract_with_lines(2)
+    queue_for_quickbooks([contract.project, *(line.cost_code for line in contract.lines.all()), contract], pm, approver)
+    erp.record_sync_outcomes([erp.SyncOutcome(item_of(contract).pk, True, qb_ref="9A-1700000000", edit_sequence="1")])
+    contract.title = "Clinic, phase 2"
+    contract.save()
+
+    with pytest.raises(SendRefused) as refused:
+        erp.item_resend(contract, pm)
+
+    assert _problems(refused) == [
+        f"QuickBooks already holds the estimate of prime contract {contract.number}; it cannot be changed from "
+        "here. Record the change as a prime contract change order, or unlink the contract after deleting its "
+        "estimate in QuickBooks."
+    ]
