@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -430,8 +431,61 @@ class CommitmentChangeOrder(TimestampedModel):
         return self.commitment.project
 
 
-class CommitmentChangeOrderLine(models.Model):
+class ChangeOrderLineRules:
+    """What the lines of both kinds of change order share: a line changes a line of its contract's schedule of
+    values (`line_field`), keeping that line's cost code, cost type and sub job, or adds a line with its own.
+    The line changed must be of the change order's own contract (`contract_field`), and a sub job of its
+    project."""
+
+    line_field: str  # the line it changes: "commitment_line", "contract_line"
+    contract_field: str  # what the change order and that line belong to: "commitment", "prime_contract"
+    contract_word: str
+
+    def _changed(self) -> Any:
+        return getattr(self, self.line_field)
+
+    def clean(self) -> None:
+        changed, change_order_id = self._changed(), getattr(self, "change_order_id", None)
+        own: Any = self
+        if changed is not None and change_order_id:
+            if getattr(changed, f"{self.contract_field}_id") != getattr(own.change_order, f"{self.contract_field}_id"):
+                raise ValidationError({self.line_field: f"The line belongs to another {self.contract_word}."})
+        if changed is not None and own.sub_job_id is not None and own.sub_job_id != changed.sub_job_id:
+            raise ValidationError(
+                {
+                    "sub_job": f"A line that changes a line of the {self.contract_word} keeps that line's sub job: "
+                    "leave it empty."
+                }
+            )
+        if change_order_id:
+            check_sub_job_of_project(own.sub_job, getattr(own.change_order, self.contract_field).project_id)
+
+    @property
+    def effective_cost_code(self) -> CostCode:
+        """The line's cost code: the changed line's, or its own for a new line (a constraint requires one)."""
+        changed = self._changed()
+        code = changed.cost_code if changed is not None else getattr(self, "cost_code")  # noqa: B009
+        assert code is not None, "a change order line has its target"
+        return code
+
+    @property
+    def effective_cost_type(self) -> CostType:
+        changed = self._changed()
+        kind = changed.cost_type if changed is not None else getattr(self, "cost_type")  # noqa: B009
+        assert kind is not None, "a change order line has its target"
+        return kind
+
+    @property
+    def effective_sub_job(self) -> SubJob | None:
+        """The line's sub job: the changed line's, or its own for a new line."""
+        changed = self._changed()
+        return changed.sub_job if changed is not None else getattr(self, "sub_job")  # noqa: B009
+
+
+class CommitmentChangeOrderLine(ChangeOrderLineRules, models.Model):
     """Changes an existing schedule-of-values line (`commitment_line` set) or adds a new one."""
+
+    line_field, contract_field, contract_word = "commitment_line", "commitment", "commitment"
 
     change_order = models.ForeignKey(CommitmentChangeOrder, on_delete=models.CASCADE, related_name="lines")
     commitment_line = models.ForeignKey(
@@ -462,36 +516,6 @@ class CommitmentChangeOrderLine(models.Model):
 
     def __str__(self) -> str:
         return self.description or f"change of {self.amount}"
-
-    def clean(self) -> None:
-        changed = self.commitment_line
-        if changed is not None and self.change_order_id:
-            if changed.commitment_id != self.change_order.commitment_id:
-                raise ValidationError({"commitment_line": "The line belongs to another commitment."})
-        if changed is not None and self.sub_job_id is not None and self.sub_job_id != changed.sub_job_id:
-            raise ValidationError(
-                {"sub_job": "A line that changes a line of the commitment keeps that line's sub job: leave it empty."}
-            )
-        if self.change_order_id:
-            check_sub_job_of_project(self.sub_job, self.change_order.commitment.project_id)
-
-    @property
-    def effective_cost_code(self) -> CostCode:
-        """The line's cost code: the changed line's, or its own for a new line (a constraint requires one)."""
-        code = self.commitment_line.cost_code if self.commitment_line is not None else self.cost_code
-        assert code is not None, "change_order_line_target"
-        return code
-
-    @property
-    def effective_cost_type(self) -> CostType:
-        kind = self.commitment_line.cost_type if self.commitment_line is not None else self.cost_type
-        assert kind is not None, "change_order_line_target"
-        return kind
-
-    @property
-    def effective_sub_job(self) -> SubJob | None:
-        """The line's sub job: the changed line's, or its own for a new line."""
-        return self.commitment_line.sub_job if self.commitment_line is not None else self.sub_job
 
 
 class SubcontractorInvoice(TimestampedModel):
@@ -861,8 +885,10 @@ class PrimeContractChangeOrder(TimestampedModel):
         return self.prime_contract.project
 
 
-class PrimeContractChangeOrderLine(models.Model):
+class PrimeContractChangeOrderLine(ChangeOrderLineRules, models.Model):
     """Changes a line of the schedule of values (`contract_line` set) or adds a new one."""
+
+    line_field, contract_field, contract_word = "contract_line", "prime_contract", "prime contract"
 
     change_order = models.ForeignKey(PrimeContractChangeOrder, on_delete=models.CASCADE, related_name="lines")
     contract_line = models.ForeignKey(
@@ -893,34 +919,6 @@ class PrimeContractChangeOrderLine(models.Model):
 
     def __str__(self) -> str:
         return self.description or f"change of {self.amount}"
-
-    def clean(self) -> None:
-        changed = self.contract_line
-        if changed is not None and self.change_order_id:
-            if changed.prime_contract_id != self.change_order.prime_contract_id:
-                raise ValidationError({"contract_line": "The line belongs to another prime contract."})
-        if changed is not None and self.sub_job_id is not None and self.sub_job_id != changed.sub_job_id:
-            raise ValidationError(
-                {"sub_job": "A line that changes a line of the contract keeps that line's sub job: leave it empty."}
-            )
-        if self.change_order_id:
-            check_sub_job_of_project(self.sub_job, self.change_order.prime_contract.project_id)
-
-    @property
-    def effective_cost_code(self) -> CostCode:
-        code = self.contract_line.cost_code if self.contract_line is not None else self.cost_code
-        assert code is not None, "prime_change_order_line_target"
-        return code
-
-    @property
-    def effective_cost_type(self) -> CostType:
-        kind = self.contract_line.cost_type if self.contract_line is not None else self.cost_type
-        assert kind is not None, "prime_change_order_line_target"
-        return kind
-
-    @property
-    def effective_sub_job(self) -> SubJob | None:
-        return self.contract_line.sub_job if self.contract_line is not None else self.sub_job
 
     @property
     def effective_retention_percent(self) -> Decimal:
