@@ -21,6 +21,8 @@ from qbxml.lib import types as qb
 from qbxml.lib.values import FieldError
 from qbxml.simulator import QuickBooksCompany
 from tests.factories import (
+    ChangeOrderFactory,
+    ChangeOrderLineFactory,
     CommitmentLineFactory,
     InvoiceFactory,
     InvoiceLineFactory,
@@ -327,6 +329,75 @@ def test_a_synced_bill_edited_and_resent_is_changed_in_quickbooks_with_its_link_
     assert item.qb_edit_sequence == bill.edit_sequence != added.qb_edit_sequence
     assert item.qb_details["bill_line_ids"]["line:2#1"] == bill.lines[1].txn_line_id
     assert quickbooks.add_count("Bill", invoice.number) == 1 and quickbooks.request_count("BillMod") == 1
+
+
+@pytest.mark.django_db
+def test_a_purchase_order_mod_keeps_the_lines_a_change_order_added(pm, approver, quickbooks, connector):
+    chain = queued_chain(pm, approver, invoice=False)
+    sync_until_nothing_to_do(connector)
+    first = chain.commitment.lines.get(line_number=1)
+    change = ChangeOrderFactory(commitment=chain.commitment, number="001")
+    ChangeOrderLineFactory(change_order=change, cost_code=first.cost_code, amount=Decimal("2500.00"))
+    queue_for_quickbooks([change], pm, approver)
+    sync_until_nothing_to_do(connector)
+    line = chain.commitment.lines.get(line_number=2)
+    line.amount = Decimal("40000.00")
+    line.save()
+    erp.item_resend(chain.commitment, pm)
+    erp.item_accept(chain.commitment, approver)
+
+    sync_until_nothing_to_do(connector)
+
+    (order,) = quickbooks.purchase_orders()
+    assert [line.amount for line in order.lines] == [Decimal("50000.00"), Decimal("40000.00"), Decimal("2500.00")]
+    assert order.lines[2].description.startswith("CCO 001:"), "the change order's line is kept"
+    assert item_of(chain.commitment).state == ErpState.SYNCED
+
+
+@pytest.mark.django_db
+def test_a_purchase_order_mod_whose_answer_was_lost_is_not_applied_twice(pm, approver, quickbooks, connector, settings):
+    settings.QBWC_SESSION_IDLE_SECONDS = 0
+    chain = queued_chain(pm, approver, invoice=False)
+    sync_until_nothing_to_do(connector)
+    _edit_commitment(chain.commitment)
+    erp.item_resend(chain.commitment, pm)
+    erp.item_accept(chain.commitment, approver)
+    dropped = ManualSession(connector)
+    dropped.open()
+    quickbooks.process(dropped.send())  # QuickBooks changed the order; its answer is lost
+    quickbooks.end_session()
+
+    sync_until_nothing_to_do(connector)
+
+    (order,) = quickbooks.purchase_orders()
+    assert [line.amount for line in order.lines] == [Decimal("62500.00"), Decimal("7500.00")]
+    item = item_of(chain.commitment)
+    assert item.state == ErpState.SYNCED and item.qb_edit_sequence == order.edit_sequence
+    assert item.qb_details["line_ids"]["3"] == order.lines[1].txn_line_id
+
+
+@pytest.mark.django_db
+def test_a_stale_edit_sequence_on_a_bill_mod_is_repaired_by_a_query_and_one_retry(pm, approver, quickbooks, connector):
+    chain = queued_chain(pm, approver)
+    sync_until_nothing_to_do(connector)
+    invoice = chain.invoice
+    assert invoice is not None
+    quickbooks.add_bill_payment_check(chain.vendor.name, item_of(invoice).qb_ref, "1000.00")  # saves the bill
+    line = invoice.lines.get()
+    line.work_completed_this_period = Decimal("9000.00")
+    line.retainage_held = Decimal("900.00")
+    line.save()
+    erp.item_resend(invoice, pm)
+    erp.item_accept(invoice, approver)
+
+    play_session(ManualSession(connector), quickbooks)
+
+    item = item_of(invoice)
+    (bill,) = quickbooks.bills()
+    assert item.state == ErpState.SYNCED, item.erp_error
+    assert quickbooks.request_count("BillMod") == 2, "refused once as stale, then accepted"
+    assert [line.amount for line in bill.lines] == [Decimal("9000.00"), Decimal("-900.00")]
+    assert item.qb_edit_sequence == bill.edit_sequence
 
 
 # --- what QuickBooks cannot take is refused at send -------------------------------------------------------------
