@@ -247,9 +247,9 @@ class InvoiceLineForm(LineForm):
     target = ObjectChoiceField(label="Bills line")
     # Left empty, a line holds the commitment's retainage percentage of what it bills (the service fills it; a
     # script of the page fills it as the amounts are typed, and leaves alone a value typed over).
-    work_completed_this_period = _money("Work this period", attrs={"data-retainage-part": ""})
-    materials_stored = _money("Materials stored", attrs={"data-retainage-part": ""}, initial=Decimal("0.00"))
-    retainage_held = _money("Retainage held", attrs={"data-retainage-held": "", "placeholder": "Auto"}, required=False)
+    work_completed_this_period = _money("Work this period", attrs={"data-retention-part": ""})
+    materials_stored = _money("Materials stored", attrs={"data-retention-part": ""}, initial=Decimal("0.00"))
+    retainage_held = _money("Retainage held", attrs={"data-retention-held": "", "placeholder": "Auto"}, required=False)
     retainage_released = _money("Retainage released", initial=Decimal("0.00"))
 
     def line_data(self) -> dict[str, Any]:

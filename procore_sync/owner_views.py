@@ -298,7 +298,7 @@ def owner_invoice_form(request: HttpRequest, contract_pk: int | None = None, pk:
         cancel_label=f"Prime contract {contract.number}",
         instance=invoice,
         form_data={"retention-percents": of.retention_percents(targets)},
-        scripts=("js/owner-invoice.js",),
+        scripts=("js/retention.js",),
     )
     return _record_form(request, page)
 

@@ -569,8 +569,8 @@ def invoice_form(request: HttpRequest, commitment_pk: int | None = None, pk: int
         cancel_url=reverse("projects:commitment", args=[commitment.pk]),
         cancel_label=commitment.number,
         instance=invoice,
-        form_data={"retainage-percent": f"{commitment.default_retainage_percent:.2f}"},
-        scripts=("js/retainage.js",),
+        form_data={"retention-percent": f"{commitment.default_retainage_percent:.2f}"},
+        scripts=("js/retention.js",),
         lines_help=(
             f"Retainage held is {commitment.default_retainage_percent:.2f} % (the commitment's) of the work and"
             " materials of a line, filled in as they are typed or when left empty; type over it to hold another amount."

@@ -513,7 +513,7 @@ def test_the_owner_invoice_form_gives_the_script_each_lines_percentage(pm, contr
         f'&quot;line-{two.pk}&quot;: &quot;5.00&quot;, &quot;pcco-{canopy.pk}&quot;: &quot;10.00&quot;}}"'
     ) in body
     assert f'value="pcco-{pending_line.pk}"' not in body, "an unapproved PCCO's lines are not offered"
-    assert "js/owner-invoice.js" in body
+    assert "js/retention.js" in body
 
 
 def test_billing_past_a_lines_value_is_shown_above_the_lines(pm, contract):

@@ -548,7 +548,7 @@ def test_an_invoice_line_left_without_retainage_holds_the_commitments_percentage
     client = client_for(pm)
     url = reverse("projects:invoice-new", args=[commitment.pk])
     body = client.get(url).content.decode()
-    assert 'data-retainage-percent="5.00"' in body and "js/retainage.js" in body
+    assert 'data-retention-percent="5.00"' in body and "js/retention.js" in body
 
     response = client.post(url, invoice_data(commitment, materials_stored="100.00"), follow=True)
 

@@ -1,9 +1,11 @@
-// An owner invoice's lines hold the retention percentage of the line they bill (the form's
-// data-retention-percents: {"line-1": "10.00", "pcco-4": "5.00"}) of the work completed and the materials
-// stored. As either amount is typed, or the billed line changes, a line's "Retention held" follows, unless its
-// value was typed over (then it is the person's). Amounts are counted in cents as BigInt, so the result is
-// exact and rounds half up as the server does. Without this script an empty retention is filled in when the
-// invoice is saved. The pay application's Print button prints the page.
+// The lines of an invoice (a subcontractor's pay application, or the owner's progress billing) hold a
+// retention percentage of the work completed and the materials stored: one for every line (the form's
+// data-retention-percent, the commitment's), or the percentage of the line each bills (the form's
+// data-retention-percents: {"line-1": "10.00", "pcco-4": "5.00"}, by the value of the line's
+// [data-retention-target]). As either amount is typed, or the billed line changes, a line's retention held
+// follows, unless its value was typed over (then it is the person's). Amounts are counted in cents as
+// BigInt, so the result is exact and rounds half up as the server does. Without this script an empty
+// retention is filled in when the invoice is saved.
 (function () {
   "use strict";
 
@@ -29,7 +31,9 @@
     return (amount * percent + 5000n) / 10000n;
   }
 
+  // percents: a percentage for every line (a string), or one per billed line (an object).
   function percentOf(row, percents) {
+    if (typeof percents === "string") return cents(percents);
     var select = row.querySelector("[data-retention-target]");
     if (!select || !percents[select.value]) return null;
     return cents(percents[select.value]);
@@ -59,11 +63,13 @@
   }
 
   function init(form) {
-    var percents;
-    try {
-      percents = JSON.parse(form.getAttribute("data-retention-percents") || "{}");
-    } catch (ignored) {
-      return;
+    var percents = form.getAttribute("data-retention-percent");
+    if (percents === null) {
+      try {
+        percents = JSON.parse(form.getAttribute("data-retention-percents") || "{}");
+      } catch (ignored) {
+        return;
+      }
     }
     // A saved line whose retention differs from its percentage was set by someone: it is theirs.
     form.querySelectorAll("tr.line-row").forEach(function (row) {
@@ -90,14 +96,7 @@
   }
 
   function start() {
-    document.querySelectorAll("form[data-retention-percents]").forEach(init);
-    // The button is hidden until this script can make it work; the browser's own Print does the same.
-    document.querySelectorAll("[data-print]").forEach(function (button) {
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        window.print();
-      });
-    });
+    document.querySelectorAll("form[data-retention-percent], form[data-retention-percents]").forEach(init);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
