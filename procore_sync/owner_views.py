@@ -24,7 +24,7 @@ from procore_sync import forms as pf
 from procore_sync import models as ps
 from procore_sync import owner_forms as of
 from procore_sync import owner_pdf, owner_selectors, selectors
-from procore_sync.views import RecordFormPage, _record_form, csv_response
+from procore_sync.views import RecordFormPage, _record_form, csv_response, initial_lines
 
 
 def _project_or_404(user: Person, pk: int) -> ps.Project:
@@ -194,19 +194,7 @@ def prime_contract_form(request: HttpRequest, project_pk: int | None = None, pk:
     if pk is not None:
         contract = _contract_or_404(user, pk)
         project = contract.project
-        initial = [
-            {
-                "id": line.pk,
-                "line_number": line.line_number,
-                "cost_code": line.cost_code_id,
-                "cost_type": line.cost_type_id,
-                "sub_job": line.sub_job_id,
-                "description": line.description,
-                "amount": line.amount,
-                "retention_percent": line.retention_percent,
-            }
-            for line in contract.lines.all()
-        ]
+        initial = initial_lines(contract)
     else:
         project = _project_or_404(user, project_pk or 0)
         if owner_selectors.prime_contract_of_project(project) is not None:
@@ -241,18 +229,7 @@ def prime_change_order_form(
     except ps.PrimeContractChangeOrder.DoesNotExist:
         raise Http404("No such change order, or you cannot see it.") from None
     contract = change_order.prime_contract if change_order else _contract_or_404(user, contract_pk or 0)
-    initial = [
-        {
-            "id": line.pk,
-            "contract_line": line.contract_line_id,
-            "cost_code": line.cost_code_id,
-            "cost_type": line.cost_type_id,
-            "sub_job": line.sub_job_id,
-            "description": line.description,
-            "amount": line.amount,
-        }
-        for line in (change_order.lines.all() if change_order else [])
-    ]
+    initial = initial_lines(change_order)
     _back_to(request, contract_url(contract.project_id) + "#change-orders")
     page = RecordFormPage(
         title=f"Edit {change_order} on {contract.number}"

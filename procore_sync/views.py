@@ -321,6 +321,20 @@ def record_name(record: Model) -> str:
 READ_ONLY_FIELD = "read_only"
 
 
+def initial_lines(record: Model | None) -> list[dict[str, Any]]:
+    """A record's lines as its form's formset starts them: each line's id and the fields its record type
+    writes (`records.LineSpec`), a related record by its id; none for a record not made yet."""
+    if record is None:
+        return []
+    spec = record_type_of(record).lines
+    assert spec is not None, "a record type with lines"
+    columns = {name: getattr(spec.model._meta.get_field(name), "attname") for name in spec.fields}  # noqa: B009
+    return [
+        {"id": line.pk, **{name: getattr(line, column) for name, column in columns.items()}}
+        for line in spec.model._default_manager.filter(**{spec.parent_field: record})
+    ]
+
+
 def _record_form(request: HttpRequest, page: RecordFormPage) -> HttpResponse:
     user = request.user
     record_type = record_type_of(page.model)
@@ -466,18 +480,7 @@ def commitment_form(request: HttpRequest, project_pk: int | None = None, pk: int
     if pk is not None:
         commitment = _commitment_or_404(user, pk)
         project = commitment.project
-        initial = [
-            {
-                "id": line.pk,
-                "line_number": line.line_number,
-                "cost_code": line.cost_code_id,
-                "cost_type": line.cost_type_id,
-                "sub_job": line.sub_job_id,
-                "description": line.description,
-                "amount": line.amount,
-            }
-            for line in commitment.lines.all()
-        ]
+        initial = initial_lines(commitment)
     else:
         project = _project_or_404(user, project_pk or 0)
         commitment, initial = None, []
@@ -511,18 +514,7 @@ def change_order_form(request: HttpRequest, commitment_pk: int | None = None, pk
     user = request.user
     change_order = _change_order_or_404(user, pk) if pk is not None else None
     commitment = change_order.commitment if change_order else _commitment_or_404(user, commitment_pk or 0)
-    initial = [
-        {
-            "id": line.pk,
-            "commitment_line": line.commitment_line_id,
-            "cost_code": line.cost_code_id,
-            "cost_type": line.cost_type_id,
-            "sub_job": line.sub_job_id,
-            "description": line.description,
-            "amount": line.amount,
-        }
-        for line in (change_order.lines.all() if change_order else [])
-    ]
+    initial = initial_lines(change_order)
     choices = {**_cost_choices(), "sub_job": pf.sub_job_choices(commitment.project)}
     choices["commitment_line"] = pf.Choices(
         commitment.lines.select_related("cost_code"),
@@ -585,17 +577,7 @@ def budget_form(request: HttpRequest, project_pk: int) -> HttpResponse:
     user = request.user
     project = _project_or_404(user, project_pk)
     budget = selectors.budget_of_project(user, project)
-    initial = [
-        {
-            "id": line.pk,
-            "cost_code": line.cost_code_id,
-            "cost_type": line.cost_type_id,
-            "sub_job": line.sub_job_id,
-            "description": line.description,
-            "original_amount": line.original_amount,
-        }
-        for line in (budget.lines.all() if budget else [])
-    ]
+    initial = initial_lines(budget)
     page = RecordFormPage(
         title=f"Edit the budget of {project}" if budget else f"New budget for {project}",
         model=ps.Budget,
@@ -710,10 +692,7 @@ def budget_modification_form(
             messages.error(request, f"{project} has no budget yet: create the budget, then modify it.")
             return redirect(reverse("projects:detail", args=[project.pk]) + "#budget")
         budget = found
-    initial = [
-        {"id": line.pk, "budget_line": line.budget_line_id, "amount": line.amount}
-        for line in (modification.lines.all() if modification else [])
-    ]
+    initial = initial_lines(modification)
     numbers = [m.number for m in budget.modifications.all()]
     page = RecordFormPage(
         title=f"Edit {modification}" if modification else f"New budget modification on {project}",
