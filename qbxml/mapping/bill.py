@@ -173,8 +173,13 @@ def _mod(rid: str, item: ItemView, ctx: Context) -> Element:
 def _lookup(rid: str, item: ItemView, ctx: Context) -> Element:
     if item.qb_ref:
         return build.txn_query(rid, "Bill", txn_id=item.qb_ref, include_line_items=True)
+    # With its lines: a bill found after its answer was lost keeps their ids, which a later Mod names.
     return build.txn_query(
-        rid, "Bill", ref_number=item.payload["number"], entity_full_name=ctx.vendor_name(item.payload["vendor"])
+        rid,
+        "Bill",
+        ref_number=item.payload["number"],
+        entity_full_name=ctx.vendor_name(item.payload["vendor"]),
+        include_line_items=True,
     )
 
 

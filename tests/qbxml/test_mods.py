@@ -400,6 +400,43 @@ def test_a_stale_edit_sequence_on_a_bill_mod_is_repaired_by_a_query_and_one_retr
     assert item.qb_edit_sequence == bill.edit_sequence
 
 
+@pytest.mark.django_db
+def test_a_bill_found_after_its_answer_was_lost_keeps_its_line_ids_for_the_next_mod(
+    pm, approver, quickbooks, connector, settings
+):
+    settings.QBWC_SESSION_IDLE_SECONDS = 0
+    chain = queued_chain(pm, approver)
+    invoice = chain.invoice
+    assert invoice is not None
+    dropped = ManualSession(connector)
+    dropped.open()
+    for _ in range(5):
+        message = dropped.send()
+        answer = quickbooks.process(message)
+        if "<BillAddRq" in message:
+            break  # QuickBooks made the bill; its answer is lost
+        dropped.receive(answer)
+    quickbooks.end_session()
+    sync_until_nothing_to_do(connector)
+    (bill,) = quickbooks.bills()
+    assert item_of(invoice).qb_details["bill_line_ids"] == {
+        "line:1#1": bill.lines[0].txn_line_id,
+        "held:": bill.lines[1].txn_line_id,
+    }
+    line = invoice.lines.get()
+    line.work_completed_this_period = Decimal("7000.00")
+    line.retainage_held = Decimal("700.00")
+    line.save()
+    erp.item_resend(invoice, pm)
+    erp.item_accept(invoice, approver)
+
+    sync_until_nothing_to_do(connector)
+
+    (bill,) = quickbooks.bills()
+    assert [line.amount for line in bill.lines] == [Decimal("7000.00"), Decimal("-700.00")]
+    assert quickbooks.add_count("Bill", invoice.number) == 1
+
+
 # --- what QuickBooks cannot take is refused at send -------------------------------------------------------------
 
 
