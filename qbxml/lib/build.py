@@ -454,6 +454,10 @@ def _purchase_order_line(
     if mod:
         _sub(node, "TxnLineID", qb_id(f"{field}/TxnLineID", txn_line_id) if txn_line_id else "-1")
     _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
+    if txn_line_id and not line.description:
+        # An existing line whose description was taken away: an empty element clears it in QuickBooks
+        # (left out, QuickBooks would keep the old one).
+        _sub(node, "Desc", "")
     _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
     _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
     _amount(node, "Amount", f"{field}/Amount", line.amount)

@@ -517,3 +517,16 @@ def test_a_synced_prime_contract_edited_is_refused_at_send_not_after_the_approve
         "here. Record the change as a prime contract change order, or unlink the contract after deleting its "
         "estimate in QuickBooks."
     ]
+
+
+def test_a_changed_purchase_order_line_without_a_description_clears_it_in_quickbooks(seeded, send):  # noqa: F811
+    data = qb.PurchaseOrderData("Acme Concrete", "PO-1", (_po_line("100", "Old words"),))
+    order = send(seeded, build.purchase_order_add("a", data))[0].records[0]
+    line_id = order["lines"][0]["txn_line_id"]
+    cleared = qb.PurchaseOrderLineChange(line_id, _po_line("120", ""))
+    request = build.purchase_order_mod(
+        "m", qb.PurchaseOrderModData(order["txn_id"], order["edit_sequence"], (cleared,))
+    )
+    assert request.find("PurchaseOrderMod/PurchaseOrderLineMod/Desc").text in (None, "")
+    changed = send(seeded, request)[0].records[0]
+    assert changed["lines"][0].get("desc") in (None, "") and changed["lines"][0]["amount"] == Decimal("120.00")
