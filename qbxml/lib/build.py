@@ -594,6 +594,8 @@ def bill_mod(request_id: str, data: BillModData) -> Element:
         else:
             # A linked line keeps the item of its purchase order line.
             qb_text(f"{field}/ItemRef/FullName", line.item_full_name, limits.ITEM_FULL_NAME, required=True)
+        if change.txn_line_id is not None and not line.description:
+            _sub(node, "Desc", "")  # cleared, not kept
         _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
         _amount(node, "Amount", f"{field}/Amount", line.amount)
         _ref(node, "CustomerRef", f"{field}/CustomerRef", line.customer_full_name, limits.CUSTOMER_FULL_NAME)
