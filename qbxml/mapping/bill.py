@@ -142,7 +142,12 @@ def _mod(rid: str, item: ItemView, ctx: Context) -> Element:
     payload = item.payload
     known: dict[str, str] = dict(item.details.get("bill_line_ids") or {})
     if not known:
-        raise ExportError("The bill's lines are not known: refresh it from QuickBooks.")
+        # A bill synced before its lines' ids were kept: a Mod cannot name them, and one that names none of
+        # them would delete them all.
+        raise ExportError(
+            "QuickBooks holds the bill, but not which of its lines is which: change it in QuickBooks, or unlink it "
+            "after deleting it there and send it again."
+        )
     lines, held = _lines(ctx, item)
     changes = []
     for key, line in zip(_keys(payload), [*lines, *_held_lines(ctx, held)], strict=True):

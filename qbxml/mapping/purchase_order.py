@@ -82,7 +82,10 @@ def _mod(rid: str, item: ItemView, ctx: Context) -> Element:
     job = ctx.job_name(payload["job_name"])
     known: dict[str, str] = dict(item.details.get("line_ids") or {})
     if not known:
-        raise ExportError("The purchase order's lines are not known: refresh it from QuickBooks.")
+        raise ExportError(
+            "QuickBooks holds the purchase order, but not which of its lines is which: change it in QuickBooks, "
+            "or unlink it after deleting it there and send it again."
+        )
     synced_values: dict[str, list[str]] = item.details.get("line_values") or {}
     own = set(known.values())
     numbers = {str(line["line_number"]) for line in payload["lines"]}

@@ -13,7 +13,7 @@ from django.test import Client
 
 from erp_integrations import services as erp
 from erp_integrations.errors import SendRefused
-from erp_integrations.models import ErpState
+from erp_integrations.models import ErpItem, ErpState
 from procore_sync import models as ps
 from qbxml.connector import Connector
 from qbxml.lib import build
@@ -530,3 +530,22 @@ def test_a_changed_purchase_order_line_without_a_description_clears_it_in_quickb
     assert request.find("PurchaseOrderMod/PurchaseOrderLineMod/Desc").text in (None, "")
     changed = send(seeded, request)[0].records[0]
     assert changed["lines"][0].get("desc") in (None, "") and changed["lines"][0]["amount"] == Decimal("120.00")
+
+
+@pytest.mark.django_db
+def test_a_bill_synced_before_its_line_ids_were_kept_is_not_modified_blindly(pm, approver, quickbooks, connector):
+    chain = queued_chain(pm, approver)
+    sync_until_nothing_to_do(connector)
+    invoice = chain.invoice
+    assert invoice is not None
+    ErpItem.objects.filter(pk=item_of(invoice).pk).update(qb_details={})  # as a bill synced by an older release
+    erp.item_resend(invoice, pm)
+    erp.item_accept(invoice, approver)
+    assert "not which of its lines is which" in Connector().preview(item_of(invoice))
+
+    sync_until_nothing_to_do(connector)
+
+    item = item_of(invoice)
+    assert item.state == ErpState.FAILED and "not which of its lines is which" in item.erp_error
+    assert quickbooks.request_count("BillMod") == 0
+    assert [line.amount for line in quickbooks.bills()[0].lines] == [Decimal("10000.00"), Decimal("-1000.00")]
