@@ -13,6 +13,7 @@ from erp_integrations.exportables.base import (
     Problem,
     invariant_problems,
     iso,
+    item_in_quickbooks,
     money,
     text,
 )
@@ -132,6 +133,19 @@ def problems(invoice: ps.SubcontractorInvoice) -> list[Problem]:
                 "(enter a credit as a change order instead).",
             )
         )
+    if amount_due > ZERO and item_in_quickbooks(invoice) is not None:
+        paid = sum(
+            (payment.amount for payment in invoice.payments.filter(is_void=False)),
+            ZERO,
+        )
+        if paid > amount_due:
+            found.append(
+                Problem(
+                    "lines",
+                    f"QuickBooks has paid {paid} of the bill: its amount due cannot go below that (it is "
+                    f"{amount_due} now).",
+                )
+            )
     invariant_problems(found, invoice)
     return found
 

@@ -515,6 +515,15 @@ class Book:
             kept = [line for line in lines if not any(_same_group(line.tag, tag) for tag in replaced)]
             lines = kept + [line for group in replaced.values() for line in group]
         self._check_totals(record.kind, lines)
+        if record.kind in ("Bill", "Invoice") and line_groups:
+            total = sum((_line_amount(line) for line in lines), ZERO)
+            paid = self.paid(record)
+            if total < paid:
+                raise invalid_value(
+                    TOTAL_TAGS[record.kind],
+                    amount_text(total),
+                    f"Payments of {amount_text(paid)} are applied to it: its total cannot be less.",
+                )
         self._unindex_entity(record)
         _merge(record.fields, fields)
         self._count_ref(record.kind, record.fields.get("RefNumber"))

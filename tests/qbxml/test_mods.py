@@ -18,6 +18,7 @@ from procore_sync import models as ps
 from qbxml.connector import Connector
 from qbxml.lib import build
 from qbxml.lib import types as qb
+from qbxml.lib.parse import parse_responses
 from qbxml.lib.values import FieldError
 from qbxml.simulator import QuickBooksCompany
 from tests.factories import (
@@ -549,3 +550,44 @@ def test_a_bill_synced_before_its_line_ids_were_kept_is_not_modified_blindly(pm,
     assert item.state == ErpState.FAILED and "not which of its lines is which" in item.erp_error
     assert quickbooks.request_count("BillMod") == 0
     assert [line.amount for line in quickbooks.bills()[0].lines] == [Decimal("10000.00"), Decimal("-1000.00")]
+
+
+@pytest.mark.django_db
+def test_a_paid_bill_cannot_be_lowered_below_what_was_paid(pm, approver, quickbooks, connector):
+    chain = queued_chain(pm, approver)
+    sync_until_nothing_to_do(connector)
+    invoice = chain.invoice
+    assert invoice is not None
+    bill_id = item_of(invoice).qb_ref
+    check = quickbooks.add_bill_payment_check(chain.vendor.name, bill_id, "6000.00")
+    ps.BillPayment.objects.create(  # as the payments import reads it
+        qb_txn_id=check.txn_id,
+        bill_txn_id=bill_id,
+        method=ps.BillPayment.Method.CHECK,
+        vendor=chain.vendor,
+        commitment=chain.commitment,
+        invoice=invoice,
+        txn_date=check.txn_date,
+        amount=Decimal("6000.00"),
+        payment_total=Decimal("6000.00"),
+    )
+    line = invoice.lines.get()
+    line.work_completed_this_period = Decimal("5000.00")
+    line.retainage_held = Decimal("500.00")
+    line.save()
+
+    with pytest.raises(SendRefused) as refused:
+        erp.item_resend(invoice, pm)
+
+    assert _problems(refused) == [
+        "QuickBooks has paid 6000.00 of the bill: its amount due cannot go below that (it is 4500.00 now)."
+    ]
+    (bill,) = quickbooks.bills()
+    lowered = qb.BillModData(
+        bill.txn_id,
+        bill.edit_sequence,
+        (qb.BillLineChange(bill.lines[0].txn_line_id, qb.BillLine(chain.item_names()[0], Decimal("4500.00"))),),
+    )
+    answer = parse_responses(quickbooks.process(build.build_message([build.bill_mod("m", lowered)])))[0]
+    assert answer.status_code == 3210, "QuickBooks refuses it too"
+    assert quickbooks.bills()[0].total == Decimal("9000.00")
