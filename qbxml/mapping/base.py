@@ -159,6 +159,11 @@ class Mapping:
     # What its requests need read beyond their items, once per message, into Context.extras; returns the
     # payloads so read, whose QuickBooks names must be known too.
     prepare: Callable[[Context], list[dict[str, Any]]] | None = None
+    # Its Mod needs what QuickBooks holds of the record before it can be built (the ids of lines it did not
+    # keep): the record is read first, as for a stale EditSequence, and `refresh_details` keeps what of it
+    # the Mod needs.
+    reads_record_first: Callable[[ItemView], bool] | None = None
+    refresh_details: Callable[[ItemView, dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def always_modifies(self) -> bool:
@@ -206,7 +211,12 @@ class Mapping:
         """A stale EditSequence was looked up: what to keep of QuickBooks' current record, on the item whose
         record it is (the lines' ids too, where the next modification adds to them)."""
         details = {"all_line_ids": line_ids(record)} if self.adds_to_record else {}
+        if self.refresh_details is not None:
+            details.update(self.refresh_details(item, record))
         return record_changed(self.record_owner(item, ctx), record, details)
+
+    def must_read_record_first(self, item: ItemView) -> bool:
+        return self.reads_record_first is not None and self.is_update(item) and self.reads_record_first(item)
 
 
 # --- helpers the kinds share ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from erp_integrations.models import ErpItem
 from qbxml.lib import build
 from qbxml.lib import types as qb
 from qbxml.mapping.base import (
@@ -196,6 +197,24 @@ def _line_ids(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dic
     return {"bill_line_ids": ids_by_key(record, keys, known, previous), "all_line_ids": line_ids(record)}, {}
 
 
+def _line_ids_unknown(item: ItemView) -> bool:
+    return "bill_line_ids" not in item.details
+
+
+def _line_ids_from_record(item: ItemView, record: dict[str, Any]) -> dict[str, Any]:
+    """A bill synced before its lines' ids were kept here: they are read from the bill QuickBooks holds, in
+    the order the lines were sent (what QuickBooks received is the item's synced payload). If the bill no
+    longer has as many lines as were sent, someone changed it in QuickBooks and no id is taken: the Mod then
+    refuses to guess. Ids kept already are never replaced here: a refreshed bill may hold lines sent since."""
+    if not _line_ids_unknown(item):
+        return {}
+    synced = ErpItem.objects.filter(pk=item.id).values_list("synced_payload", flat=True).first()
+    ids = line_ids(record)
+    keys = _keys(synced) if synced else []
+    found = dict(zip(keys, ids, strict=True)) if keys and len(keys) == len(ids) else {}
+    return {"bill_line_ids": found, "all_line_ids": ids}
+
+
 def _needs(payload: dict[str, Any], options: dict[str, Any], settings: ExportSettings) -> dict[str, str]:
     return {**classes_of_lines(payload), f"parent_item:{settings.retainage_item}": "Retainage held"}
 
@@ -214,4 +233,6 @@ MAPPING = Mapping(
     reads=frozenset({"commitment"}),
     reads_item_on_success=True,
     outcome=_line_ids,
+    reads_record_first=_line_ids_unknown,
+    refresh_details=_line_ids_from_record,
 )

@@ -125,6 +125,8 @@ def select(session: QbSession) -> Batch:
                 continue
             held_items.pop(request.item_id, None)
             released.add(request.item_id)
+            if request.status == S.READY and mapping.must_read_record_first(item):
+                lifecycle.move(request, S.STALE)  # read what QuickBooks holds, then build the Mod
             try:
                 if request.status in lifecycle.LOOK_UPS:
                     element = mapping.lookup(request.next_request_id, item, ctx)

@@ -2,6 +2,7 @@
 writer of `status`.
 
     READY ──▶ SENT ──answer──▶ DONE | FAILED | READY (busy: next session) | HELD
+      │ └──▶ STALE (a Mod that needs what QuickBooks holds of the record first: its lines' ids)
       │         │                   | NAME_IN_USE (3100 on a new vendor or job) | STALE (3200)
       │         │                   | LOOK_UP (3100 on a list record it needs)
       ▼         └──answer lost──▶ LOOK_UP (an Add, or a Mod that adds) | READY (a Mod, safe to repeat)
@@ -47,7 +48,7 @@ ACTIVE = WAITING | SENT
 FINAL = frozenset({S.DONE, S.FAILED, S.CANCELLED})
 
 NEXT: dict[str, frozenset[str]] = {
-    S.READY: frozenset({S.SENT, S.HELD, S.FAILED, S.CANCELLED}),
+    S.READY: frozenset({S.SENT, S.HELD, S.STALE, S.FAILED, S.CANCELLED}),
     S.HELD: frozenset({S.SENT, S.HELD, S.FAILED, S.CANCELLED}),
     S.LOOK_UP: frozenset({S.LOOKING_UP, S.FAILED, S.CANCELLED}),
     S.NAME_IN_USE: frozenset({S.MATCHING_NAME, S.FAILED, S.CANCELLED}),

@@ -534,22 +534,57 @@ def test_a_changed_purchase_order_line_without_a_description_clears_it_in_quickb
 
 
 @pytest.mark.django_db
-def test_a_bill_synced_before_its_line_ids_were_kept_is_not_modified_blindly(pm, approver, quickbooks, connector):
+def test_a_bill_synced_before_its_line_ids_were_kept_is_read_first_then_modified(pm, approver, quickbooks, connector):
     chain = queued_chain(pm, approver)
     sync_until_nothing_to_do(connector)
     invoice = chain.invoice
     assert invoice is not None
     ErpItem.objects.filter(pk=item_of(invoice).pk).update(qb_details={})  # as a bill synced by an older release
+    line = invoice.lines.get()
+    line.work_completed_this_period = Decimal("6000.00")
+    line.retainage_held = Decimal("600.00")
+    line.save()
     erp.item_resend(invoice, pm)
     erp.item_accept(invoice, approver)
-    assert "not which of its lines is which" in Connector().preview(item_of(invoice))
+
+    sync_until_nothing_to_do(connector)
+
+    item = item_of(invoice)
+    (bill,) = quickbooks.bills()
+    assert item.state == ErpState.SYNCED, item.erp_error
+    assert quickbooks.request_count("BillQuery") == 1 and quickbooks.request_count("BillMod") == 1
+    assert [line.amount for line in bill.lines] == [Decimal("6000.00"), Decimal("-600.00")]
+    assert item.qb_details["bill_line_ids"] == {
+        "line:1#1": bill.lines[0].txn_line_id,
+        "held:": bill.lines[1].txn_line_id,
+    }
+
+
+@pytest.mark.django_db
+def test_a_bill_changed_in_quickbooks_whose_line_ids_were_never_kept_is_not_modified_blindly(
+    pm, approver, quickbooks, connector
+):
+    chain = queued_chain(pm, approver)
+    sync_until_nothing_to_do(connector)
+    invoice = chain.invoice
+    assert invoice is not None
+    ErpItem.objects.filter(pk=item_of(invoice).pk).update(qb_details={})  # as a bill synced by an older release
+    (bill,) = quickbooks.bills()
+    only_work = qb.BillModData(
+        bill.txn_id,
+        bill.edit_sequence,
+        (qb.BillLineChange(bill.lines[0].txn_line_id, qb.BillLine(chain.item_names()[0], Decimal("10000.00"))),),
+    )
+    quickbooks.process(build.build_message([build.bill_mod("accountant", only_work)]))  # the accountant's edit
+    erp.item_resend(invoice, pm)
+    erp.item_accept(invoice, approver)
 
     sync_until_nothing_to_do(connector)
 
     item = item_of(invoice)
     assert item.state == ErpState.FAILED and "not which of its lines is which" in item.erp_error
-    assert quickbooks.request_count("BillMod") == 0
-    assert [line.amount for line in quickbooks.bills()[0].lines] == [Decimal("10000.00"), Decimal("-1000.00")]
+    assert quickbooks.request_count("BillMod") == 1, "only the accountant's"
+    assert [line.amount for line in quickbooks.bills()[0].lines] == [Decimal("10000.00")]
 
 
 @pytest.mark.django_db
