@@ -508,6 +508,15 @@ def purchase_order_add_lines(request_id: str, data: PurchaseOrderLinesAddData) -
     return rq
 
 
+def _named_once(seen: set[str], field: str, txn_line_id: str | None) -> None:
+    """QuickBooks refuses a modification that names one line twice."""
+    if txn_line_id is None:
+        return
+    if txn_line_id in seen:
+        raise FieldError(f"{field}/TxnLineID", f"line {txn_line_id} is named twice")
+    seen.add(txn_line_id)
+
+
 def purchase_order_mod(request_id: str, data: PurchaseOrderModData) -> Element:
     """PurchaseOrderMod of a commitment changed after it was synced: its header, and its line list.
 
@@ -533,11 +542,7 @@ def purchase_order_mod(request_id: str, data: PurchaseOrderModData) -> Element:
     seen: set[str] = set()
     for number, change in enumerate(data.lines, start=1):
         field = f"{kind}/PurchaseOrderLineMod[{number}]"
-        if change.txn_line_id is not None:
-            # QuickBooks refuses a modification that names one line twice.
-            if change.txn_line_id in seen:
-                raise FieldError(f"{field}/TxnLineID", f"line {change.txn_line_id} is named twice")
-            seen.add(change.txn_line_id)
+        _named_once(seen, field, change.txn_line_id)
         if change.line is None:
             if change.txn_line_id is None:
                 raise FieldError(f"{field}/TxnLineID", "a new line needs its item and amount")
@@ -573,35 +578,8 @@ def bill_mod(request_id: str, data: BillModData) -> Element:
     seen: set[str] = set()
     for number, change in enumerate(data.lines, start=1):
         field = f"{kind}/ItemLineMod[{number}]"
-        line = change.line
-        # ItemLineMod order: TxnLineID, ItemRef, InventorySiteRef, InventorySiteLocationRef,
-        # SerialNumber | LotNumber, [ExpirationDateForSerialLotNumber in 16.0], Desc, Quantity, UnitOfMeasure,
-        # OverrideUOMSetRef, Cost, Amount, TaxAmount, CustomerRef, ClassRef, SalesTaxCodeRef, BillableStatus, ...
-        node = _sub(body, "ItemLineMod")
-        if change.txn_line_id is not None:
-            if change.txn_line_id in seen:
-                raise FieldError(f"{field}/TxnLineID", f"line {change.txn_line_id} is named twice")
-            seen.add(change.txn_line_id)
-            _sub(node, "TxnLineID", qb_id(f"{field}/TxnLineID", change.txn_line_id))
-        else:
-            if line.purchase_order_txn_line_id is not None:
-                raise FieldError(
-                    f"{field}/LinkToTxn", "a line added by a modification cannot be linked to a purchase order line"
-                )
-            _sub(node, "TxnLineID", "-1")
-        if line.purchase_order_txn_line_id is None:
-            _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
-        else:
-            # A linked line keeps the item of its purchase order line.
-            qb_text(f"{field}/ItemRef/FullName", line.item_full_name, limits.ITEM_FULL_NAME, required=True)
-        if change.txn_line_id is not None and not line.description:
-            _sub(node, "Desc", "")  # cleared, not kept
-        _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
-        _amount(node, "Amount", f"{field}/Amount", line.amount)
-        _ref(node, "CustomerRef", f"{field}/CustomerRef", line.customer_full_name, limits.CUSTOMER_FULL_NAME)
-        _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
-        if line.billable is not None:
-            _sub(node, "BillableStatus", "Billable" if line.billable else "NotBillable")
+        _named_once(seen, field, change.txn_line_id)
+        _bill_line(body, field, change.line, None, mod=True, txn_line_id=change.txn_line_id)
     total = data.total()
     if total < 0:
         raise FieldError(
@@ -610,24 +588,42 @@ def bill_mod(request_id: str, data: BillModData) -> Element:
     return rq
 
 
-def _bill_line(body: Element, field: str, line: BillLine, purchase_order_txn_id: str | None) -> None:
+def _bill_line(
+    body: Element,
+    field: str,
+    line: BillLine,
+    purchase_order_txn_id: str | None,
+    *,
+    mod: bool = False,
+    txn_line_id: str | None = None,
+) -> None:
     # ItemLineAdd order: ItemRef, InventorySiteRef, InventorySiteLocationRef, SerialNumber | LotNumber,
     # Desc, Quantity, UnitOfMeasure, Cost, Amount, [TaxAmount], CustomerRef, ClassRef, SalesTaxCodeRef,
     # BillableStatus, OverrideItemAccountRef, LinkToTxn, ...
-    node = _sub(body, "ItemLineAdd")
+    # ItemLineMod: TxnLineID first, then the same elements up to OverrideItemAccountRef, and no LinkToTxn (a
+    # line a Mod adds cannot be linked; an existing one keeps its link).
+    node = _sub(body, "ItemLineMod" if mod else "ItemLineAdd")
+    if mod:
+        if txn_line_id is None and line.purchase_order_txn_line_id is not None:
+            raise FieldError(
+                f"{field}/LinkToTxn", "a line added by a modification cannot be linked to a purchase order line"
+            )
+        _sub(node, "TxnLineID", qb_id(f"{field}/TxnLineID", txn_line_id) if txn_line_id else "-1")
     if line.purchase_order_txn_line_id is None:
         _ref(node, "ItemRef", f"{field}/ItemRef", line.item_full_name, limits.ITEM_FULL_NAME)
     else:
         # A linked line takes its item from the PO line: Intuit documents an ItemRef beside a line's
         # LinkToTxn as a runtime error. The name is still checked so a bad item fails here, not there.
         qb_text(f"{field}/ItemRef/FullName", line.item_full_name, limits.ITEM_FULL_NAME, required=True)
+    if txn_line_id and not line.description:
+        _sub(node, "Desc", "")  # taken away: an empty element clears it, a missing one would keep it
     _text(node, "Desc", f"{field}/Desc", line.description, limits.ITEM_DESC, multiline=True)
     _amount(node, "Amount", f"{field}/Amount", line.amount)
     _ref(node, "CustomerRef", f"{field}/CustomerRef", line.customer_full_name, limits.CUSTOMER_FULL_NAME)
     _ref(node, "ClassRef", f"{field}/ClassRef", line.class_name, limits.CLASS_FULL_NAME)
     if line.billable is not None:
         _sub(node, "BillableStatus", "Billable" if line.billable else "NotBillable")
-    if line.purchase_order_txn_line_id is not None:
+    if line.purchase_order_txn_line_id is not None and not mod:
         if not purchase_order_txn_id:
             raise FieldError(f"{field}/LinkToTxn/TxnID", "the line names a PO line but the bill names no PO")
         link = _sub(node, "LinkToTxn")
