@@ -188,6 +188,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A contract's, a change order's and an invoice's statuses are one choice set each, whichever side (the
+    # subcontractor's or the owner's) the record is on: one enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "procore_sync.models.Commitment.Status",
+        "ChangeOrderStatusEnum": "procore_sync.models.CommitmentChangeOrder.Status",
+        "InvoiceStatusEnum": "procore_sync.models.SubcontractorInvoice.Status",
+    },
 }
 
 # One cache every process shares: the API's throttles and the Web Connector's per-ticket errors must count
