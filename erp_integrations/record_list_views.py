@@ -17,6 +17,7 @@ from erp_integrations.exportables import EXPORTABLE_TYPES
 from erp_integrations.exportables.base import payload_fields
 from erp_integrations.record_status import by_state, record_statuses
 from procore_sync.selectors import records_for
+from procore_sync.templatetags.ui import humanize_key
 from procore_sync.views import csv_response
 
 
@@ -47,7 +48,7 @@ def record_list_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
         "Accounting status",
         "QuickBooks id",
         "Error",
-        *(field.name.replace("_", " ").capitalize() for field in fields),
+        *(humanize_key(field.name) for field in fields),
     ]
 
     def row(record: Any) -> list[Any]:

@@ -80,7 +80,7 @@ def record_status(context: template.Context, statuses: RecordStatuses, record: M
 
 @register.inclusion_tag("erp/_record_notices.html", takes_context=True)
 def record_notices(context: template.Context, record: Model) -> dict[str, Any]:
-    """Above a record's form: that its QuickBooks fields are locked, or why it was rejected."""
+    """Above a record's form: why it was rejected."""
     request = context.get("request")
     statuses = record_statuses(request.user if request is not None else None, record)
     return {"status": statuses.of(record)}

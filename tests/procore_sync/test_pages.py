@@ -373,7 +373,9 @@ def test_editing_a_pending_commitment_says_it_is_locked(pm):
     erp.item_send(commitment, pm)
     client = client_for(pm)
     url = reverse("projects:commitment-edit", args=[commitment.pk])
-    assert "cannot change until it is retrieved or rejected" in client.get(url).content.decode()
+    body = client.get(url).content.decode()
+    assert "Pending acceptance: what QuickBooks will receive cannot change until it is accepted or retrieved." in body
+    assert body.count("cannot change until") == 1, "said once, beside the fields"
     line = commitment.lines.get()
     data = {
         "kind": commitment.kind,
