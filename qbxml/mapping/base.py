@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from lxml import etree
@@ -227,6 +228,43 @@ def record_changed(
 ) -> dict[int, tuple[str, dict[str, Any]]]:
     """The owner item's QuickBooks record changed: its new EditSequence (and details) to keep."""
     return {owner.id: (record.get("edit_sequence") or "", details or {})} if owner is not None else {}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """A line a change order adds to its contract's QuickBooks record: its item (cost code), class (cost type),
+    sub job, description and amount."""
+
+    cost_code: str
+    cost_type: str
+    sub_job: str
+    description: str
+    amount: Decimal
+
+
+def summed_change_lines(payload: dict[str, Any]) -> list[ChangeLine]:
+    """A change order's lines as they go to QuickBooks: the changes of one line (or the new lines of one cost
+    code, cost type and sub job) summed into one, since QuickBooks cannot change one line twice in one
+    modification; each keeps the first description given."""
+    summed: dict[tuple[Any, str, str, str], Decimal] = {}
+    descriptions: dict[tuple[Any, str, str, str], str] = {}
+    for line in payload["lines"]:
+        key = (line.get("changes_line"), line["cost_code"], line["cost_type"], line.get("sub_job", ""))
+        summed[key] = summed.get(key, Decimal("0")) + Decimal(line["amount"])
+        descriptions.setdefault(key, line.get("description", ""))
+    return [
+        ChangeLine(cost_code=key[1], cost_type=key[2], sub_job=key[3], description=descriptions[key], amount=amount)
+        for key, amount in summed.items()
+    ]
+
+
+def record_with_marked_line(records: list[dict[str, Any]], marker: str) -> dict[str, Any] | None:
+    """The record one of whose lines' descriptions starts with `marker` (a change order's lines say whose
+    they are): how a change order whose answer was lost is found on its contract's record."""
+    for record in records:
+        if any((line.get("desc") or "").startswith(marker) for line in record.get("lines", [])):
+            return record
+    return None
 
 
 def as_date(value: Any) -> date | None:

@@ -23,6 +23,8 @@ from qbxml.mapping.base import (
     classes_of_lines,
     line_ids,
     record_changed,
+    record_with_marked_line,
+    summed_change_lines,
 )
 
 
@@ -127,22 +129,15 @@ def _contract_in_quickbooks(item: ItemView, ctx: Context) -> ItemView:
 
 
 def _change_lines(ctx: Context, payload: dict[str, Any]) -> tuple[qb.EstimateLine, ...]:
-    # QuickBooks cannot change one line twice in one modification: changes of the same line are summed.
-    summed: dict[tuple[Any, str, str, str], Decimal] = {}
-    descriptions: dict[tuple[Any, str, str, str], str] = {}
-    for line in payload["lines"]:
-        key = (line.get("changes_line"), line["cost_code"], line["cost_type"], line.get("sub_job", ""))
-        summed[key] = summed.get(key, Decimal("0")) + Decimal(line["amount"])
-        descriptions.setdefault(key, line.get("description", ""))
     marker = change_order_marker(payload["number"])
     return tuple(
         qb.EstimateLine(
-            item_full_name=ctx.item_name(key[1]),
-            amount=amount,
-            class_name=key[2],
-            description=f"{marker} {described(key[3], descriptions[key])}".strip(),
+            item_full_name=ctx.item_name(line.cost_code),
+            amount=line.amount,
+            class_name=line.cost_type,
+            description=f"{marker} {described(line.sub_job, line.description)}".strip(),
         )
-        for key, amount in summed.items()
+        for line in summed_change_lines(payload)
     )
 
 
@@ -167,11 +162,7 @@ def _change_lookup(rid: str, item: ItemView, ctx: Context) -> Element:
 
 
 def _change_match(records: list[dict[str, Any]], item: ItemView, ctx: Context) -> dict[str, Any] | None:
-    marker = change_order_marker(item.payload["number"])
-    for record in records:
-        if any((line.get("desc") or "").startswith(marker) for line in record.get("lines", [])):
-            return record
-    return None
+    return record_with_marked_line(records, change_order_marker(item.payload["number"]))
 
 
 def _changed_estimate(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:

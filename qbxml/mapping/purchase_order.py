@@ -20,6 +20,8 @@ from qbxml.mapping.base import (
     line_ids,
     match_ref_number,
     record_changed,
+    record_with_marked_line,
+    summed_change_lines,
 )
 from qbxml.mapping.sub_job import sub_job_full_name
 
@@ -182,23 +184,16 @@ def change_order_marker(number: str) -> str:
 
 
 def _change_lines(ctx: Context, payload: dict[str, Any], job: str) -> tuple[qb.PurchaseOrderLine, ...]:
-    # QuickBooks cannot change one line twice in one modification: changes to the same line are summed.
-    summed: dict[tuple[Any, str, str, str], Decimal] = {}
-    descriptions: dict[tuple[Any, str, str, str], str] = {}
-    for line in payload["lines"]:
-        key = (line.get("changes_line"), line["cost_code"], line["cost_type"], line.get("sub_job", ""))
-        summed[key] = summed.get(key, Decimal("0")) + Decimal(line["amount"])
-        descriptions.setdefault(key, line.get("description", ""))
     marker = change_order_marker(payload["number"])
     return tuple(
         qb.PurchaseOrderLine(
-            item_full_name=ctx.item_name(key[1]),
-            amount=amount,
-            class_name=key[2],
-            customer_full_name=sub_job_full_name(job, key[3]),
-            description=f"{marker} {descriptions[key]}".strip(),
+            item_full_name=ctx.item_name(line.cost_code),
+            amount=line.amount,
+            class_name=line.cost_type,
+            customer_full_name=sub_job_full_name(job, line.sub_job),
+            description=f"{marker} {line.description}".strip(),
         )
-        for key, amount in summed.items()
+        for line in summed_change_lines(payload)
     )
 
 
@@ -233,11 +228,7 @@ def _change_lookup(rid: str, item: ItemView, ctx: Context) -> Element:
 
 
 def _change_match(records: list[dict[str, Any]], item: ItemView, ctx: Context) -> dict[str, Any] | None:
-    marker = change_order_marker(item.payload["number"])
-    for record in records:
-        if any((line.get("desc") or "").startswith(marker) for line in record.get("lines", [])):
-            return record
-    return None
+    return record_with_marked_line(records, change_order_marker(item.payload["number"]))
 
 
 def _changed_purchase_order(
