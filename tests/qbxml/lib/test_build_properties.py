@@ -19,6 +19,9 @@ from qbxml.lib.types import (
     BillData,
     BillLine,
     CustomerData,
+    EstimateData,
+    EstimateLine,
+    EstimateLinesAddData,
     InvoiceData,
     InvoiceLine,
     PurchaseOrderData,
@@ -138,3 +141,36 @@ def test_invoice_add(assert_valid, customer, ref, po_number, desc, billed, held)
     if root is not None:
         assert [Decimal(amount.text) for amount in root.iter("Amount")] == [billed, held]
         assert billed + held >= 0
+
+
+@PROPERTY_SETTINGS
+@given(customer=text, ref=text, memo=text, desc=text, amount=amounts)
+def test_estimate_add(assert_valid, customer, ref, memo, desc, amount):
+    estimate = EstimateData(
+        customer_full_name=customer,
+        ref_number=ref,
+        memo=memo,
+        lines=(EstimateLine("03-300", amount, description=desc),),
+    )
+    root = _check(assert_valid, "EstimateAdd", lambda: build.estimate_add("1", estimate))
+    if root is not None:
+        assert root.findtext(".//RefNumber") == (to_qb_text(ref) or None)
+        assert Decimal(root.findtext(".//Amount")) == amount
+
+
+@PROPERTY_SETTINGS
+@given(
+    line_ids=st.lists(st.text(alphabet="0123456789ABCDEF-", min_size=1, max_size=20), max_size=4),
+    desc=text,
+    amount=amounts,
+)
+def test_estimate_add_lines(assert_valid, line_ids, desc, amount):
+    change = EstimateLinesAddData(
+        txn_id="1B-1712345678",
+        edit_sequence="1712345678",
+        existing_line_ids=tuple(line_ids),
+        new_lines=(EstimateLine("03-300", amount, description=desc),),
+    )
+    root = _check(assert_valid, "EstimateMod", lambda: build.estimate_add_lines("1", change))
+    if root is not None:
+        assert [line.findtext("TxnLineID") for line in root.iter("EstimateLineMod")] == [*line_ids, "-1"]
