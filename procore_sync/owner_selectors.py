@@ -278,8 +278,12 @@ def invoices_of_contract(user: Person, contract: ps.PrimeContract) -> list[ps.Ow
         .prefetch_related(None)
         .prefetch_related("lines")
     )
+    # What QuickBooks' received payments paid of each (one query for them all).
+    received = selectors.received_on_owner_invoices(invoice.pk for invoice in invoices)
     for invoice in invoices:
         invoice.sums = selectors.owner_invoice_totals(invoice.lines.all())  # type: ignore[attr-defined]
+        invoice.received = received[invoice.pk]  # type: ignore[attr-defined]
+        invoice.open_balance = invoice.sums["amount_due"] - received[invoice.pk]  # type: ignore[attr-defined]
     return invoices
 
 

@@ -86,6 +86,7 @@ def prime_contract_detail(request: HttpRequest, project_pk: int) -> HttpResponse
     if contract is not None:
         context.update(
             sov=owner_selectors.schedule_of_values(contract),
+            billing=selectors.owner_billing(contract),
             change_orders=owner_selectors.change_orders_of_contract(user, contract)
             if can["read_change_orders"]
             else [],

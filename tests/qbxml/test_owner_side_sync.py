@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from erp_integrations import services as erp
 from erp_integrations.errors import SendRefused
@@ -264,3 +266,8 @@ def test_the_owners_payments_come_back_onto_the_right_invoices(
     payments = api.get("/api/v1/owner-payments/", {"invoice": invoices[1].pk}).json()["results"]
     assert [(each["ref_number"], each["is_undeposited"]) for each in payments] == [("1002", True)]
     assert api.get(f"/api/v1/prime-contracts/{contract.pk}/").json()["billing"]["open_balance"] == "25000.00"
+    page = Client()
+    page.force_login(owner_admin)
+    body = page.get(reverse("owner:prime-contract", args=[contract.project_id])).content.decode()
+    assert "<dd data-received>75,000.00</dd>" in body and "<dd data-open-balance>25,000.00</dd>" in body
+    assert "45,000.00 of what was received is in QuickBooks' Undeposited Funds" in body
