@@ -4,7 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from erp_integrations import api as erp_api
-from erp_integrations import company_file_views, import_api, name_in_use_views, prime_contract_import_views
+from erp_integrations import (
+    company_file_views,
+    import_api,
+    name_in_use_views,
+    prime_contract_import_views,
+    profile_views,
+)
 from procore_sync import api as ps_api
 from procore_sync import job_cost_api
 from qbxml import api as qb_api
@@ -22,6 +28,7 @@ router.register("erp/archived-companies", import_api.ArchivedCompanyViewSet, bas
 
 urlpatterns = [
     path("auth/token/", erp_api.ObtainTokenView.as_view(), name="api-token"),
+    path("me/notifications/", profile_views.MyNotificationsView.as_view(), name="me-notifications"),
     path("erp/settings/", erp_api.ErpSettingsView.as_view(), name="erp-settings"),
     path("erp/cost-codes/refresh/", erp_api.CostCodeRefreshView.as_view(), name="erp-cost-codes-refresh"),
     path(

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from erp_integrations import profile_views
 from erp_integrations import views as erp_views
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     # The browser pages.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", profile_views.profile, name="profile"),
     path("erp/connections/", include("qbxml.page_urls")),
     path("erp/", include("erp_integrations.urls")),
     path("projects/", include("procore_sync.owner_urls")),

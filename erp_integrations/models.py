@@ -225,3 +225,22 @@ class ProjectAccountingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Accounting settings of project {self.project_id}"
+
+
+class NotificationPreference(models.Model):
+    """Which e-mails a person wants; without a row, all of them (the defaults), so nobody misses a rejection
+    before having visited the profile page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(
+        default=True, help_text="Each morning, what waits for acceptance and what failed to export."
+    )
+    rejections = models.BooleanField(default=True, help_text="When accounting rejects an item you sent.")
+    failures = models.BooleanField(default=True, help_text="When QuickBooks refuses an item you sent.")
+    paid = models.BooleanField(default=True, help_text="When QuickBooks has paid an invoice you sent in full.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of user {self.user_id}"

@@ -593,3 +593,69 @@ def estimates_to_import(project: Project) -> list[AccountingRecord] | None:
         .exclude(external_id__in=linked)
         .order_by("-time_modified", "full_name")
     )
+
+
+# --- notifications ----------------------------------------------------------------------------------------
+
+from erp_integrations.models import NotificationPreference  # noqa: E402 - with the selectors that read it
+
+
+def notification_preference(user: Any) -> NotificationPreference:
+    """The person's e-mail preferences: the saved row, or the defaults (everything on) while there is none."""
+    found = NotificationPreference.objects.filter(user_id=user.pk).first()
+    return found if found is not None else NotificationPreference(user_id=user.pk)
+
+
+@dataclass(frozen=True)
+class DigestType:
+    """One type of record waiting for acceptance."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the accounting approvers' daily e-mail says: what waits for them, what failed to export."""
+
+    pending_total: int
+    pending_by_type: list[DigestType]
+    oldest_pending: list[ErpItem]
+    failed_total: int
+    failed: list[ErpItem]
+
+    def __bool__(self) -> bool:
+        return bool(self.pending_total or self.failed_total)
+
+
+def digest(*, oldest: int = 5, failed: int = 20) -> Digest:
+    """The digest's content in three queries, however many items wait: the counts by type and state, the
+    oldest pending items and the most recent failures (each capped, so the e-mail stays readable)."""
+    counts = list(
+        ErpItem.objects.filter(state__in=[ErpState.PENDING, ErpState.FAILED], record_deleted_at__isnull=True)
+        .order_by()
+        .values_list("state", "object_type")
+        .annotate(n=Count("id"))
+    )
+    by_type = sorted(
+        (
+            DigestType(EXPORTABLE_TYPES[slug].plural if slug in EXPORTABLE_TYPES else slug, n)
+            for state, slug, n in counts
+            if state == ErpState.PENDING
+        ),
+        key=lambda row: (-row.count, row.label),
+    )
+    pending_total = sum(row.count for row in by_type)
+    failed_total = sum(n for state, _, n in counts if state == ErpState.FAILED)
+    live = ErpItem.objects.filter(record_deleted_at__isnull=True).only(
+        "id", "label", "object_type", "erp_error", "sent_at", "updated_at"
+    )
+    return Digest(
+        pending_total=pending_total,
+        pending_by_type=by_type,
+        oldest_pending=list(live.filter(state=ErpState.PENDING).order_by("sent_at", "id")[:oldest])
+        if pending_total
+        else [],
+        failed_total=failed_total,
+        failed=list(live.filter(state=ErpState.FAILED).order_by("-updated_at", "-id")[:failed]) if failed_total else [],
+    )

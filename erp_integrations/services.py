@@ -518,13 +518,16 @@ def record_sync_outcomes(outcomes: list[SyncOutcome], *, strict: bool = False) -
             copy={"synced_payload": "sent_payload"},
             skip_refused=not strict,
         )
-        moved += move_many(
+        failed = move_many(
             Step.SYNC_FAILED,
             [Move(o.item_id, [o.error], reason=o.error) for o in outcomes if not o.ok],
             fields=["erp_error"],
             skip_refused=not strict,
         )
-    return len(moved)
+        # The only place an item comes to fail: its sender hears of it once the answer is committed.
+        for item_id in failed:
+            transaction.on_commit(functools.partial(tasks.notify_failed.delay, item_id))
+    return len(moved) + len(failed)
 
 
 def item_synced(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.mail import send_mail
 from django.urls import reverse
 
 if TYPE_CHECKING:
@@ -17,26 +16,57 @@ if TYPE_CHECKING:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_rejection(event_id: int) -> bool:
     """Tell the sender that an approver rejected the item, and why, with a link to the record. Returns whether
-    an email went out."""
+    an email went out (not when nobody sent it, or the sender turned rejections off)."""
+    from erp_integrations import notifications
     from erp_integrations.models import ErpEvent
     from erp_integrations.templatetags.erp_ui import person_name
 
     event = ErpEvent.objects.select_related("item__sent_by", "actor").get(pk=event_id)
     sender = event.item.sent_by
-    if sender is None or not sender.email:
+    if sender is None or not notifications.wants(sender, "rejections"):
         return False
-    who = person_name(event.actor) or "Accounting"
-    reason = event.reason or "No reason was given."
-    send_mail(
-        subject=f"Rejected by accounting: {event.item.label}",
-        message=(
-            f"{who} rejected {event.item.label} for QuickBooks.\n\nReason: {reason}\n\n"
-            f"Edit it and send it again when it is ready:\n{record_url(event.item)}\n"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[sender.email],
-    )
+    context = {
+        "subject": f"Rejected by accounting: {event.item.label}",
+        "item": event.item,
+        "who": person_name(event.actor) or "Accounting",
+        "reason": event.reason or "No reason was given.",
+        "url": record_url(event.item),
+    }
+    notifications.send("rejection", context, sender)
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_failed(item_id: int) -> bool:
+    """Tell the sender that QuickBooks refused the item, in QuickBooks' words, with a link to the item's page.
+    Returns whether an email went out (not when the item left the failed state before the task ran, nobody
+    sent it, or the sender turned failures off)."""
+    from erp_integrations import notifications
+    from erp_integrations.models import ErpItem, ErpState
+
+    item = ErpItem.objects.select_related("sent_by").filter(pk=item_id).first()
+    if item is None or item.state != ErpState.FAILED:
+        return False
+    sender = item.sent_by
+    if sender is None or not notifications.wants(sender, "failures"):
+        return False
+    context = {
+        "subject": f"Failed to export to QuickBooks: {item.label}",
+        "item": item,
+        "error": item.erp_error or "QuickBooks gave no message.",
+        "url": f"{settings.SITE_URL}{reverse('erp:item', args=[item.pk])}",
+    }
+    notifications.send("failed", context, sender)
+    return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_daily_digest() -> int:
+    """The accounting approvers' daily summary (scheduled by `erp_schedule_digest`). Returns how many
+    e-mails went out."""
+    from erp_integrations import notifications
+
+    return notifications.send_digest()
 
 
 def record_url(item: ErpItem) -> str:
@@ -58,7 +88,9 @@ def record_url(item: ErpItem) -> str:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_paid(invoice_id: int) -> bool:
     """Tell the sender of an invoice that QuickBooks has paid its bill in full, with the payments that did.
-    Returns whether an email went out (not when it is no longer paid in full, or nobody sent it)."""
+    Returns whether an email went out (not when it is no longer paid in full, nobody sent it, or the sender
+    turned these off)."""
+    from erp_integrations import notifications
     from erp_integrations.models import ErpItem
     from procore_sync import selectors
     from procore_sync.models import BillPayment
@@ -74,20 +106,25 @@ def notify_paid(invoice_id: int) -> bool:
     status = selectors.paid_statuses([invoice_id])[invoice_id]
     if status.state != selectors.PaidState.PAID or status.paid_on is None:
         return False
-    payments = BillPayment.objects.filter(invoice_id=invoice_id, is_void=False).order_by("txn_date", "id")
-    listed = "\n".join(
-        f"- {payment.txn_date:%b} {payment.txn_date.day}, {payment.txn_date.year}: "
-        f"{payment.get_method_display().lower()}{f' {payment.ref_number}' if payment.ref_number else ''}, "
-        f"{payment.amount:,.2f}"
-        for payment in payments
-    )
-    send_mail(
-        subject=f"Paid in QuickBooks: {item.label}",
-        message=(
-            f"QuickBooks has paid {item.label} in full: {status.paid_amount:,.2f} of {status.amount_due:,.2f} due, "
-            f"completed on {status.paid_on:%b} {status.paid_on.day}, {status.paid_on.year}.\n\n{listed}\n"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[sender.email],
-    )
+    if not notifications.wants(sender, "paid"):
+        return False
+    # Amounts are written here, not in the templates: both parts must show them alike, whatever the locale.
+    payments = [
+        {
+            "date": payment.txn_date,
+            "how": f"{payment.get_method_display().lower()}{f' {payment.ref_number}' if payment.ref_number else ''}",
+            "amount": f"{payment.amount:,.2f}",
+        }
+        for payment in BillPayment.objects.filter(invoice_id=invoice_id, is_void=False).order_by("txn_date", "id")
+    ]
+    context = {
+        "subject": f"Paid in QuickBooks: {item.label}",
+        "item": item,
+        "paid_amount": f"{status.paid_amount:,.2f}",
+        "amount_due": f"{status.amount_due:,.2f}",
+        "paid_on": status.paid_on,
+        "payments": payments,
+        "url": record_url(item),
+    }
+    notifications.send("paid", context, sender)
     return True
