@@ -10,6 +10,7 @@ from erp_integrations import (
     name_in_use_views,
     prime_contract_import_views,
     profile_views,
+    report_views,
 )
 from procore_sync import api as ps_api
 from procore_sync import job_cost_api
@@ -60,6 +61,7 @@ urlpatterns = [
         job_cost_api.ProjectJobCostSummaryView.as_view(),
         name="project-job-cost-summary",
     ),
+    path("erp/reports/accountant/", report_views.AccountantReportView.as_view(), name="erp-accountant-report"),
     path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
     *name_in_use_views.API_URLS,
     path("", include(router.urls)),

@@ -11,6 +11,7 @@ from erp_integrations import (
     name_in_use_views,
     prime_contract_import_views,
     record_list_views,
+    report_views,
     views,
 )
 
@@ -28,6 +29,8 @@ urlpatterns = [
     path("records/<slug:slug>/<int:pk>/<slug:step>/", views.record_step, name="record-step"),
     path("records/<slug:slug>.csv", record_list_views.record_list_csv, name="record-csv"),
     path("settings/", views.settings_page, name="settings"),
+    path("reports/accountant/", report_views.accountant_report, name="accountant-report"),
+    path("reports/accountant.csv", report_views.accountant_report_csv, name="accountant-report-csv"),
     path("cost-codes/", cost_code_views.cost_codes, name="cost-codes"),
     path("cost-codes/default-cost-type/", cost_code_views.default_cost_type, name="cost-codes-default-cost-type"),
     path("cost-codes/refresh/", cost_code_views.refresh, name="cost-codes-refresh"),
