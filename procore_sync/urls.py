@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from procore_sync import budget_import_views as import_views
 from procore_sync import job_cost_views, views
 
 app_name = "projects"
@@ -16,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/job-costs/", job_cost_views.project_job_costs, name="job-costs"),
     path("unsyncable-direct-costs/", job_cost_views.unplaced_costs, name="unplaced-costs"),
     path("<int:project_pk>/budget/", views.budget_form, name="budget-form"),
+    path("<int:project_pk>/budget/import/", import_views.budget_import, name="budget-import"),
+    path("<int:project_pk>/budget/import/confirm/", import_views.budget_import_confirm, name="budget-import-confirm"),
+    path("<int:project_pk>/budget/import/sample.csv", import_views.budget_import_sample, name="budget-import-sample"),
     path("<int:project_pk>/budget/modifications/new/", views.budget_modification_form, name="budget-modification-new"),
     path("budget-modifications/<int:pk>/edit/", views.budget_modification_form, name="budget-modification-edit"),
     path("<int:project_pk>/sub-jobs/new/", views.sub_job_form, name="sub-job-new"),

@@ -4,9 +4,13 @@ is saved, the import all or nothing through the one write path (the Budget tool,
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
 from access.tools import Level, Tool
 from erp_integrations import services as erp
@@ -305,3 +309,84 @@ def test_the_sample_file_reads_without_errors(budget_admin, db):
     result = bi.preview(budget_admin, ProjectFactory(), bi.SAMPLE_CSV.encode())
     assert result.ok, result.as_dict()
     assert result.total == Decimal("35900.00")
+
+
+# --- the pages ----------------------------------------------------------------------------------------------------
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client: Client, project: ps.Project, data: bytes, mode: str = "replace") -> Any:
+    return client.post(
+        reverse("projects:budget-import", args=[project.pk]),
+        {"file": SimpleUploadedFile("budget.csv", data, content_type="text/csv"), "mode": mode},
+    )
+
+
+def test_the_project_page_links_the_import_only_for_who_may_edit_the_budget(budget_admin, codes):
+    project = ProjectFactory()
+    url = reverse("projects:budget-import", args=[project.pk])
+    assert url in client_for(budget_admin).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    reader = grant(UserFactory(username="reader"), Tool.BUDGET, Level.READ_ONLY)
+    assert url not in client_for(reader).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert client_for(reader).get(url).status_code == 403
+    assert client_for(reader).post(reverse("projects:budget-import-confirm", args=[project.pk])).status_code == 403
+
+
+def test_the_upload_page_offers_the_sample_which_downloads(budget_admin, codes):
+    project = ProjectFactory()
+    client = client_for(budget_admin)
+    page = client.get(reverse("projects:budget-import", args=[project.pk])).content.decode()
+    sample_url = reverse("projects:budget-import-sample", args=[project.pk])
+    assert sample_url in page
+    sample = client.get(sample_url)
+    assert sample["Content-Type"].startswith("text/csv")
+    assert sample.content.decode() == bi.SAMPLE_CSV
+
+
+def test_a_preview_with_errors_shows_them_per_row_saves_nothing_and_offers_no_import(budget_admin, codes):
+    project = ProjectFactory()
+    client = client_for(budget_admin)
+    response = upload(client, project, csv_of("03-100,Labor,,5", "99-999,Labor,,1"))
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "There is no cost code “99-999”." in body
+    assert "import-preview__error" in body
+    assert reverse("projects:budget-import-confirm", args=[project.pk]) not in body
+    assert not ps.Budget.objects.filter(project=project).exists()
+    # A confirm without a previewed file imports nothing and asks for an upload.
+    confirm = client.post(reverse("projects:budget-import-confirm", args=[project.pk]), {"token": "x"})
+    assert confirm.status_code == 302
+    assert confirm["Location"] == reverse("projects:budget-import", args=[project.pk])
+    assert not ps.Budget.objects.filter(project=project).exists()
+
+
+def test_a_clean_preview_is_confirmed_and_the_project_page_says_how_many_lines(budget_admin, codes):
+    project = ProjectFactory()
+    client = client_for(budget_admin)
+    preview = upload(client, project, csv_of('03-100,Labor,,"1,000.00"', "03-100,M,,2"))
+    assert preview.status_code == 200
+    assert not ps.Budget.objects.filter(project=project).exists()
+    token = preview.context["token"]
+    done = client.post(reverse("projects:budget-import-confirm", args=[project.pk]), {"token": token}, follow=True)
+    assert f"Imported 2 lines into the budget of {project}." in done.content.decode()
+    assert ps.Budget.objects.get(project=project).lines.count() == 2
+    # The file is gone once imported: confirming again imports nothing twice.
+    again = client.post(reverse("projects:budget-import-confirm", args=[project.pk]), {"token": token})
+    assert again.status_code == 302
+    assert ps.Budget.objects.get(project=project).lines.count() == 2
+
+
+def test_a_budget_locked_after_the_preview_is_refused_at_the_confirm_with_why(budget_admin, codes):
+    budget = BudgetFactory(is_locked=False)
+    client = client_for(budget_admin)
+    token = upload(client, budget.project, csv_of("03-100,Labor,,5")).context["token"]
+    ps.Budget.objects.filter(pk=budget.pk).update(is_locked=True)
+    response = client.post(reverse("projects:budget-import-confirm", args=[budget.project.pk]), {"token": token})
+    assert response.status_code == 422
+    assert "The budget is locked" in response.content.decode()
+    assert budget.lines.count() == 0
