@@ -20,6 +20,7 @@ from erp_integrations import notifications, services, tasks
 from erp_integrations.models import ErpItem, ErpState, NotificationPreference
 from procore_sync import models as ps
 from procore_sync import selectors as ps_selectors
+from tests.config.test_settings import manage
 from tests.factories import CompanyFactory, UserFactory, grant
 
 SITE = "https://qb.example.com"
@@ -252,6 +253,23 @@ def test_no_digest_when_nothing_waits_and_nothing_failed(pm, approver):
 
     assert tasks.send_daily_digest() == 0
     assert mail.outbox == []
+
+
+def test_celery_beat_sends_the_digest_daily_at_the_hour_set():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["erp-daily-digest"]
+    assert entry["task"] == tasks.send_daily_digest.name
+    assert entry["schedule"].hour == {7}
+    assert entry["schedule"].minute == {0}
+
+    shown = manage(
+        "shell", "-c", "from config.celery import app; print(app.conf.beat_schedule)", DAILY_DIGEST_HOUR="18"
+    )
+    assert "<crontab: 0 18 * * *" in shown.stdout, shown.stderr
+    refused = manage("check", DAILY_DIGEST_HOUR="24")
+    assert refused.returncode != 0
+    assert "DAILY_DIGEST_HOUR=24 is not an hour of the day" in refused.stderr
 
 
 def digest_queries(pm: Any, approver: Any, count: int) -> int:
