@@ -13,7 +13,7 @@ from erp_integrations import (
     report_views,
 )
 from procore_sync import api as ps_api
-from procore_sync import job_cost_api
+from procore_sync import budget_import_api, job_cost_api
 from qbxml import api as qb_api
 
 router = DefaultRouter()
@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("erp/estimates/read/", prime_contract_import_views.ReadEstimatesView.as_view(), name="erp-estimates-read"),
     # The job costs QuickBooks sends back.
+    path("projects/<int:pk>/budget/import/", budget_import_api.BudgetImportView.as_view(), name="budget-import"),
     path("projects/<int:pk>/job-costs/", job_cost_api.ProjectJobCostsView.as_view(), name="project-job-costs"),
     path(
         "projects/<int:pk>/job-costs/summary/",

@@ -499,5 +499,6 @@ def import_budget(user: User, project: ps.Project, data: bytes, mode: Mode = Mod
 
 class ImportRefused(Exception):
     def __init__(self, preview: Preview) -> None:
-        super().__init__("; ".join(preview.errors) or f"{preview.rows_with_errors} rows have errors.")
+        rows = preview.rows_with_errors
+        super().__init__(" ".join(preview.errors) or f"{rows} row{' has' if rows == 1 else 's have'} errors.")
         self.preview = preview

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from access.tools import Level, Tool
 from erp_integrations import services as erp
@@ -390,3 +391,62 @@ def test_a_budget_locked_after_the_preview_is_refused_at_the_confirm_with_why(bu
     assert response.status_code == 422
     assert "The budget is locked" in response.content.decode()
     assert budget.lines.count() == 0
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+def api_post(user: Any, project: ps.Project, data: bytes, query: str = "", mode: str = "replace") -> Any:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client.post(
+        f"/api/v1/projects/{project.pk}/budget/import/{query}",
+        {"file": SimpleUploadedFile("budget.csv", data, content_type="text/csv"), "mode": mode},
+        format="multipart",
+    )
+
+
+def test_a_dry_run_answers_the_preview_and_saves_nothing(budget_admin, codes):
+    project = ProjectFactory()
+    response = api_post(budget_admin, project, csv_of("03-100,Labor,,5", "99-999,L,,1"), "?dry_run=1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is False
+    assert body["counts"]["rows"] == 2
+    assert body["counts"]["rows_with_errors"] == 1
+    assert body["rows"][1] == {
+        "line": 3,
+        "cost_code": "99-999",
+        "cost_type": "Labor",
+        "sub_job": "",
+        "description": "",
+        "amount": "1.00",
+        "errors": ["There is no cost code “99-999”."],
+    }
+    assert not ps.Budget.objects.filter(project=project).exists()
+
+
+def test_an_api_import_with_errors_is_a_400_and_saves_nothing_and_without_them_imports(budget_admin, codes):
+    project = ProjectFactory()
+    refused = api_post(budget_admin, project, csv_of("03-100,Labor,,5", "03-100,Labor,,6"))
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "Nothing was imported: 1 row has errors."
+    assert refused.json()["rows"][1]["errors"] == ["Duplicates line 2 (03-100 Labor)."]
+    assert not ps.Budget.objects.filter(project=project).exists()
+    done = api_post(budget_admin, project, csv_of("03-100,Labor,,5", "03-100,M,,6"))
+    assert done.status_code == 200
+    assert done.json()["imported"] == 2
+    assert done.json()["total"] == "11.00"
+    assert ps.Budget.objects.get(project=project).lines.count() == 2
+
+
+def test_an_api_import_needs_the_budget_tool_and_a_file(budget_admin, codes):
+    project = ProjectFactory()
+    reader = grant(UserFactory(username="reader"), Tool.BUDGET, Level.READ_ONLY)
+    assert api_post(reader, project, csv_of("03-100,Labor,,5"), "?dry_run=1").status_code == 403
+    client = APIClient()
+    client.force_authenticate(budget_admin)
+    missing = client.post(f"/api/v1/projects/{project.pk}/budget/import/", {}, format="multipart")
+    assert missing.status_code == 400
+    assert missing.json()["errors"] == {"file": ["No file was submitted."]}
+    assert api_post(budget_admin, project, b"x", "?dry_run=maybe").status_code == 400
