@@ -6,7 +6,7 @@ import pytest
 
 from access.tools import Level, Tool
 from erp_integrations import selectors
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -28,6 +28,7 @@ def test_an_approver_turns_the_daily_summary_off_and_it_stays_off(page):
     page.get_by_text("Your e-mail preferences are saved.").wait_for()
     assert not page.get_by_label("Daily summary for accounting approvers").is_checked()
     assert page.get_by_label("Rejections of items I sent").is_checked()
+    screenshot(page, "profile-emails")
     page.reload()
     assert not page.get_by_label("Daily summary for accounting approvers").is_checked()
     assert selectors.notification_preference(user).daily_digest is False
