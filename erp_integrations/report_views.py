@@ -77,6 +77,11 @@ class ReportFilterForm(forms.Form):
         queryset=reports.report_people(), required=False, empty_label="Anyone", label="Sent or accepted by"
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The filters sit in a row, each label beside its field: no colon after it.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("synced_from"), data.get("synced_to")
@@ -213,7 +218,12 @@ class AccountantReportView(APIView):
         page = paginator.paginate_queryset(events, request, view=self) or []
         response = paginator.get_paginated_response(ReportRowSerializer(reports.report_rows(page), many=True).data)
         response.data["totals"] = [
-            {"object_type": t.object_type, "label": t.label, "count": t.count, "amount": f"{t.amount:.2f}"}
+            {
+                "object_type": t.object_type,
+                "label": t.label,
+                "count": t.count,
+                "amount": None if t.amount is None else f"{t.amount:.2f}",
+            }
             for t in reports.totals_by_type(events)
         ]
         return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -60,7 +60,8 @@ class TypeTotal:
     object_type: str
     label: str
     count: int = 0
-    amount: Decimal = field(default_factory=lambda: Decimal("0.00"))
+    # None when no sync of the type carried money (companies, cost codes): nothing to add up, not zero.
+    amount: Decimal | None = None
 
 
 def payload_amount(payload: Any) -> Decimal | None:
@@ -201,7 +202,7 @@ def totals_by_type(events: QuerySet[ErpEvent]) -> list[TypeTotal]:
         total.count += 1
         amount = payload_amount(payload)
         if amount is not None:
-            total.amount += amount
+            total.amount = (total.amount or Decimal("0.00")) + amount
     return sorted(totals.values(), key=lambda total: total.label)
 
 

@@ -168,6 +168,15 @@ def test_the_totals_count_each_type(three_syncs):
     assert totals == {"company": 2, "project": 1}
 
 
+def test_the_totals_add_up_the_amounts_of_a_type_that_has_money(pm, approver):
+    for _ in range(2):
+        synced(ready_commitment(pm, approver, lines=1), pm, approver, qb_ref="PO")
+
+    [total] = reports.totals_by_type(reports.syncs(reports.ReportFilters(object_type="commitment")))
+
+    assert (total.count, total.amount) == (2, Decimal("100000.00"))
+
+
 # --- who may see it ----------------------------------------------------------------------------------------------
 
 
@@ -242,7 +251,7 @@ def test_the_api_filters_paginates_and_totals_and_answers_csv(erp_admin, three_s
         "Dana Dir",
         False,
     )
-    assert body["totals"] == [{"object_type": "company", "label": "Company", "count": 1, "amount": "0.00"}]
+    assert body["totals"] == [{"object_type": "company", "label": "Company", "count": 1, "amount": None}]
     table = csv_of(api_client(erp_admin).get(API, {"format": "csv", "project": three_syncs["project"].pk}))
     assert [line[2] for line in table[1:]] == ["P-10 Tenth Street"]
 
