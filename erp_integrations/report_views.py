@@ -188,6 +188,23 @@ class ReportRowSerializer(serializers.Serializer):
         return person_name(row.accepted_by)
 
 
+class TypeTotalSerializer(serializers.Serializer):
+    object_type = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+
+class ReportPageSerializer(serializers.Serializer):
+    """What the endpoint answers: one page of rows, and the totals of every row the filters select."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ReportRowSerializer(many=True)
+    totals = TypeTotalSerializer(many=True)
+
+
 FILTER_PARAMETERS = [
     OpenApiParameter("synced_from", OpenApiTypes.DATE, description="Synced on or after this day."),
     OpenApiParameter("synced_to", OpenApiTypes.DATE, description="Synced on or before this day."),
@@ -204,7 +221,10 @@ class AccountantReportView(APIView):
 
     renderer_classes = RENDERERS
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=ReportRowSerializer(many=True))
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "application/json"): ReportPageSerializer, (200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request) -> Any:
         permissions.require(request.user, Action.VIEW_ACCOUNTANT_REPORT)
         form = ReportFilterForm(_plain(request.query_params))
@@ -217,15 +237,7 @@ class AccountantReportView(APIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(events, request, view=self) or []
         response = paginator.get_paginated_response(ReportRowSerializer(reports.report_rows(page), many=True).data)
-        response.data["totals"] = [
-            {
-                "object_type": t.object_type,
-                "label": t.label,
-                "count": t.count,
-                "amount": None if t.amount is None else f"{t.amount:.2f}",
-            }
-            for t in reports.totals_by_type(events)
-        ]
+        response.data["totals"] = TypeTotalSerializer(reports.totals_by_type(events), many=True).data
         return response
 
 
