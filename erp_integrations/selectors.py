@@ -597,7 +597,9 @@ def estimates_to_import(project: Project) -> list[AccountingRecord] | None:
 
 # --- notifications ----------------------------------------------------------------------------------------
 
-from erp_integrations.models import NotificationPreference  # noqa: E402 - with the selectors that read it
+from django.db.models import F  # noqa: E402 - these imports stay with the selectors that need them
+
+from erp_integrations.models import NotificationPreference  # noqa: E402
 
 
 def notification_preference(user: Any) -> NotificationPreference:
@@ -650,12 +652,11 @@ def digest(*, oldest: int = 5, failed: int = 20) -> Digest:
     live = ErpItem.objects.filter(record_deleted_at__isnull=True).only(
         "id", "label", "object_type", "erp_error", "sent_at", "updated_at"
     )
+    oldest_first = live.filter(state=ErpState.PENDING).order_by(F("sent_at").asc(nulls_last=True), "id")
     return Digest(
         pending_total=pending_total,
         pending_by_type=by_type,
-        oldest_pending=list(live.filter(state=ErpState.PENDING).order_by("sent_at", "id")[:oldest])
-        if pending_total
-        else [],
+        oldest_pending=list(oldest_first[:oldest]) if pending_total else [],
         failed_total=failed_total,
         failed=list(live.filter(state=ErpState.FAILED).order_by("-updated_at", "-id")[:failed]) if failed_total else [],
     )
