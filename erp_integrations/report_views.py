@@ -190,7 +190,8 @@ class ReportRowSerializer(serializers.Serializer):
 
 class TypeTotalSerializer(serializers.Serializer):
     object_type = serializers.CharField()
-    label = serializers.CharField()
+    # Not `label`: a serializer is a field, whose `label` is its own.
+    type_label = serializers.CharField(source="label")
     count = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 

@@ -251,7 +251,7 @@ def test_the_api_filters_paginates_and_totals_and_answers_csv(erp_admin, three_s
         "Dana Dir",
         False,
     )
-    assert body["totals"] == [{"object_type": "company", "label": "Company", "count": 1, "amount": None}]
+    assert body["totals"] == [{"object_type": "company", "type_label": "Company", "count": 1, "amount": None}]
     table = csv_of(api_client(erp_admin).get(API, {"format": "csv", "project": three_syncs["project"].pk}))
     assert [line[2] for line in table[1:]] == ["P-10 Tenth Street"]
 
