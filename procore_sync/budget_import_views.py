@@ -33,7 +33,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="Columns Cost code, Cost type, Description, Amount (and Sub job, by its path); "
-        "Excel's CSV with `,` or `;` is read.",
+        "Excel's CSV (commas or semicolons) is read.",
     )
     mode = forms.ChoiceField(
         label="The file's lines",
