@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from access.tools import Level, Tool
 from erp_integrations import reports, services
-from erp_integrations.models import ErpEvent, ErpItem, ErpState
+from erp_integrations.models import ErpEvent, ErpItem, ErpSettings, ErpState
 from erp_integrations.workflow import Step
 from procore_sync import models as ps
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, commitment_with_lines, grant
@@ -105,6 +105,19 @@ def test_a_record_sent_again_after_its_sync_is_a_second_row_an_update_with_who_a
 
     assert (later.kind, later.sent_by, later.accepted_by) == ("Update", resender, other)
     assert (first.kind, first.sent_by, first.accepted_by) == ("Add", pm, approver)
+
+
+def test_under_direct_export_the_sender_is_also_the_acceptor(pm):
+    settings_row = ErpSettings.load()
+    settings_row.direct_export_types = ["company"]
+    settings_row.save()
+    company = CompanyFactory(name="Direct Paving")
+    services.item_send(company, pm)
+    services.item_synced(services.item_for(company).pk, qb_ref="V-D", edit_sequence="1")
+
+    [row] = rows()
+
+    assert (row.sent_by, row.accepted_by, row.kind) == (pm, pm, "Add")
 
 
 def test_only_syncs_are_rows_not_sends_accepts_or_failures(pm, approver):
@@ -254,6 +267,25 @@ def test_the_api_filters_paginates_and_totals_and_answers_csv(erp_admin, three_s
     assert body["totals"] == [{"object_type": "company", "type_label": "Company", "count": 1, "amount": None}]
     table = csv_of(api_client(erp_admin).get(API, {"format": "csv", "project": three_syncs["project"].pk}))
     assert [line[2] for line in table[1:]] == ["P-10 Tenth Street"]
+
+
+def test_the_page_shows_fifty_syncs_a_page_and_the_next_page_the_rest(pm, approver, erp_admin):
+    _history(51, pm, approver)
+    client = page_client(erp_admin)
+
+    first = client.get(PAGE).content.decode()
+    second = client.get(PAGE, {"page": 2}).content.decode()
+
+    assert first.split("data-report", 1)[1].count("<tr>") == 51  # the header row and fifty syncs
+    assert second.split("data-report", 1)[1].count("<tr>") == 2
+    assert "51–51 of 51" in second
+
+
+def test_a_csv_asked_for_with_a_backwards_date_range_is_refused_with_why(erp_admin):
+    response = page_client(erp_admin).get(CSV, {"synced_from": "2026-03-10", "synced_to": "2026-03-01"})
+
+    assert response.status_code == 400
+    assert "The end of the date range comes before its start." in response.content.decode()
 
 
 def test_a_backwards_date_range_is_a_400_in_the_api(erp_admin):
