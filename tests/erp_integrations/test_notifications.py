@@ -38,7 +38,7 @@ def html_of(message: Any) -> str:
 
 
 def pending(pm: Any, name: str) -> ErpItem:
-    company: ps.Company = CompanyFactory(name=name)
+    company: Any = CompanyFactory(name=name)
     services.item_send(company, pm)
     return services.item_for(company)
 
