@@ -119,6 +119,8 @@ class Preview:
     rows: list[PreviewRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     existing_lines: int = 0
+    # What the user lacks to import into this budget, when they do ("" when they may).
+    missing_permission: str = ""
     # Lines of the budget a replace would delete (those the file does not name again).
     removed_lines: int = 0
 
@@ -391,6 +393,7 @@ def preview(user: User, project: ps.Project, data: bytes, mode: Mode = Mode.REPL
     budget = ps.Budget.objects.filter(project=project).first()
     decision = may_import(user, project, budget)
     if not decision:
+        result.missing_permission = decision.missing
         result.errors.append(f"Importing into this budget needs {decision.missing}.")
         return result
     if lock := budget_lock(budget):
@@ -451,12 +454,13 @@ def import_budget(user: User, project: ps.Project, data: bytes, mode: Mode = Mod
     anything is wrong. Replacing keeps the lines the file names again (updated) and deletes the others; adding
     keeps every line and adds the file's."""
     with transaction.atomic():
+        # The budget's row is held from the checks to the write: a lock (or a line added) cannot slip in between.
+        budget = ps.Budget.objects.select_for_update().filter(project=project).first()
         result = preview(user, project, data, mode)
-        if result.errors and any(error.startswith("Importing into this budget needs") for error in result.errors):
+        if result.missing_permission:
             raise PermissionDenied(result.errors[0])
         if not result.ok:
             raise ImportRefused(result)
-        budget = ps.Budget.objects.select_for_update().filter(project=project).first()
         existing: dict[tuple[int | None, int | None, int | None], int] = {}
         if budget is not None:
             existing = {
