@@ -78,11 +78,13 @@ def test_the_rejection_says_who_why_and_where_in_both_parts(pm, approver, django
     assert message.body == (
         "Ada Approver rejected O'Brien & Sons for QuickBooks.\n\nReason: Wrong <tax> id\n\n"
         f"Edit it and send it again when it is ready:\n{link}\n"
+        f"\n-- \nChoose which e-mails you get: {SITE}/accounts/profile/\n"
     )
     html = html_of(message)
     assert "O&#x27;Brien &amp; Sons" in html
     assert "Wrong &lt;tax&gt; id" in html
     assert f'<a href="{link}">' in html
+    assert f'<a href="{SITE}/accounts/profile/">' in html
 
 
 def test_no_rejection_email_for_a_sender_who_turned_them_off(pm, approver, django_capture_on_commit_callbacks):
