@@ -450,3 +450,14 @@ def test_an_api_import_needs_the_budget_tool_and_a_file(budget_admin, codes):
     assert missing.status_code == 400
     assert missing.json()["errors"] == {"file": ["No file was submitted."]}
     assert api_post(budget_admin, project, b"x", "?dry_run=maybe").status_code == 400
+
+
+def test_an_unauthenticated_import_is_refused_and_saves_nothing(codes):
+    project = ProjectFactory()
+    response = APIClient().post(
+        f"/api/v1/projects/{project.pk}/budget/import/",
+        {"file": SimpleUploadedFile("budget.csv", csv_of("03-100,Labor,,5"), content_type="text/csv")},
+        format="multipart",
+    )
+    assert response.status_code in (401, 403)
+    assert not ps.Budget.objects.filter(project=project).exists()
