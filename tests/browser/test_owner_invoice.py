@@ -110,7 +110,8 @@ def test_the_pay_application_shows_its_totals_and_prints_without_the_navigation(
     assert page.locator('[data-total="balance_to_finish"]').inner_text() == "150,000.00"
     navigation = page.get_by_role("navigation", name="Main")
     assert navigation.is_visible()
-    assert page.get_by_role("button", name="Print").is_visible(), "shown once its script can print"
+    # Shown once its script can print: the script runs after the page is parsed, so it is waited for.
+    page.get_by_role("button", name="Print").wait_for(state="visible", timeout=5000)
     screenshot(page, "pm-pay-application")
 
     page.emulate_media(media="print")
