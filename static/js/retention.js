@@ -93,6 +93,8 @@
     }
     form.addEventListener("input", follow);
     form.addEventListener("change", follow);
+    // Said on the form, so that what waits for it (a test, a person's helper script) knows it follows now.
+    form.setAttribute("data-retention-ready", "");
   }
 
   function start() {

@@ -39,6 +39,7 @@ def test_the_owner_invoice_form_holds_retention_as_work_is_typed_and_saves(page,
     page.goto(f"/projects/{contract.project_id}/")
     page.get_by_role("link", name="Prime contract and owner invoices").click()
     page.get_by_role("link", name="New owner invoice").click()
+    page.locator("form[data-retention-ready]").wait_for()  # the script runs once the page is parsed
     _fill_header(page, "OI-1")
 
     page.get_by_label("Bills line, line 1").select_option(value=f"line-{first.pk}")

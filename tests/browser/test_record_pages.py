@@ -73,6 +73,7 @@ def test_an_invoice_line_holds_the_commitments_retainage_as_the_amounts_are_type
     line = commitment.lines.get()
     sign_in(page, "pm")
     page.goto(f"/projects/commitments/{commitment.pk}/invoices/new/")
+    page.locator("form[data-retention-ready]").wait_for()  # the script runs once the page is parsed
     page.get_by_label("Number").fill("PA-7")
     page.get_by_label("Invoice date").fill("2026-04-30")
     page.get_by_label("Billing period start").fill("2026-04-01")
@@ -102,6 +103,7 @@ def test_an_invoice_line_holds_the_commitments_retainage_as_the_amounts_are_type
 
     # Opened again, a line that held the percentage follows its amounts; one held otherwise keeps its amount.
     page.goto(f"/projects/invoices/{invoice.pk}/edit/")
+    page.locator("form[data-retention-ready]").wait_for()
     followed, kept = (1, 2) if page.get_by_label("Retainage held, line 1").input_value() == "66.73" else (2, 1)
     page.get_by_label(f"Work this period, line {followed}").fill("2000.00")
     assert page.get_by_label(f"Retainage held, line {followed}").input_value() == "105.00"
