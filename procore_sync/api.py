@@ -538,7 +538,12 @@ class PrimeContractSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=_MONEY))
     def get_billing(self, contract: ps.PrimeContract) -> dict[str, str]:
-        billing = selectors.owner_billing(contract)
+        cache = self.context.setdefault("_billings", {})  # type: ignore[attr-defined]
+        if contract.pk not in cache:
+            # In a list, the billings of the whole page are read at once.
+            page = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            cache.update(selectors.owner_billings(page or [contract]))
+        billing = cache[contract.pk]
         return {
             "contract_value": f"{billing.contract_value:.2f}",
             "billed": f"{billing.billed:.2f}",

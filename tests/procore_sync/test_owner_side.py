@@ -303,3 +303,28 @@ def test_the_owner_side_follows_its_tools(contract):
     assert [each["id"] for each in contracts.json()["results"]] == [contract.pk]
     assert invoices.status_code == 400, "the contract is not one an invoicing user may write under"
     assert "does not exist" in str(invoices.json()), invoices.json()
+
+
+def test_the_prime_contract_list_costs_the_same_queries_at_2_and_at_12_contracts(owner_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listed() -> int:
+        api = APIClient()
+        api.force_authenticate(owner_admin)
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get("/api/v1/prime-contracts/").json()
+        assert all(row["billing"]["contract_value"] == "200000.00" for row in body["results"])
+        return len(queries)
+
+    for _ in range(2):
+        prime_contract_with_lines(2)
+    listed()  # warm what a running server has warm
+    few = listed()
+    for _ in range(10):
+        contract = prime_contract_with_lines(2)
+        OwnerInvoiceFactory(prime_contract=contract).lines.create(
+            contract_line=contract.lines.first(), work_completed_this_period=D("10.00")
+        )
+
+    assert listed() == few
