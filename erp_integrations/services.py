@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from access import permissions
@@ -387,28 +388,40 @@ def _not_in_company_file(
     if destination is None or destination.is_default:
         return []
     default = next((book for book in books if book.is_default), None)
-    wanted: dict[tuple[str, str], str] = {}
+    named = []
     for dependency in dependencies:
         dep_spec = exportable_type_of(dependency)
-        if dep_spec.slug not in NAME_IN_QUICKBOOKS or dep_spec.project_of(dependency) is not None:
-            continue
-        list_type, name_of = NAME_IN_QUICKBOOKS[dep_spec.slug]
-        dep_item = items.get((dep_spec.model, dependency.pk))
-        held = None
-        if default is not None and dep_item is not None and dep_item.qb_ref:
-            # The name QuickBooks gave it in the default file (a linked vendor keeps QuickBooks' spelling).
-            held = AccountingRecord.objects.filter(
-                book=default.key, list_type=list_type, external_id=dep_item.qb_ref
-            ).first()
-        name = held.full_name if held else name_of(dependency)
-        wanted[(list_type, name.casefold())] = f"{dep_spec.label.lower()} {dep_spec.describe(dependency)}"
-    if not wanted:
+        if dep_spec.slug in NAME_IN_QUICKBOOKS and dep_spec.project_of(dependency) is None:
+            named.append((dep_spec, dependency, items.get((dep_spec.model, dependency.pk))))
+    if not named:
         return []
+    # The names QuickBooks gave them in the default file (a linked vendor keeps QuickBooks' spelling): one query.
+    refs = {item.qb_ref for _, _, item in named if item is not None and item.qb_ref}
+    held = (
+        dict(
+            AccountingRecord.objects.filter(book=default.key, external_id__in=refs).values_list(
+                "external_id", "full_name"
+            )
+        )
+        if default is not None and refs
+        else {}
+    )
+    wanted: dict[tuple[str, str], str] = {}
+    for dep_spec, dependency, dep_item in named:
+        list_type, name_of = NAME_IN_QUICKBOOKS[dep_spec.slug]
+        name = held.get(dep_item.qb_ref if dep_item is not None else "") or name_of(dependency)
+        wanted[(list_type, name.lower())] = f"{dep_spec.label.lower()} {dep_spec.describe(dependency)}"
+    # Only the names wanted are read of the destination's lists, which may hold thousands.
     known = {
-        (list_type, name.casefold())
-        for list_type, name in AccountingRecord.objects.filter(
-            book=destination.key, list_type__in={key[0] for key in wanted}, is_active=True
-        ).values_list("list_type", "full_name")
+        (list_type, name.lower())
+        for list_type, name in AccountingRecord.objects.annotate(folded=Lower("full_name"))
+        .filter(
+            book=destination.key,
+            list_type__in={key[0] for key in wanted},
+            folded__in={key[1] for key in wanted},
+            is_active=True,
+        )
+        .values_list("list_type", "full_name")
     }
     return [
         f"{described} is not in {destination.name}, the company file this project's items go to: add it "
