@@ -854,11 +854,16 @@ def read_deleted_received_payments(book: str, records: list[dict[str, Any]]) -> 
 @read_transactions_of("Estimate")
 def read_estimates(book: str, records: list[dict[str, Any]]) -> None:
     """A page of QuickBooks' estimates was read: each is kept (replacing what was kept of it), with its lines,
-    under the job it is for, so that a linked project's prime contract can be imported from one."""
+    under the job it is for, so that a linked project's prime contract can be imported from one. Two queries
+    and a write a page, none an estimate."""
     estimates = [record for record in records if record.get("txn_id")]
     if not estimates:
         return
+    kept = AccountingRecord.objects.filter(book=book, list_type=AccountingRecord.ListType.ESTIMATE)
     with transaction.atomic():
+        existing = {row.external_id: row for row in kept.filter(external_id__in=[e["txn_id"] for e in estimates])}
+        made: list[AccountingRecord] = []
+        changed: list[AccountingRecord] = []
         for estimate in estimates:
             number = estimate.get("ref_number") or estimate.get("txn_number") or ""
             lines = [
@@ -872,26 +877,29 @@ def read_estimates(book: str, records: list[dict[str, Any]]) -> None:
                 }
                 for line in estimate.get("lines") or ()
             ]
-            AccountingRecord.objects.update_or_create(
-                book=book,
-                list_type=AccountingRecord.ListType.ESTIMATE,
-                external_id=estimate["txn_id"],
-                defaults={
-                    "full_name": f"{estimate.get('customer_full_name') or ''} estimate {number}".strip()[:255],
-                    "parent_external_id": estimate.get("customer_list_id") or "",
-                    "edit_sequence": estimate.get("edit_sequence") or "",
-                    "is_active": True,
-                    "time_modified": estimate.get("time_modified"),
-                    "details": {
-                        "ref_number": str(number),
-                        "txn_date": str(estimate.get("txn_date") or ""),
-                        "memo": estimate.get("memo") or "",
-                        "job": estimate.get("customer_full_name") or "",
-                        "total": str(sum((Decimal(line["amount"]) for line in lines), ZERO)),
-                        "lines": lines,
-                    },
-                },
+            row = existing.get(estimate["txn_id"]) or AccountingRecord(
+                book=book, list_type=AccountingRecord.ListType.ESTIMATE, external_id=estimate["txn_id"]
             )
+            row.full_name = f"{estimate.get('customer_full_name') or ''} estimate {number}".strip()[:255]
+            row.parent_external_id = estimate.get("customer_list_id") or ""
+            row.edit_sequence = estimate.get("edit_sequence") or ""
+            row.is_active = True
+            row.time_modified = estimate.get("time_modified")
+            row.details = {
+                "ref_number": str(number),
+                "txn_date": str(estimate.get("txn_date") or ""),
+                "memo": estimate.get("memo") or "",
+                "job": estimate.get("customer_full_name") or "",
+                "total": str(sum((Decimal(line["amount"]) for line in lines), ZERO)),
+                "lines": lines,
+            }
+            (changed if row.pk else made).append(row)
+        AccountingRecord.objects.bulk_create(made, batch_size=500)
+        AccountingRecord.objects.bulk_update(
+            changed,
+            ["full_name", "parent_external_id", "edit_sequence", "is_active", "time_modified", "details"],
+            batch_size=500,
+        )
 
 
 @read_transactions_of("TxnDeleted")

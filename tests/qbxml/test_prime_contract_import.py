@@ -168,3 +168,25 @@ def test_the_api_lists_and_imports(synced, standard):
     assert ps.PrimeContract.objects.get(pk=made.json()["prime_contract"]).project == project
     assert gone.status_code == 400
     assert read.status_code == 200 and read.json() == {"queued": True}
+
+
+def test_an_estimate_read_again_replaces_what_was_kept_of_it(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from erp_integrations.models import AccountingRecord
+
+    def page(memo: str, count: int) -> list[dict]:
+        return [
+            {"txn_id": f"{n}-1", "ref_number": f"E-{n}", "customer_list_id": "80-1", "memo": memo, "lines": []}
+            for n in range(count)
+        ]
+
+    erp.read_estimates("book-1", page("first", 3))
+    with CaptureQueriesContext(connection) as queries:
+        erp.read_estimates("book-1", page("second", 30))
+
+    kept = AccountingRecord.objects.filter(list_type="estimate")
+    assert kept.count() == 30
+    assert set(kept.values_list("details__memo", flat=True)) == {"second"}
+    assert len(queries) <= 6, "a few queries a page, none an estimate"
