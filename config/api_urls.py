@@ -64,6 +64,8 @@ urlpatterns = [
     ),
     path("erp/reports/accountant/", report_views.AccountantReportView.as_view(), name="erp-accountant-report"),
     path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
+    path("qbxml/connections/<int:pk>/schedule/", qb_api.ConnectionScheduleView.as_view(), name="qb-schedule"),
+    path("qbxml/connections/<int:pk>/refresh/", qb_api.ConnectionRefreshView.as_view(), name="qb-refresh-now"),
     *name_in_use_views.API_URLS,
     path("", include(router.urls)),
 ]

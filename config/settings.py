@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
@@ -53,6 +52,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    "django_celery_beat",
     "access",
     "procore_sync",
     "erp_integrations",
@@ -233,18 +233,14 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "qb-bridge@localhost")
-# The accounting approvers' daily summary, at this hour of TIME_ZONE. The installation's one Celery beat
-# (docs/deploy.md) reads the schedule from here; its schedule file keeps only when each task last ran.
+# The accounting approvers' daily summary, at this hour of TIME_ZONE. Everything Celery beat runs (this
+# digest, each connection's scheduled imports) is a row of django-celery-beat's tables, kept in step by
+# `qbxml.schedules` at every `migrate` and beat start: the admin shows it all in one place.
 DAILY_DIGEST_HOUR = env_int("DAILY_DIGEST_HOUR", 7, minimum=0)
 if DAILY_DIGEST_HOUR > 23:
     raise ImproperlyConfigured(f"DAILY_DIGEST_HOUR={DAILY_DIGEST_HOUR} is not an hour of the day (0 to 23).")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    "erp-daily-digest": {
-        "task": "erp_integrations.tasks.send_daily_digest",
-        "schedule": crontab(hour=str(DAILY_DIGEST_HOUR), minute="0"),
-    },
-}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The address people open the site at, for the links in e-mails (a task has no request to read it from).
 # In production, the first allowed host over HTTPS unless told otherwise.
 _site_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access import permissions
 from access.permissions import Action, signed_in
-from qbxml import imports, selectors, services
-from qbxml.models import QbConnection
+from qbxml import imports, schedules, selectors, services
+from qbxml.models import QbConnection, QbSyncSchedule
 
 
 class RunSerializer(serializers.Serializer):
@@ -246,3 +248,104 @@ class QbConnectionViewSet(viewsets.ModelViewSet):
             if password:
                 services.connection_set_password(signed_in(self.request.user), connection, password)
         serializer.instance = self.get_queryset().get(pk=connection.pk)
+
+
+# --- the sync schedule ---------------------------------------------------------------------------------------
+
+
+class ScheduleRowSerializer(serializers.Serializer):
+    subject = serializers.CharField(source="name")
+    title = serializers.CharField(source="subject.label")
+    every = serializers.ChoiceField(
+        choices=QbSyncSchedule.Every.choices, help_text="minutes between reads: 0 (never), 60, 120, 240 or 1440"
+    )
+    every_label = serializers.CharField()
+    last_queued_at = serializers.DateTimeField(allow_null=True, help_text="by the schedule or Refresh now")
+    last_ran_at = serializers.DateTimeField(allow_null=True, help_text="when its imports last all finished")
+    next_due_at = serializers.DateTimeField(allow_null=True, help_text="null when never scheduled")
+    waiting = serializers.BooleanField(help_text="queued for the next session, or being read")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """A connection's sync schedule: how often each subject is read back, and the quiet window (in the
+    QuickBooks machine's time zone; an end before the start runs past midnight)."""
+
+    every = serializers.DictField(
+        child=serializers.ChoiceField(choices=QbSyncSchedule.Every.choices),
+        write_only=True,
+        required=False,
+        help_text="subject: minutes (0, 60, 120, 240, 1440); subjects left out keep theirs",
+    )
+    subjects = ScheduleRowSerializer(many=True, read_only=True)
+    quiet_start = serializers.TimeField(allow_null=True, required=False)
+    quiet_end = serializers.TimeField(allow_null=True, required=False)
+    quiet_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, help_text="Monday 0 to Sunday 6"
+    )
+    time_zone = serializers.CharField(read_only=True)
+    quiet_window = serializers.CharField(read_only=True, allow_null=True, help_text="the window in words")
+
+
+class RefreshSubjectsSerializer(serializers.Serializer):
+    subjects = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(schedules.SUBJECTS)),
+        required=False,
+        help_text="every subject when left out",
+    )
+
+
+def _schedule_data(connection: QbConnection) -> dict[str, Any]:
+    window = schedules.quiet_window(connection)
+    return ScheduleSerializer(
+        {
+            "subjects": schedules.schedule_of(connection),
+            "quiet_start": connection.quiet_start,
+            "quiet_end": connection.quiet_end,
+            "quiet_days": connection.quiet_days,
+            "time_zone": connection.time_zone,
+            "quiet_window": window.describe() if window is not None else None,
+        }
+    ).data
+
+
+class ConnectionScheduleView(APIView):
+    """A connection's sync schedule and quiet window (ERP Integrations admins)."""
+
+    serializer_class = ScheduleSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        permissions.require(request.user, Action.CONFIGURE_SETTINGS)
+        return Response(_schedule_data(get_object_or_404(QbConnection, pk=pk)))
+
+    @extend_schema(request=ScheduleSerializer, responses=ScheduleSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        permissions.require(request.user, Action.CONFIGURE_SETTINGS)
+        connection = get_object_or_404(QbConnection, pk=pk)
+        body = ScheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        schedules.schedule_set(
+            signed_in(request.user),
+            connection,
+            every=data.get("every", {}),
+            quiet_start=data.get("quiet_start"),
+            quiet_end=data.get("quiet_end"),
+            quiet_days=data.get("quiet_days", []),
+        )
+        return Response(_schedule_data(QbConnection.objects.get(pk=pk)))
+
+
+class ConnectionRefreshView(APIView):
+    """Refresh now: queue subjects (all by default) for the connection's next Web Connector session, as the
+    schedule does."""
+
+    serializer_class = RefreshSubjectsSerializer
+
+    @extend_schema(request=RefreshSubjectsSerializer, responses=ScheduleSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        connection = get_object_or_404(QbConnection, pk=pk)
+        body = RefreshSubjectsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subjects = body.validated_data.get("subjects") or list(schedules.SUBJECTS)
+        schedules.queue_now(signed_in(request.user), connection, subjects)
+        return Response(_schedule_data(connection), status=202)

@@ -34,6 +34,12 @@ class QbConnection(models.Model):
     import_page_size = models.PositiveIntegerField(
         default=100, help_text="Records asked for per page of an import (MaxReturned)."
     )
+    # The quiet window (`qbxml.schedules`): hours of the QuickBooks machine's day when its Web Connector is
+    # told to wait, because a session slows down the people working in QuickBooks. It starts on `quiet_days`
+    # (Monday is 0) and may run past midnight; none when either time is empty.
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    quiet_days = models.JSONField(default=list, blank=True, help_text="The weekdays it starts on, Monday 0.")
     # What the Web Connector and QuickBooks last reported.
     reported_company_file = models.CharField(max_length=500, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
@@ -287,3 +293,31 @@ class QbListImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_name} of {self.connection} ({self.status})"
+
+
+class QbSyncSchedule(models.Model):
+    """How often one subject (vendors, job costs...) of a connection is read back from QuickBooks in its
+    sessions. `every` and the Celery beat task that queues the reading are written only by
+    `qbxml.schedules`."""
+
+    class Every(models.IntegerChoices):
+        NEVER = 0, "Never"
+        HOURLY = 60, "Hourly"
+        TWO_HOURS = 120, "Every 2 hours"
+        FOUR_HOURS = 240, "Every 4 hours"
+        DAILY = 1440, "Daily"
+
+    connection = models.ForeignKey(QbConnection, on_delete=models.CASCADE, related_name="sync_schedules")
+    subject = models.CharField(max_length=30, help_text="A subject of `qbxml.schedules.SUBJECTS`.")
+    every = models.PositiveIntegerField("how often", choices=Every.choices, default=Every.NEVER)
+    last_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last queued, by the schedule or Refresh now."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["connection", "subject"]
+        constraints = [models.UniqueConstraint(fields=["connection", "subject"], name="one_schedule_per_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} of {self.connection}: {self.get_every_display()}"

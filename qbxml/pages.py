@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from access import permissions
 from access.permissions import Action, signed_in
 from erp_integrations import selectors as erp_selectors
-from qbxml import imports, selectors, services
+from qbxml import imports, schedules, selectors, services
+from qbxml.forms import ScheduleForm
 from qbxml.models import QbConnection, QbExchange, QbSession
 
 # While no session runs, each connection's card asks this often whether one started (a cheap question,
@@ -93,6 +95,57 @@ def refresh_lists(request: HttpRequest, pk: int) -> HttpResponse:
         f"The next Web Connector session of {connection.name} reads QuickBooks' lists before it sends anything.",
     )
     return redirect("qb:connections")
+
+
+def _back_to_schedule(connection: QbConnection) -> HttpResponse:
+    return redirect(f"{reverse('erp:settings')}#sync-schedule-{connection.pk}")
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(text for texts in getattr(error, "message_dict", {"": error.messages}).values() for text in texts)
+
+
+@login_required
+@require_POST
+def schedule_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a connection's sync schedule and quiet window (from the ERP settings page)."""
+    permissions.require(request.user, Action.CONFIGURE_SETTINGS)
+    connection = get_object_or_404(QbConnection, pk=pk)
+    form = ScheduleForm(request.POST, connection=connection)
+    if not form.is_valid():
+        messages.error(request, f"The schedule of {connection.name} was not saved: {form.errors.as_text()}")
+        return _back_to_schedule(connection)
+    try:
+        schedules.schedule_set(signed_in(request.user), connection, **form.changes())
+    except ValidationError as exc:
+        messages.error(request, f"The schedule of {connection.name} was not saved: {_error_text(exc)}")
+    else:
+        messages.success(request, f"The sync schedule of {connection.name} is saved.")
+    return _back_to_schedule(connection)
+
+
+@login_required
+@require_POST
+def refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refresh now: queue the subjects posted for the connection's next session, as the schedule would."""
+    connection = get_object_or_404(QbConnection, pk=pk)
+    try:
+        queued = schedules.queue_now(signed_in(request.user), connection, request.POST.getlist("subjects"))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _back_to_schedule(connection)
+    if not queued:
+        messages.info(request, "Nothing was chosen to refresh.")
+        return _back_to_schedule(connection)
+    window = schedules.quiet_window(connection)
+    ends = window.ends_after(timezone.now()) if window is not None else None
+    when = "the next Web Connector session"
+    if ends is not None:
+        local = ends.astimezone(window.zone) if window is not None else ends
+        when += f", after the quiet window ends at {local:%H:%M}"
+    labels = ", ".join(schedules.SUBJECTS[name].label.lower() for name in queued)
+    messages.success(request, f"Queued: {when} of {connection.name} reads its {labels}.")
+    return _back_to_schedule(connection)
 
 
 @login_required

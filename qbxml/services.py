@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from access import permissions
 from access.permissions import Action
-from qbxml import imports
+from qbxml import imports, schedules
 from qbxml.lib.parse import QbxmlParseError, best_qbxml_version, parse_host_response
+from qbxml.lib.quiet import zone_named
 from qbxml.models import QbConnection, QbExchange, QbSession, QbSignInFailure
 from qbxml.queue import answers, batch, enqueue, sessions
 
@@ -161,6 +162,10 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
     """[ticket, ""|path] to work, [ticket, "none"] when there is nothing to do, ["", "nvu"] for a wrong
     user or password, [ticket, "busy"] while another session of the connection runs.
 
+    With a sync schedule (`qbxml.schedules`), a third and fourth member: inside the quiet window, the seconds
+    until it ends (and "none": nothing is sent), else 0; and the least seconds between runs the schedule needs.
+    Outside the window, the subjects the schedule left due are queued first.
+
     `address` is the caller's IP address: past SIGN_IN_FAILURE_LIMIT wrong passwords for one user name
     from one address, that pair is answered "nvu" without a check until SIGN_IN_COOLOFF has passed."""
     username = (username or "")[: QbSignInFailure._meta.get_field("username").max_length]
@@ -202,6 +207,13 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
             running.ended_at = now
             running.summary = "Ended without closing: the Web Connector stopped calling."
             running.save(update_fields=["status", "ended_at", "summary"])
+        postpone, run_every = schedules.authenticate_tail(connection, now)
+        # The third and fourth members: seconds to postpone, and the least seconds between runs.
+        tail = [str(postpone), str(run_every)] if postpone or run_every else []
+        if postpone:
+            _quiet(connection, ticket, now, postpone)
+            return [ticket, "none", *tail]
+        schedules.queue_due(connection, now)
         enqueue.enqueue(connection)
         try:
             session = QbSession.objects.create(
@@ -217,10 +229,24 @@ def authenticate(username: str, password: str, address: str = "") -> list[str]:
             session.ended_at = now
             session.summary = "Nothing to send."
             session.save(update_fields=["status", "ended_at", "summary"])
-            return [ticket, "none"]
+            return [ticket, "none", *tail]
         session.total_requests = remaining
         session.save(update_fields=["total_requests"])
-    return [ticket, connection.company_file_path or ""]
+    return [ticket, connection.company_file_path or "", *tail]
+
+
+def _quiet(connection: QbConnection, ticket: str, now: datetime, postpone: int) -> None:
+    """Keep the call made in the quiet window as a session that did nothing, saying until when the Web
+    Connector waits (the sync health page lists it)."""
+    ends = (now + timedelta(seconds=postpone)).astimezone(zone_named(connection.time_zone))
+    QbSession.objects.create(
+        connection=connection,
+        ticket_hash=_hash(ticket),
+        expires_at=now,
+        status=QbSession.Status.CLOSED,
+        ended_at=now,
+        summary=f"Quiet window: nothing is sent before {ends:%Y-%m-%d %H:%M} ({connection.time_zone or 'UTC'}).",
+    )
 
 
 def _busy(connection: QbConnection, running: QbSession | None) -> list[str]:

@@ -257,18 +257,17 @@ def test_no_digest_when_nothing_waits_and_nothing_failed(pm, approver):
     assert mail.outbox == []
 
 
-def test_celery_beat_sends_the_digest_daily_at_the_hour_set():
-    from config.celery import app
+def test_celery_beat_sends_the_digest_daily_at_the_hour_set(db, settings):
+    from django_celery_beat.models import PeriodicTask
 
-    entry = app.conf.beat_schedule["erp-daily-digest"]
-    assert entry["task"] == tasks.send_daily_digest.name
-    assert entry["schedule"].hour == {7}
-    assert entry["schedule"].minute == {0}
+    from qbxml import schedules
 
-    shown = manage(
-        "shell", "-c", "from config.celery import app; print(app.conf.beat_schedule)", DAILY_DIGEST_HOUR="18"
-    )
-    assert "<crontab: 0 18 * * *" in shown.stdout, shown.stderr
+    settings.DAILY_DIGEST_HOUR = 18
+    schedules.beat_in_step()
+    entry = PeriodicTask.objects.get(name="erp-daily-digest")
+    assert entry.task == tasks.send_daily_digest.name
+    assert (entry.crontab.hour, entry.crontab.minute) == ("18", "0")
+
     refused = manage("check", DAILY_DIGEST_HOUR="24")
     assert refused.returncode != 0
     assert "DAILY_DIGEST_HOUR=24 is not an hour of the day" in refused.stderr

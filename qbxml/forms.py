@@ -1,0 +1,64 @@
+"""Forms of the connector's pages. They parse input only: `qbxml.schedules` decides and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from qbxml import schedules
+from qbxml.lib.quiet import WEEKDAYS
+from qbxml.models import QbConnection, QbSyncSchedule
+
+
+class ScheduleForm(forms.Form):
+    """A connection's sync schedule: a frequency per subject, and the quiet window."""
+
+    quiet_start = forms.TimeField(
+        label="Quiet from", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    quiet_end = forms.TimeField(
+        label="Quiet until",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Before the start time: the window runs past midnight. Leave both empty for no quiet window.",
+    )
+    quiet_days = forms.TypedMultipleChoiceField(
+        label="On",
+        required=False,
+        coerce=int,
+        choices=list(enumerate(WEEKDAYS)),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The days a window starts on.",
+    )
+
+    def __init__(self, *args: Any, connection: QbConnection, **kwargs: Any) -> None:
+        self.connection = connection
+        kwargs.setdefault("prefix", f"schedule-{connection.pk}")
+        super().__init__(*args, **kwargs)
+        for subject in schedules.SUBJECTS.values():
+            self.fields[f"every_{subject.name}"] = forms.TypedChoiceField(
+                label=subject.label, coerce=int, choices=QbSyncSchedule.Every.choices
+            )
+
+    @classmethod
+    def initial_from(cls, connection: QbConnection, rows: list[schedules.ScheduleRow]) -> dict[str, Any]:
+        return {
+            "quiet_start": connection.quiet_start,
+            "quiet_end": connection.quiet_end,
+            "quiet_days": connection.quiet_days if connection.quiet_start is not None else list(schedules.WEEKDAYS),
+            **{f"every_{row.name}": row.every for row in rows},
+        }
+
+    def every_fields(self) -> list[forms.BoundField]:
+        return [self[f"every_{name}"] for name in schedules.SUBJECTS]
+
+    def changes(self) -> dict[str, Any]:
+        """The arguments of `schedules.schedule_set`."""
+        data = self.cleaned_data
+        return {
+            "every": {name: data[f"every_{name}"] for name in schedules.SUBJECTS},
+            "quiet_start": data["quiet_start"],
+            "quiet_end": data["quiet_end"],
+            "quiet_days": data["quiet_days"],
+        }
