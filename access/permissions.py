@@ -65,6 +65,8 @@ class Action(StrEnum):
     RELEASE_WEB_CONNECTOR_SESSION = "release_web_connector_session"
     VIEW_JOB_COSTS_REPORT = "view_job_costs_report"
     VIEW_UNSYNCABLE_COSTS_REPORT = "view_unsyncable_costs_report"
+    # Writing the IIF file of accepted time entries, which QuickBooks payroll imports.
+    EXPORT_PAYROLL_IIF = "export_payroll_iif"
 
 
 ITEM_TOOL = "item_tool"
@@ -166,6 +168,7 @@ RULES: dict[Action, Any] = {
     Action.RELEASE_WEB_CONNECTOR_SESSION: Needs(ERP, Level.ADMIN),
     Action.VIEW_JOB_COSTS_REPORT: AnyOf((Needs(ERP, Level.ADMIN), REPORTS_WITH_BUDGET_OR_PRIME)),
     Action.VIEW_UNSYNCABLE_COSTS_REPORT: REPORTS_WITH_BUDGET_OR_PRIME,
+    Action.EXPORT_PAYROLL_IIF: Needs(ERP, Level.ADMIN),
 }
 
 

@@ -43,6 +43,8 @@ class Tool(StrEnum):
     DIRECTORY = "directory"
     PRIME_CONTRACT = "prime_contract"
     REPORTS = "reports"
+    # Time entries of a project's crews, which go to QuickBooks payroll.
+    TIMESHEETS = "timesheets"
     ERP_INTEGRATIONS = "erp_integrations"
 
     @property
@@ -56,6 +58,7 @@ class Tool(StrEnum):
             "directory": "Directory",
             "prime_contract": "Prime Contract",
             "reports": "Reports",
+            "timesheets": "Timesheets",
             "erp_integrations": "ERP Integrations",
         }[self.value]
 

@@ -92,6 +92,9 @@ class AccountingRecord(models.Model):
         ACCOUNT = "account", "Account"
         # Not a list: the estimates of the jobs, read so that a prime contract can be imported from one.
         ESTIMATE = "estimate", "Estimate"
+        EMPLOYEE = "employee", "Employee"
+        # The wage payroll items time is paid on (Hourly Rate, Overtime...), offered where hours are entered.
+        PAYROLL_ITEM = "payroll_item", "Payroll item"
 
     book = models.CharField(max_length=64, help_text="The company file it is in.")
     list_type = models.CharField(max_length=20, choices=ListType.choices)
@@ -183,6 +186,13 @@ class ErpSettings(models.Model):
     expense_account_name = models.CharField(max_length=31, default="Job Expenses")
     income_account_name = models.CharField(max_length=31, default="Construction Income")
     sync_every_minutes = models.PositiveIntegerField(default=60)
+
+    class TimeExport(models.TextChoices):
+        IIF = "iif", "IIF file for QuickBooks payroll import"
+        WEB_CONNECTOR = "web_connector", "Time tracking through the Web Connector"
+
+    # How accepted time entries reach QuickBooks: a file the accountant imports, or TimeTrackingAdd requests.
+    time_export = models.CharField(max_length=20, choices=TimeExport.choices, default=TimeExport.IIF)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1339,6 +1339,7 @@ LINK_ACTIONS: dict[str, Action] = {
     "sub_job": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
     "cost_code": Action.REFRESH_COST_CODES,
     "prime_contract": Action.IMPORT_PRIME_CONTRACT,
+    "employee": Action.LINK_QUICKBOOKS_COMPANIES,
 }
 LINKED_LIST: dict[str, str] = {
     "company": AccountingRecord.ListType.VENDOR,
@@ -1346,6 +1347,7 @@ LINKED_LIST: dict[str, str] = {
     "sub_job": AccountingRecord.ListType.CUSTOMER,
     "cost_code": AccountingRecord.ListType.ITEM,
     "prime_contract": AccountingRecord.ListType.ESTIMATE,
+    "employee": AccountingRecord.ListType.EMPLOYEE,
 }
 
 

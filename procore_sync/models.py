@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -1097,3 +1098,122 @@ class OwnerPayment(models.Model):
     def is_undeposited(self) -> bool:
         """Received but not yet in the bank: QuickBooks holds it in Undeposited Funds until a deposit."""
         return self.deposit_to.casefold() == "undeposited funds"
+
+
+# --- payroll time ------------------------------------------------------------------------------------------
+
+# QuickBooks keeps payroll time in whole minutes: hours are entered in steps of 0.05 (three minutes), which an
+# IIF duration (h:mm) and a qbXML one (PTnHnnM) both carry exactly.
+HOURS_STEP = Decimal("0.05")
+MAX_HOURS_A_DAY = Decimal("24")
+
+
+def check_no_colon(value: str) -> None:
+    if ":" in value:
+        raise ValidationError("QuickBooks separates names with a colon: a name cannot hold one.")
+
+
+class Employee(TimestampedModel):
+    """A person whose hours go to QuickBooks payroll, by the name QuickBooks' employee list holds."""
+
+    name = models.CharField(
+        max_length=41,
+        validators=[check_no_colon],
+        help_text="As QuickBooks holds the employee (its names are unique across vendors, customers and employees).",
+    )
+    is_active = models.BooleanField(default=True)
+    default_payroll_item = models.CharField(
+        max_length=31, blank=True, help_text="The wage payroll item a new time entry takes (Hourly Rate, Overtime...)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="employee_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayrollExport(models.Model):
+    """One IIF file of time entries, kept as written: downloading it again gives the same bytes."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    content = models.BinaryField(help_text="The file, as QuickBooks reads it (Windows-1252, CRLF).")
+    entry_count = models.PositiveIntegerField(default=0)
+    total_hours = models.DecimalField(max_digits=9, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payroll time file {self.pk}"
+
+    @property
+    def filename(self) -> str:
+        return f"payroll-time-{self.pk}-{self.created_at:%Y%m%d}.iif"
+
+
+class TimeEntry(TimestampedModel):
+    """Hours one employee worked on one day, on a project (or one of its sub jobs) and cost code."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="time_entries")
+    date = models.DateField()
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
+    sub_job = models.ForeignKey(
+        SubJob, on_delete=models.PROTECT, null=True, blank=True, related_name="time_entries", help_text=SUB_JOB_HELP
+    )
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="time_entries")
+    cost_type = models.ForeignKey(CostType, on_delete=models.PROTECT, related_name="time_entries")
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    payroll_item = models.CharField(
+        max_length=31, help_text="The QuickBooks wage payroll item the hours are paid on (Hourly Rate, Overtime...)."
+    )
+    billable = models.BooleanField(default=False, help_text="Billable to the job's customer in QuickBooks.")
+    notes = models.TextField(blank=True)
+    # Set once, in the transaction that writes the IIF file the entry is in: never exported twice.
+    exported_to_iif_at = models.DateTimeField(null=True, blank=True, editable=False)
+    payroll_export = models.ForeignKey(
+        PayrollExport, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="entries"
+    )
+
+    class Meta:
+        ordering = ["date", "employee__name", "id"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=MAX_HOURS_A_DAY), name="time_entry_hours_in_a_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "date"], name="time_entry_project_week"),
+            models.Index(fields=["employee", "date"], name="time_entry_employee_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.date:%m/%d/%Y} {self.hours} h"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.hours is not None:
+            if not Decimal("0") < self.hours <= MAX_HOURS_A_DAY:
+                errors["hours"] = "Hours are more than 0 and at most 24 a day."
+            elif self.hours % HOURS_STEP:
+                errors["hours"] = (
+                    f"{self.hours} hours is not a whole number of minutes: enter hours in steps of 0.05 (3 minutes)."
+                )
+        sub_job = self.sub_job if self.sub_job_id is not None else None
+        if sub_job is not None and self.project_id is not None and sub_job.project_id != self.project_id:
+            errors["sub_job"] = f"The sub job {sub_job.path} belongs to another project."
+        if self.payroll_item and ":" in self.payroll_item:
+            errors["payroll_item"] = "A payroll item's name cannot hold a colon."
+        if "hours" not in errors and self.hours and self.employee_id is not None and self.date is not None:
+            # A day holds 24 hours, whatever the projects they are spread over.
+            others = TimeEntry.objects.filter(employee_id=self.employee_id, date=self.date).exclude(pk=self.pk)
+            day = (others.aggregate(total=Sum("hours"))["total"] or ZERO) + self.hours
+            if day > MAX_HOURS_A_DAY:
+                errors["hours"] = f"{self.employee} would have {day} hours on {self.date:%m/%d/%Y}: a day holds 24."
+        if errors:
+            raise ValidationError(errors)

@@ -212,6 +212,17 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "lines__change_order_line__contract_line__sub_job",
             ),
         ),
+        # Payroll time: the employees whose hours go to QuickBooks (a company list, guarded company-wide by the
+        # Timesheets levels) and their time entries, kept per project.
+        RecordType("employee", ps.Employee, "Employee", Tool.TIMESHEETS),
+        RecordType(
+            "time_entry",
+            ps.TimeEntry,
+            "Time entry",
+            Tool.TIMESHEETS,
+            "project",
+            select_related=("employee", "project", "cost_code", "cost_type", "sub_job__parent__parent"),
+        ),
     ]
 }
 

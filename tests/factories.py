@@ -252,3 +252,24 @@ class OwnerInvoiceFactory(factory.django.DjangoModelFactory):
     billing_period_start = datetime.date(2026, 2, 1)
     billing_period_end = datetime.date(2026, 2, 28)
     invoice_date = datetime.date(2026, 3, 1)
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.Employee
+
+    name = factory.Sequence(lambda n: f"Employee {n}")
+    default_payroll_item = "Hourly Rate"
+
+
+class TimeEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ps.TimeEntry
+
+    employee = factory.SubFactory(EmployeeFactory)
+    date = datetime.date(2026, 11, 30)
+    project = factory.SubFactory(ProjectFactory)
+    cost_code = factory.SubFactory(CostCodeFactory)
+    cost_type = factory.LazyFunction(lambda: cost_type("Labor"))
+    hours = Decimal("8.00")
+    payroll_item = "Hourly Rate"

@@ -25,10 +25,12 @@ from tests.factories import (
     ChangeOrderLineFactory,
     CompanyFactory,
     CostCodeFactory,
+    EmployeeFactory,
     OwnerInvoiceFactory,
     PrimeChangeOrderFactory,
     ProjectFactory,
     SubJobFactory,
+    TimeEntryFactory,
     commitment_with_lines,
     invoice_for,
     prime_contract_with_lines,
@@ -104,6 +106,8 @@ def one_of_each(db):  # type: ignore[no-untyped-def]
         "commitment": commitment,
         "change_order": change_order,
         "subcontractor_invoice": invoice_for(commitment),
+        "employee": EmployeeFactory(),
+        "time_entry": TimeEntryFactory(project=project, sub_job=sub_job, notes="Formwork, level 2"),
     }
 
 

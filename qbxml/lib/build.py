@@ -30,6 +30,7 @@ from qbxml.lib.types import (
     ClassData,
     CustomerData,
     CustomerModData,
+    EmployeeData,
     EstimateData,
     EstimateLine,
     EstimateLinesAddData,
@@ -41,6 +42,7 @@ from qbxml.lib.types import (
     PurchaseOrderModData,
     ServiceItemData,
     ServiceItemModData,
+    TimeTrackingData,
     VendorData,
     VendorModData,
 )
@@ -61,7 +63,7 @@ OnError = Literal["continueOnError", "stopOnError"]
 # promise it.
 ON_ERROR_VALUES = ("continueOnError", "stopOnError")
 
-ListKind = Literal["Vendor", "Customer", "ItemService", "Item", "Class", "Account"]
+ListKind = Literal["Vendor", "Customer", "ItemService", "Item", "Class", "Account", "Employee", "PayrollItemWage"]
 TxnKind = Literal[
     "PurchaseOrder",
     "Bill",
@@ -86,6 +88,8 @@ _LIST_FULL_NAME_LIMITS: dict[str, int] = {
     "Item": limits.ITEM_FULL_NAME,
     "Class": limits.CLASS_FULL_NAME,
     "Account": limits.ACCOUNT_FULL_NAME,
+    "Employee": limits.EMPLOYEE_NAME,
+    "PayrollItemWage": limits.PAYROLL_ITEM_NAME,
 }
 
 
@@ -345,6 +349,15 @@ def class_add(request_id: str, data: ClassData) -> Element:
     _check_full_name("ClassAdd/Name", data.parent_full_name, data.name, limits.CLASS_FULL_NAME)
     _bool(body, "IsActive", data.is_active)
     _ref(body, "ParentRef", "ClassAdd/ParentRef", data.parent_full_name, limits.CLASS_FULL_NAME)
+    return rq
+
+
+def employee_add(request_id: str, data: EmployeeData) -> Element:
+    rq = _request("EmployeeAdd", request_id)
+    body = _sub(rq, "EmployeeAdd")
+    # Order: Name, IsActive, (PersonName), JobTitle, ...
+    _name(body, "EmployeeAdd/Name", data.name, limits.EMPLOYEE_NAME)
+    _bool(body, "IsActive", data.is_active)
     return rq
 
 
@@ -955,6 +968,64 @@ def txn_query(
     else:
         raise ValueError(f"{query}: give txn_id, ref_number or entity_full_name")
     _txn_query_tail(rq, query, shape, include_line_items, include_linked_txns)
+    return rq
+
+
+def time_duration(field: str, hours: Decimal) -> str:
+    """Hours as a qbXML duration: 7.25 is PT7H15M. Whole minutes only, as QuickBooks keeps them."""
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value() or minutes <= 0:
+        raise FieldError(field, f"{hours} hours is not a positive whole number of minutes")
+    whole = int(minutes)
+    return f"PT{whole // 60}H{whole % 60}M"
+
+
+def time_tracking_add(request_id: str, data: TimeTrackingData) -> Element:
+    rq = _request("TimeTrackingAdd", request_id)
+    body = _sub(rq, "TimeTrackingAdd")
+    # Order: TxnDate, EntityRef, CustomerRef, ItemServiceRef, Rate, Duration, ClassRef, PayrollItemWageRef,
+    # Notes, BillableStatus, ExternalGUID.
+    _date(body, "TxnDate", "TimeTrackingAdd/TxnDate", data.txn_date)
+    _ref(body, "EntityRef", "TimeTrackingAdd/EntityRef", data.employee_full_name, limits.EMPLOYEE_NAME)
+    _ref(body, "CustomerRef", "TimeTrackingAdd/CustomerRef", data.customer_full_name, limits.CUSTOMER_FULL_NAME)
+    _ref(body, "ItemServiceRef", "TimeTrackingAdd/ItemServiceRef", data.item_service_full_name, limits.ITEM_FULL_NAME)
+    _sub(body, "Duration", time_duration("TimeTrackingAdd/Duration", data.hours))
+    _ref(body, "ClassRef", "TimeTrackingAdd/ClassRef", data.class_full_name, limits.CLASS_FULL_NAME)
+    _ref(
+        body,
+        "PayrollItemWageRef",
+        "TimeTrackingAdd/PayrollItemWageRef",
+        data.payroll_item_wage,
+        limits.PAYROLL_ITEM_NAME,
+    )
+    _text(body, "Notes", "TimeTrackingAdd/Notes", data.notes, limits.TIME_NOTES, multiline=True)
+    if data.billable_status is not None:
+        _sub(body, "BillableStatus", data.billable_status)
+    if data.external_guid is not None:
+        _sub(body, "ExternalGUID", data.external_guid)
+    return rq
+
+
+def time_tracking_query(
+    request_id: str, *, txn_id: str | None = None, txn_date: date | None = None, employee_full_name: str | None = None
+) -> Element:
+    """TimeTrackingQuery by TxnID, or for one employee's entries of one day (how a lost answer is looked up)."""
+    rq = _request("TimeTrackingQuery", request_id)
+    if txn_id is not None:
+        _sub(rq, "TxnID", qb_id("TimeTrackingQuery/TxnID", txn_id))
+        return rq
+    if txn_date is None or employee_full_name is None:
+        raise ValueError("TimeTrackingQuery: give txn_id, or txn_date and employee_full_name")
+    # TimeTrackingTxnFilter order: MaxReturned, TxnDateRangeFilter, TimeTrackingEntityFilter.
+    dates = _sub(rq, "TxnDateRangeFilter")
+    _date(dates, "FromTxnDate", "TimeTrackingQuery/FromTxnDate", txn_date)
+    _date(dates, "ToTxnDate", "TimeTrackingQuery/ToTxnDate", txn_date)
+    entity = _sub(rq, "TimeTrackingEntityFilter")
+    _sub(
+        entity,
+        "FullName",
+        qb_text("TimeTrackingQuery/FullName", employee_full_name, limits.EMPLOYEE_NAME, required=True),
+    )
     return rq
 
 

@@ -45,3 +45,7 @@ NOTES = 4095  # VendorAdd/Notes, CustomerAdd/Notes
 LIST_ID = 36  # IDTYPE: ListID, TxnID, TxnLineID
 EDIT_SEQUENCE = 16
 INCLUDE_RET_ELEMENT = 50
+EMPLOYEE_NAME = 41  # EmployeeAdd/Name
+PAYROLL_ITEM_NAME = 31  # PayrollItemWageRef/FullName
+TIME_NOTES = 4095  # TimeTrackingAdd/Notes
+IIF_NOTE = 1000  # TIMEACT NOTE: what QuickBooks' timer import keeps of a note

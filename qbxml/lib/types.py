@@ -331,3 +331,30 @@ class InvoiceData:
 
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class EmployeeData:
+    name: str
+    is_active: bool | None = None
+
+
+BillableStatus = Literal["Billable", "NotBillable", "HasBeenBilled"]
+
+
+@dataclass(frozen=True)
+class TimeTrackingData:
+    """Hours one employee worked: on a customer:job (or sub job), a service item (the cost code), a class (the
+    cost type) and the wage payroll item they are paid on. `external_guid` says whose entry it is, so that
+    an entry whose answer was lost is found again rather than added twice."""
+
+    txn_date: date
+    employee_full_name: str
+    hours: Decimal
+    customer_full_name: str | None = None
+    item_service_full_name: str | None = None
+    class_full_name: str | None = None
+    payroll_item_wage: str | None = None
+    notes: str = ""
+    billable_status: BillableStatus | None = None
+    external_guid: str | None = None

@@ -27,6 +27,8 @@ class ExportSettings:
     income_account: str = "Construction Income"
     retainage_item: str = "Retainage"
     retention_item: str = "Retention"
+    # Time entries go to QuickBooks payroll in an IIF file the accountant imports, not as requests.
+    time_by_iif: bool = False
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Context:
     job_names: dict[str, str] = field(default_factory=dict)
     # vendor name as sent → the name QuickBooks holds it under, where they differ (a vendor linked, not resent)
     vendor_names: dict[str, str] = field(default_factory=dict)
+    # employee name as sent → the name QuickBooks holds it under, where they differ (linked, not resent)
+    employee_names: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def dependency(self, item: ItemView, object_type: str) -> ItemView | None:
@@ -75,6 +79,9 @@ class Context:
 
     def vendor_name(self, name: str) -> str:
         return self.vendor_names.get(name, name)
+
+    def employee_name(self, name: str) -> str:
+        return self.employee_names.get(name, name)
 
     def job_name(self, job_name: str) -> str:
         try:
@@ -112,6 +119,10 @@ def _no_needs(payload: dict[str, Any], options: dict[str, Any], settings: Export
 
 def _nothing_more(record: dict[str, Any], item: ItemView, ctx: Context) -> tuple[dict[str, Any], dict[int, Any]]:
     return {}, {}
+
+
+def _never_held(settings: ExportSettings) -> bool:
+    return False
 
 
 def line_ids(record: dict[str, Any]) -> list[str]:
@@ -165,6 +176,8 @@ class Mapping:
     # the Mod needs.
     reads_record_first: Callable[[ItemView], bool] | None = None
     refresh_details: Callable[[ItemView, dict[str, Any]], dict[str, Any]] | None = None
+    # The settings send its accepted items another way than the Web Connector: they get no requests.
+    held_back: Callable[[ExportSettings], bool] = _never_held
 
     @property
     def always_modifies(self) -> bool:

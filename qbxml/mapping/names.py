@@ -23,12 +23,32 @@ def names_used(payloads: Iterable[dict[str, Any]]) -> tuple[set[str], set[str], 
             jobs.add(payload["job_name"])
         if isinstance(payload.get("vendor"), str) and payload["vendor"]:
             vendors.add(payload["vendor"])
+        # A record of one line (a time entry) names its cost code itself.
+        if isinstance(payload.get("cost_code"), str) and payload["cost_code"]:
+            codes.add(payload["cost_code"])
         codes.update(line["cost_code"] for line in payload.get("lines") or () if line.get("cost_code"))
     return codes, jobs, vendors
 
 
+def load_employee_names(ctx: Context, payloads: Iterable[dict[str, Any]]) -> None:
+    """Add to `ctx` the QuickBooks names of the employees these payloads name, where linked under another."""
+    names = {payload["employee"] for payload in payloads if payload.get("employee")} - ctx.employee_names.keys()
+    if not names:
+        return
+    for name, linked in (
+        ErpItem.objects.exclude(state=ErpState.DRAFT)
+        .filter(object_type="employee", sent_payload__name__in=names, synced_payload__isnull=True)
+        .values_list("sent_payload__name", "qb_details__full_name")
+    ):
+        if linked:
+            ctx.employee_names[name] = linked
+
+
 def load_names(ctx: Context, payloads: Iterable[dict[str, Any]]) -> None:
-    """Add to `ctx` the QuickBooks names of the cost codes and jobs these payloads name, not known yet."""
+    """Add to `ctx` the QuickBooks names of the cost codes, jobs, vendors and employees these payloads name,
+    not known yet."""
+    payloads = list(payloads)
+    load_employee_names(ctx, payloads)
     codes, jobs, vendors = names_used(payloads)
     codes -= ctx.item_names.keys()
     jobs -= ctx.job_names.keys()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from erp_integrations.bulk import insert_values
 from erp_integrations.models import AccountingRecord, ErpItem, ErpState
-from qbxml.mapping import SEQUENCE, mapping_for
+from qbxml.mapping import KINDS, SEQUENCE, mapping_for
 from qbxml.mapping.support import SUPPORT_KINDS, support_key, support_kind, support_name
 from qbxml.models import QbConnection, QbRequest
 from qbxml.queue import lifecycle
@@ -67,10 +67,14 @@ def enqueue(connection: QbConnection, item_ids: Iterable[int] | None = None) -> 
     items = routed_to(connection, items)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
+    settings = export_settings()
+    # Types the settings send another way (time in an IIF file) wait queued for that, with no request.
+    held_back = [kind.object_type for kind in KINDS.values() if kind.held_back(settings)]
+    if held_back:
+        items = items.exclude(object_type__in=held_back)
     rows_of_items = items.order_by("pk").values_list(
         "pk", "object_type", "sent_payload", "accept_options", "depends_on"
     )
-    settings = export_settings()
     known = known_support_keys(connection)
     pending_support = set(
         QbRequest.objects.filter(connection=connection, item__isnull=True, status__in=lifecycle.ACTIVE).values_list(

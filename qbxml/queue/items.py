@@ -19,6 +19,7 @@ def export_settings() -> ExportSettings:
         income_account=row.income_account_name,
         retainage_item=row.retainage_item_name,
         retention_item=row.retention_item_name,
+        time_by_iif=row.time_export == ErpSettings.TimeExport.IIF,
     )
 
 

@@ -26,12 +26,14 @@ from tests.factories import (
     CommitmentFactory,
     CompanyFactory,
     CostCodeFactory,
+    EmployeeFactory,
     InvoiceFactory,
     OwnerInvoiceFactory,
     PrimeChangeOrderFactory,
     PrimeContractFactory,
     ProjectFactory,
     SubJobFactory,
+    TimeEntryFactory,
     UserFactory,
     commitment_with_lines,
     grant,
@@ -72,6 +74,10 @@ HOME_TOOL = {
     "prime_contract": Tool.PRIME_CONTRACT,
     "prime_change_order": Tool.PRIME_CONTRACT,
     "owner_invoice": Tool.INVOICING,
+    # Payroll time (the issue's Timesheets tool): time entries of a project, and the employees they name,
+    # whose list is the company's.
+    "time_entry": Tool.TIMESHEETS,
+    "employee": Tool.TIMESHEETS,
 }
 
 RECORD_FACTORIES: dict[str, Callable[[], Any]] = {
@@ -87,6 +93,8 @@ RECORD_FACTORIES: dict[str, Callable[[], Any]] = {
     "prime_contract": PrimeContractFactory,
     "prime_change_order": PrimeChangeOrderFactory,
     "owner_invoice": OwnerInvoiceFactory,
+    "time_entry": TimeEntryFactory,
+    "employee": EmployeeFactory,
 }
 
 
@@ -141,6 +149,8 @@ COMPANY_RULES: dict[Action, Level] = {
     Action.MANAGE_CONNECTIONS: ADMIN,
     Action.RELEASE_WEB_CONNECTOR_SESSION: ADMIN,
     Action.VIEW_ERP_QUEUE: READ_ONLY,
+    # Writing the payroll IIF file moves accepted time into QuickBooks' hands: an ERP Integrations admin's.
+    Action.EXPORT_PAYROLL_IIF: ADMIN,
 }
 
 
@@ -199,6 +209,8 @@ PROJECT_OF: dict[str, Callable[[Any], Any]] = {
     "prime_contract": lambda contract: contract.project,
     "prime_change_order": lambda change_order: change_order.prime_contract.project,
     "owner_invoice": lambda invoice: invoice.prime_contract.project,
+    "time_entry": lambda entry: entry.project,
+    "employee": lambda employee: None,
 }
 
 
@@ -338,6 +350,7 @@ def test_admin_on_commitments_for_one_project_does_not_allow_sending_another_pro
         "prime_contract",
         "prime_change_order",
         "owner_invoice",
+        "time_entry",
     ],
 )
 def test_per_project_grants_apply_to_that_project_only(object_type):
@@ -368,6 +381,7 @@ def test_per_project_grants_apply_to_that_project_only(object_type):
         "prime_contract",
         "prime_change_order",
         "owner_invoice",
+        "time_entry",
     ],
 )
 def test_company_wide_grants_apply_to_every_project(object_type):

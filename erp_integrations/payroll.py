@@ -1,0 +1,53 @@
+"""Time entries into a payroll IIF file: the workflow's side of it. The file is written by the connector
+(`qbxml.payroll`), from what was accepted; here its entries leave the queue as QuickBooks' (synced), and the
+project side keeps the file and marks them in it, all in one transaction: no entry is in two files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from access import permissions
+from access.permissions import Action
+from erp_integrations.models import ErpItem
+from erp_integrations.services import SyncOutcome, item_waiting, record_sync_outcomes
+from procore_sync import models as ps
+from procore_sync import payroll
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def payroll_file_written(
+    actor: User, item_ids: Sequence[int], content: bytes, total_hours: Decimal
+) -> ps.PayrollExport:
+    """Keep the file of these queued time entries' items and move each to synced with the file's number."""
+    permissions.require(actor, Action.EXPORT_PAYROLL_IIF)
+    with transaction.atomic():
+        entry_ids = list(
+            ErpItem.objects.filter(pk__in=list(item_ids), object_type="time_entry").values_list("object_id", flat=True)
+        )
+        export = payroll.record_export(actor, content, entry_ids, total_hours)
+        # Strict: an item another export moved meanwhile refuses this file, which then is not kept.
+        record_sync_outcomes(
+            [
+                SyncOutcome(
+                    item_id, True, details={"payroll_export": export.pk}, note=f"In payroll time file {export.pk}"
+                )
+                for item_id in item_ids
+            ],
+            strict=True,
+        )
+    return export
+
+
+def payroll_entries_waiting(reasons: dict[int, str]) -> None:
+    """Say on each queued time entry that could not go in the file why (its employee is not linked...)."""
+    by_reason: dict[str, list[int]] = {}
+    for item_id, reason in reasons.items():
+        by_reason.setdefault(reason, []).append(item_id)
+    for reason, item_ids in by_reason.items():
+        item_waiting(item_ids, reason)
