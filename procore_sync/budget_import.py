@@ -491,6 +491,7 @@ def import_budget(user: User, project: ps.Project, data: bytes, mode: Mode = Mod
                 {} if budget is not None else {"project": project, "is_locked": False},
                 lines,
                 instance=budget,
+                in_bulk=True,
             )
         except DomainError as exc:
             result.errors.append(str(exc))

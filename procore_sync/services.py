@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from access import permissions
 from access.permissions import Action
-from procore_sync import hooks
+from procore_sync import bulk_checks, hooks
 from procore_sync import models as ps
 from procore_sync.errors import DomainError
 from procore_sync.money import CENTS, ZERO
@@ -44,12 +44,15 @@ def save_record(
     *,
     instance: M | None = None,
     permitted_by: Action | None = None,
+    in_bulk: bool = False,
 ) -> M:
     """Create `model` (or update `instance`) with `fields` and, for types with lines, its nested lines.
 
     Lines with an `id` are updated, lines without one are created, and lines left out are deleted.
     `permitted_by` is the action that allows the write instead of creating or editing in the record's tool
     (adding a company QuickBooks already holds to the directory is an ERP Integrations action).
+    `in_bulk` writes the lines in a few statements whatever their number (an import of thousands): the same
+    checks, made for all of them at once, and nothing is written when any line fails one.
     """
     record_type = record_type_of(model)
     if permitted_by is not None:
@@ -78,7 +81,7 @@ def save_record(
         except IntegrityError as exc:
             raise ValidationError(f"This would duplicate an existing record: {exc}") from exc
         if lines is not None and record_type.lines is not None:
-            _save_lines(record, record_type.lines, lines)
+            _save_lines(record, record_type.lines, lines, in_bulk=in_bulk)
         if hasattr(record, "check_invariants"):
             record.check_invariants()
         if instance is not None:
@@ -153,18 +156,23 @@ def _lines_differ(record: Model, lines: list[dict[str, Any]]) -> bool:
     existing = {line.pk: line for line in spec.model._default_manager.filter(**{spec.parent_field: record})}
     if {data.get("id") for data in lines} != set(existing) or len(lines) != len(existing):
         return True
+    # By the columns (a foreign key's id), so that comparing thousands of lines reads none of their relations.
+    columns = {name: spec.model._meta.get_field(name).attname for name in spec.fields}  # type: ignore[union-attr]
     return any(
-        _value(getattr(existing[data["id"]], name)) != _value(value)
+        getattr(existing[data["id"]], columns[name]) != _value(value)
         for data in lines
         for name, value in data.items()
         if name in spec.fields
     )
 
 
-def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> None:
+def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]], *, in_bulk: bool = False) -> None:
     existing = {line.pk: line for line in spec.model._default_manager.filter(**{spec.parent_field: record})}
+    # What the kept lines hold now, so that a bulk write updates only those that change.
+    before = {pk: _columns(line, spec) for pk, line in existing.items()} if in_bulk else {}
     keep: set[int] = set()
     errors: list[str] = []
+    checked: list[tuple[int, Model]] = []
     for index, data in enumerate(lines, start=1):
         line_id = data.get("id")
         if line_id:
@@ -173,14 +181,19 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
                 continue
             line = existing[line_id]
             keep.add(line_id)
+            for name in spec.fields:
+                if name in data:
+                    setattr(line, name, data[name])
         else:
-            line = spec.model(**{spec.parent_field: record})
-        for name in spec.fields:
-            if name in data:
-                setattr(line, name, data[name])
+            line = spec.model(
+                **{spec.parent_field: record}, **{name: data[name] for name in spec.fields if name in data}
+            )
         _default_retainage(record, line, data)
         if missing := _default_cost_type(line):
             errors.append(f"Line {index}: {missing}")
+            continue
+        if in_bulk:
+            checked.append((index, line))
             continue
         try:
             line.full_clean()
@@ -188,14 +201,55 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]]) -> N
             errors.extend(f"Line {index}: {message}" for message in exc.messages)
             continue
         line.save()
-    for line_id, line in existing.items():
-        if line_id not in keep:
-            try:
-                line.delete()
-            except ProtectedError:
-                errors.append(f"Line {line} is billed or changed elsewhere and cannot be removed.")
+    gone = [line for line_id, line in existing.items() if line_id not in keep]
+    if in_bulk:
+        errors.extend(bulk_checks.problems(spec.model, spec.parent_field, checked))
+        if errors:
+            raise ValidationError({"lines": errors})
+        # The lines left out go first: a line added in their place may hold what one of them held.
+        _delete_lines(gone, errors, in_bulk=True)
+        if errors:
+            raise ValidationError({"lines": errors})
+        changed = [line for _, line in checked if line.pk is not None and _columns(line, spec) != before[line.pk]]
+        added = [line for _, line in checked if line.pk is None]
+        columns = [field for field in spec.model._meta.concrete_fields if not field.primary_key and not field.generated]
+        try:
+            with transaction.atomic():
+                spec.model._default_manager.bulk_update(changed, list(spec.fields), batch_size=LINE_BATCH)
+                insert_rows(
+                    spec.model,
+                    [field.name for field in columns],
+                    [[field.pre_save(line, True) for field in columns] for line in added],
+                )
+        except IntegrityError as exc:
+            raise ValidationError({"lines": [f"These lines would duplicate one another: {exc}"]}) from exc
+        return
+    _delete_lines(gone, errors)
     if errors:
         raise ValidationError({"lines": errors})
+
+
+# Lines a statement updates in a bulk save (SQLite's limit on parameters splits it further).
+LINE_BATCH = 500
+
+
+def _columns(line: Model, spec: LineSpec) -> tuple[Any, ...]:
+    return tuple(getattr(line, line._meta.get_field(name).attname) for name in spec.fields)  # type: ignore[union-attr]
+
+
+def _delete_lines(lines: list[Model], errors: list[str], *, in_bulk: bool = False) -> None:
+    if in_bulk and lines:
+        # What protects a line is found before anything is deleted: the refusal leaves the transaction usable.
+        try:
+            type(lines[0])._default_manager.filter(pk__in=[line.pk for line in lines]).delete()
+            return
+        except ProtectedError:
+            pass  # Deleted one by one below, so that each line something holds is named.
+    for line in lines:
+        try:
+            line.delete()
+        except ProtectedError:
+            errors.append(f"Line {line} is billed or changed elsewhere and cannot be removed.")
 
 
 def _default_cost_type(line: Model) -> str:
@@ -394,7 +448,6 @@ class JobCostLine(NamedTuple):
     unplaced_reason: str
 
 
-_JOB_COST_COLUMNS = [*JobCostLine._fields, "imported_at"]
 # What QuickBooks names is kept as long as the column holds it.
 _JOB_COST_LENGTHS = [
     (index, length)
@@ -426,34 +479,49 @@ def _fitted(line: JobCostLine) -> list[Any]:
 
 
 def _insert_job_costs(lines: Sequence[JobCostLine]) -> int:
-    if not lines:
+    return insert_rows(
+        ps.JobCostTransaction,
+        JobCostLine._fields,
+        [_fitted(line) for line in lines],
+        same={"imported_at": timezone.now()},
+    )
+
+
+def insert_rows(
+    model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]], *, same: Mapping[str, Any] | None = None
+) -> int:
+    """Insert `rows` (each the values of the fields `names`, in order: numbers, text, decimals, dates, None) into
+    `model`'s table, with the fields of `same` holding one value in every row. Returns how many went in.
+
+    A bulk_create's model instances and per-value conversions cost more than the rows' work: on PostgreSQL this
+    is one statement, the rows bound as one JSON document; elsewhere one prepared statement run for every row
+    (SQLite's 999 parameters would split a bulk_create into a statement per 50 rows of a wide table)."""
+    if not rows:
         return 0
-    now = timezone.now()
-    db_connection = connections[router.db_for_write(ps.JobCostTransaction)]
-    meta = ps.JobCostTransaction._meta
-    fields = [meta.get_field(name) for name in _JOB_COST_COLUMNS]
+    same = dict(same or {})
+    db_connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    fields = [meta.get_field(name) for name in [*names, *same]]
     quote = db_connection.ops.quote_name
     insert = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 - our own table and columns
         f"({', '.join(quote(str(field.column)) for field in fields)})"  # type: ignore[union-attr]
     )
     if db_connection.vendor == "postgresql":
-        # One statement, the rows bound as one JSON document: a bulk_create's model instances and per-value
-        # conversions cost more than the rows' work.
         casts = ", ".join(f"(row->>{index})::{field.db_type(db_connection)}" for index, field in enumerate(fields))
-        document = json.dumps([[*_fitted(line), now] for line in lines], cls=DjangoJSONEncoder, separators=(",", ":"))
+        constants = list(same.values())
+        document = json.dumps([[*row, *constants] for row in rows], cls=DjangoJSONEncoder, separators=(",", ":"))
         with db_connection.cursor() as cursor:
             sql = f"{insert} SELECT {casts} FROM jsonb_array_elements(%s::jsonb) AS row"  # noqa: S608 - ours
             cursor.execute(sql, [document])
-        return len(lines)
-    # One prepared statement run for every row (SQLite's 999 parameters would split a bulk_create into a
-    # statement per 50 rows).
-    stamp = meta.get_field("imported_at").get_db_prep_save(now, db_connection)  # type: ignore[union-attr]
+        return len(rows)
+    prepared = [
+        field.get_db_prep_save(value, db_connection)  # type: ignore[union-attr]
+        for field, value in zip(fields[len(names) :], same.values(), strict=True)
+    ]
     with db_connection.cursor() as cursor:
-        cursor.executemany(
-            f"{insert} VALUES ({', '.join(['%s'] * len(fields))})", [[*_fitted(line), stamp] for line in lines]
-        )
-    return len(lines)
+        cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(fields))})", [[*row, *prepared] for row in rows])
+    return len(rows)
 
 
 def forget_job_costs(project_id: int, *, before: datetime.date | None = None) -> int:
