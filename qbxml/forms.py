@@ -37,8 +37,9 @@ class ScheduleForm(forms.Form):
         kwargs.setdefault("prefix", f"schedule-{connection.pk}")
         super().__init__(*args, **kwargs)
         for subject in schedules.SUBJECTS.values():
+            # Not required: a subject left out of the post keeps its frequency.
             self.fields[f"every_{subject.name}"] = forms.TypedChoiceField(
-                label=subject.label, coerce=int, choices=QbSyncSchedule.Every.choices
+                label=subject.label, coerce=int, choices=QbSyncSchedule.Every.choices, required=False, empty_value=None
             )
 
     @classmethod
@@ -57,7 +58,7 @@ class ScheduleForm(forms.Form):
         """The arguments of `schedules.schedule_set`."""
         data = self.cleaned_data
         return {
-            "every": {name: data[f"every_{name}"] for name in schedules.SUBJECTS},
+            "every": {name: data[f"every_{name}"] for name in schedules.SUBJECTS if data[f"every_{name}"] is not None},
             "quiet_start": data["quiet_start"],
             "quiet_end": data["quiet_end"],
             "quiet_days": data["quiet_days"],

@@ -139,12 +139,9 @@ def refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
         return _back_to_schedule(connection)
     window = schedules.quiet_window(connection)
     ends = window.ends_after(timezone.now()) if window is not None else None
-    when = "the next Web Connector session"
-    if ends is not None:
-        local = ends.astimezone(window.zone) if window is not None else ends
-        when += f", after the quiet window ends at {local:%H:%M}"
+    after = f", after its quiet window ends at {ends.astimezone(window.zone):%H:%M}" if window and ends else ""
     labels = ", ".join(schedules.SUBJECTS[name].label.lower() for name in queued)
-    messages.success(request, f"Queued: {when} of {connection.name} reads its {labels}.")
+    messages.success(request, f"Queued for the next Web Connector session of {connection.name}{after}: {labels}.")
     return _back_to_schedule(connection)
 
 

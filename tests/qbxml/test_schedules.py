@@ -365,7 +365,7 @@ def test_refresh_now_on_the_page_queues_and_says_so(erp_admin, connection):
     )
 
     text = response.content.decode()
-    assert "Queued: the next Web Connector session of Main company reads its bill payments" in text
+    assert "Queued for the next Web Connector session of Main company: bill payments and payments received." in text
     assert queued_lists(connection) == set(schedules.SUBJECTS["payments"].imports)
 
 
@@ -430,3 +430,16 @@ def test_a_stranger_cannot_refresh(connection):
     answer = api_as(stranger).post(f"/api/v1/qbxml/connections/{connection.pk}/refresh/", {}, format="json")
     assert answer.status_code == 403
     assert queued_lists(connection) == set()
+
+
+def test_refresh_now_inside_the_quiet_window_says_when_the_work_starts(erp_admin, connection):
+    set_schedule(erp_admin, connection, start=time(0), end=time(23, 59), days=range(7))
+
+    response = signed_in(erp_admin).post(
+        f"/erp/connections/{connection.pk}/refresh-now/", {"subjects": ["vendors"]}, follow=True
+    )
+
+    assert (
+        "Queued for the next Web Connector session of Main company, after its quiet window ends at 23:59: vendors."
+        in response.content.decode()
+    )
