@@ -13,12 +13,13 @@ from erp_integrations import (
     report_views,
 )
 from procore_sync import api as ps_api
-from procore_sync import budget_import_api, job_cost_api
+from procore_sync import budget_import_api, job_cost_api, payroll_api
 from qbxml import api as qb_api
+from qbxml import payroll_views
 
 router = DefaultRouter()
 # The project side's resources, each with the workflow's fields and steps where the record goes to QuickBooks.
-for prefix, viewset, basename in ps_api.ROUTES:
+for prefix, viewset, basename in [*ps_api.ROUTES, *payroll_api.ROUTES]:
     router.register(prefix, erp_api.with_workflow(viewset), basename=basename)
 router.register("erp/items", erp_api.ErpItemViewSet, basename="erp-item")
 router.register("qb-connections", qb_api.QbConnectionViewSet, basename="qb-connection")
@@ -67,5 +68,7 @@ urlpatterns = [
     path("qbxml/connections/<int:pk>/schedule/", qb_api.ConnectionScheduleView.as_view(), name="qb-schedule"),
     path("qbxml/connections/<int:pk>/refresh/", qb_api.ConnectionRefreshView.as_view(), name="qb-refresh-now"),
     *name_in_use_views.API_URLS,
+    # Before the router's: "iif" is no time entry's id.
+    *(path(route, view.as_view(), name=name) for route, view, name in payroll_views.API_URLS),
     path("", include(router.urls)),
 ]

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from access import permissions
 from access.permissions import Action
-from erp_integrations.models import ErpItem
+from erp_integrations.models import ErpItem, ErpState
 from erp_integrations.services import SyncOutcome, item_waiting, record_sync_outcomes
 from procore_sync import models as ps
 from procore_sync import payroll
@@ -51,3 +51,27 @@ def payroll_entries_waiting(reasons: dict[int, str]) -> None:
         by_reason.setdefault(reason, []).append(item_id)
     for reason, item_ids in by_reason.items():
         item_waiting(item_ids, reason)
+
+
+# --- what the payroll pages and the API read ---------------------------------------------------------------
+
+
+def payroll_files(actor: User) -> list[ps.PayrollExport]:
+    """The payroll files written, newest first (without their contents)."""
+    permissions.require(actor, Action.EXPORT_PAYROLL_IIF)
+    return list(payroll.exports())
+
+
+def payroll_file(actor: User, pk: int) -> ps.PayrollExport:
+    """One payroll file, with its contents: the same bytes however often it is downloaded."""
+    permissions.require(actor, Action.EXPORT_PAYROLL_IIF)
+    return ps.PayrollExport.objects.get(pk=pk)
+
+
+def entries_waiting_for_a_file() -> list[ErpItem]:
+    """The accepted time entries no file has taken yet, each with why it waits (when an export said so)."""
+    return list(
+        ErpItem.objects.filter(object_type="time_entry", state=ErpState.QUEUED, record_deleted_at__isnull=True)
+        .only("pk", "label", "erp_error", "object_id")
+        .order_by("pk")
+    )

@@ -16,10 +16,11 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from access.permissions import Person
+from access.tools import Tool
 from procore_sync import models as ps
 from procore_sync import selectors, services
 from procore_sync.errors import DomainError
@@ -122,6 +123,17 @@ def entries_of_week(user: Person, project: ps.Project, start: datetime.date) -> 
     """The project's time entries of the week starting `start` that `user` may read."""
     days = week_days(start)
     return selectors.records_for(user, ps.TimeEntry, project=project.pk).filter(date__range=(days[0], days[-1]))
+
+
+def timesheet_projects(user: Person, start: datetime.date) -> QuerySet[ps.Project]:
+    """The active projects whose timesheets `user` may read, each with its hours of the week starting `start`."""
+    days = week_days(start)
+    return (
+        selectors.readable_projects(user, Tool.TIMESHEETS)
+        .filter(status=ps.Project.Status.ACTIVE)
+        .annotate(week_hours=Sum("time_entries__hours", filter=Q(time_entries__date__range=(days[0], days[-1]))))
+        .order_by("number")
+    )
 
 
 def timesheet(user: Person, project: ps.Project, start: datetime.date) -> Timesheet:
