@@ -99,6 +99,13 @@ class SettingsForm(forms.Form):
         max_length=31,
         help_text="Set on the service item of each cost code as its income account.",
     )
+    time_export = forms.ChoiceField(
+        label="Time entries go to QuickBooks",
+        choices=ErpSettings.TimeExport.choices,
+        required=False,
+        help_text="As an IIF file the accountant imports into QuickBooks payroll, or as time tracking through the "
+        "Web Connector. An entry goes one way only, once.",
+    )
     sync_every_minutes = forms.IntegerField(
         label="Sync every (minutes)",
         min_value=1,
@@ -113,6 +120,7 @@ class SettingsForm(forms.Form):
         "prime_contract_estimates",
         "expense_account_name",
         "income_account_name",
+        "time_export",
     )
 
     # The names picked from QuickBooks' lists once they are read, and what each list offers.
@@ -146,6 +154,12 @@ class SettingsForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=field.label, choices=choices, help_text=f"{field.help_text} From {words}."
             )
+
+    def clean_time_export(self) -> str:
+        # A form posted without the choice (an older page) keeps the company's.
+        return str(
+            self.cleaned_data.get("time_export") or self.initial.get("time_export") or ErpSettings.TimeExport.IIF
+        )
 
     @classmethod
     def initial_from(cls, row: ErpSettings) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from access import permissions
 from access.permissions import Action
@@ -26,7 +27,8 @@ from qbxml.lib.values import FieldError
 from qbxml.mapping import Context, ExportError, ItemView
 from qbxml.mapping.names import load_names
 from qbxml.mapping.time_entry import time_data
-from qbxml.models import QbConnection
+from qbxml.models import QbConnection, QbRequest
+from qbxml.queue import lifecycle
 from qbxml.queue.enqueue import known_support_keys, routed_to
 from qbxml.queue.items import export_settings, item_views
 
@@ -95,7 +97,11 @@ def export_payroll_iif(actor: User) -> PayrollFile:
         )
     with transaction.atomic():
         connection = _default_connection()
-        items = ErpItem.objects.filter(object_type="time_entry", state=ErpState.QUEUED, record_deleted_at__isnull=True)
+        # An entry queued while time went through the Web Connector has its request: it goes that way, not twice.
+        live = QbRequest.objects.filter(item=OuterRef("pk"), status__in=lifecycle.ACTIVE)
+        items = ErpItem.objects.filter(
+            object_type="time_entry", state=ErpState.QUEUED, record_deleted_at__isnull=True
+        ).exclude(Exists(live))
         if connection is not None:
             items = routed_to(connection, items)
         # Locked until the file is kept: a second export at the same time waits, then finds them synced.

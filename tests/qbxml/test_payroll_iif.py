@@ -212,3 +212,39 @@ def test_two_exports_at_once_never_put_one_entry_in_two_files(requires_postgres,
     assert len(files) == 1
     assert files[0].entry_count == 2
     assert ps.TimeEntry.objects.filter(payroll_export__isnull=True).count() == 0
+
+
+def _time_by(way: str) -> None:
+    ErpSettings.objects.update_or_create(pk=1, defaults={"time_export": way})
+
+
+def test_an_entry_queued_for_the_web_connector_never_goes_in_a_file_too(world, pm, approver, erp_admin):
+    _time_by(ErpSettings.TimeExport.WEB_CONNECTOR)
+    entry = accepted_entry(world, pm, approver)
+    assert QbRequest.objects.filter(item=_item(entry), kind="time_tracking").exists()
+    _time_by(ErpSettings.TimeExport.IIF)
+
+    result = payroll.export_payroll_iif(erp_admin)
+
+    assert result.export is None
+    assert _item(entry).state == ErpState.QUEUED
+
+
+def test_the_settings_page_chooses_how_time_goes(client, erp_admin):
+    client.force_login(erp_admin)
+
+    page = client.get("/erp/settings/")
+
+    assert page.context["form"]["time_export"].initial == ErpSettings.TimeExport.IIF
+    assert b"Time tracking through the Web Connector" in page.content
+
+
+def test_an_erp_admin_sends_time_through_the_web_connector_from_the_settings_page(client, erp_admin):
+    client.force_login(erp_admin)
+    form = client.get("/erp/settings/").context["form"]
+    posted = {name: value for name, value in form.initial.items() if name != "direct_export_types"}
+
+    response = client.post("/erp/settings/", {**posted, "time_export": "web_connector"}, follow=True)
+
+    assert "Settings saved." in response.content.decode()
+    assert ErpSettings.load().time_export == ErpSettings.TimeExport.WEB_CONNECTOR
