@@ -7,7 +7,7 @@ from datetime import datetime
 
 from erp_integrations.hooks import Book
 from erp_integrations.models import ErpItem
-from qbxml import imports, selectors
+from qbxml import imports, schedules, selectors
 from qbxml.models import QbConnection
 from qbxml.queue.batch import preview_message
 from qbxml.queue.enqueue import QueueOnAccept
@@ -25,11 +25,11 @@ class Connector(QueueOnAccept):
         connection = QbConnection.objects.filter(is_default=True).first()
         if connection is None:
             return
-        names = [name for subject in subjects for name in imports.SUBJECTS[subject]]
         if again:
-            imports.read_again(connection, names, since)
+            imports.read_again(connection, [name for subject in subjects for name in imports.SUBJECTS[subject]], since)
         else:
-            imports.refresh(None, connection, names)
+            # As Refresh now does: the schedule counts its next read from this one.
+            schedules.queue_now(None, connection, subjects)
 
     def books(self) -> list[Book]:
         connections = QbConnection.objects.order_by("-is_default", "name").only(

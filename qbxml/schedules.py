@@ -54,6 +54,9 @@ SUBJECTS: dict[str, Subject] = {
         Subject("estimates", "Estimates (prime contracts)", imports.SUBJECTS["estimates"]),
     ]
 }
+# Whatever else the workflow asks to have read back can be scheduled too.
+for _name, _imports in imports.SUBJECTS.items():
+    SUBJECTS.setdefault(_name, Subject(_name, _name.replace("_", " ").capitalize(), _imports))
 TASK = "qbxml.tasks.run_scheduled_import"
 TASK_PREFIX = "qb-sync"
 DIGEST_TASK_NAME = "erp-daily-digest"
