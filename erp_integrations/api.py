@@ -23,6 +23,7 @@ from access import permissions
 from access.permissions import Action, signed_in
 from access.sign_ins import locked_out_for
 from erp_integrations import selectors, services
+from erp_integrations.budget_estimate_import_views import BudgetEstimateImportActions
 from erp_integrations.exportables import EXPORTABLE_TYPES, is_exportable_model
 from erp_integrations.forms import BULK_ACTIONS, BULK_LIMIT, DEFAULT_COST_TYPE_LIMIT
 from erp_integrations.models import ErpItem, ErpSettings, ErpState, ProjectAccountingSettings
@@ -136,6 +137,10 @@ def _with_erp_fields(serializer: type[serializers.ModelSerializer]) -> type[seri
     return type(serializer.__name__, (ErpFieldsMixin, serializer), {"Meta": meta, "__module__": serializer.__module__})
 
 
+# ERP Integrations' own actions on a project-side resource, beyond the workflow's steps.
+RESOURCE_ACTIONS: dict[type[Any], tuple[type[Any], ...]] = {Project: (BudgetEstimateImportActions,)}
+
+
 def with_workflow(viewset: type[Any]) -> type[Any]:
     """A project-side resource with its workflow: the ERP fields in its JSON, its steps, the `erp_status`
     filter. Resources of records that never go to QuickBooks (cost types) are returned as they are."""
@@ -143,7 +148,7 @@ def with_workflow(viewset: type[Any]) -> type[Any]:
         return viewset
     extended = type(
         viewset.__name__,
-        (ErpActionsMixin, viewset),
+        (*RESOURCE_ACTIONS.get(viewset.model, ()), ErpActionsMixin, viewset),
         {
             "serializer_class": _with_erp_fields(viewset.serializer_class),
             "__doc__": viewset.__doc__,

@@ -577,21 +577,35 @@ def book_named(books: list[hooks.Book], key: str) -> hooks.Book | None:
     return next((book for book in books if book.key == key), None)
 
 
-def estimates_to_import(project: Project) -> list[AccountingRecord] | None:
+def estimates_to_import(project: Project, *, with_sub_jobs: bool = False) -> list[AccountingRecord] | None:
     """The estimates QuickBooks holds for the project's job that nothing here is linked to (not its budget's,
-    not a prime contract's): what its prime contract may be imported from. None while the project is not
-    linked to its job (it has no estimates to offer yet)."""
+    not a prime contract's): what its prime contract may be imported from. With `with_sub_jobs`, those of the
+    sub-customers its linked sub jobs are too (a budget's lines may be on a sub job). None while the project is
+    not linked to its job (it has no estimates to offer yet)."""
     job = ErpItem.objects.filter(object_type="project", object_id=project.pk).exclude(qb_ref="").first()
     book = hooks.current_book()
     if job is None or book is None:
         return None
+    customers = {job.qb_ref}
+    if with_sub_jobs:
+        customers.update(linked_sub_jobs(project))
     linked = linked_items(AccountingRecord.ListType.ESTIMATE).exclude(qb_ref="").values("qb_ref")
     return list(
         AccountingRecord.objects.filter(
-            book=book, list_type=AccountingRecord.ListType.ESTIMATE, parent_external_id=job.qb_ref
+            book=book, list_type=AccountingRecord.ListType.ESTIMATE, parent_external_id__in=customers
         )
         .exclude(external_id__in=linked)
         .order_by("-time_modified", "full_name")
+    )
+
+
+def linked_sub_jobs(project: Project) -> dict[str, int]:
+    """The QuickBooks ListIDs of the project's sub jobs that are linked to their sub-customer → the sub job."""
+    sub_jobs = ps.SubJob.objects.filter(project=project).values("pk")
+    return dict(
+        ErpItem.objects.filter(object_type="sub_job", object_id__in=sub_jobs, record_deleted_at__isnull=True)
+        .exclude(qb_ref="")
+        .values_list("qb_ref", "object_id")
     )
 
 

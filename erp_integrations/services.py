@@ -964,18 +964,11 @@ def import_prime_contract(actor: User, project: ps.Project, estimate: Accounting
 
 
 def _contract_lines(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    linked = dict(
-        ErpItem.objects.filter(
-            object_type="cost_code", qb_ref__in={line["item_list_id"] for line in lines if line["item_list_id"]}
-        ).values_list("qb_ref", "object_id")
-    )
-    codes = {code.pk: code for code in ps.CostCode.objects.select_related("division", "default_cost_type")}
-    by_name = {f"{code.division.code}:{code.code}".casefold(): code for code in codes.values()}
+    places = estimate_line_places(lines)
     types = {cost_type.name.casefold(): cost_type for cost_type in ps.CostType.objects.all()}
     made: list[dict[str, Any]] = []
     problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        code = codes.get(linked.get(line["item_list_id"], 0)) or by_name.get(line["item_full_name"].casefold())
+    for number, (line, code) in enumerate(zip(lines, places, strict=True), start=1):
         if code is None:
             problems.append(f"line {number}'s item {line['item_full_name'] or '(none)'} is no cost code here")
             continue
@@ -993,6 +986,23 @@ def _contract_lines(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
             }
         )
     return made, problems
+
+
+def estimate_line_places(lines: list[dict[str, Any]]) -> list[ps.CostCode | None]:
+    """The cost code each line of a QuickBooks estimate (as `read_estimates` keeps it) is, in order: the one
+    linked to its item, else the one its item is named like ("division:code"); None for an item that is no cost
+    code here. Three queries, whatever the number of lines."""
+    linked = dict(
+        ErpItem.objects.filter(
+            object_type="cost_code", qb_ref__in={line["item_list_id"] for line in lines if line["item_list_id"]}
+        ).values_list("qb_ref", "object_id")
+    )
+    codes = {code.pk: code for code in ps.CostCode.objects.select_related("division", "default_cost_type")}
+    by_name = {f"{code.division.code}:{code.code}".casefold(): code for code in codes.values()}
+    return [
+        codes.get(linked.get(line["item_list_id"], 0)) or by_name.get(line["item_full_name"].casefold())
+        for line in lines
+    ]
 
 
 # --- job costs: the lines of QuickBooks' transactions that cost a project ------------------------------------
@@ -1338,6 +1348,8 @@ LINK_ACTIONS: dict[str, Action] = {
     "project": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
     "sub_job": Action.ADD_QUICKBOOKS_JOB_AS_PROJECT,
     "cost_code": Action.REFRESH_COST_CODES,
+    # A budget imported from an estimate is tied to it.
+    "budget": Action.IMPORT_BUDGET,
     "prime_contract": Action.IMPORT_PRIME_CONTRACT,
     "employee": Action.LINK_QUICKBOOKS_COMPANIES,
 }
@@ -1346,6 +1358,7 @@ LINKED_LIST: dict[str, str] = {
     "project": AccountingRecord.ListType.CUSTOMER,
     "sub_job": AccountingRecord.ListType.CUSTOMER,
     "cost_code": AccountingRecord.ListType.ITEM,
+    "budget": AccountingRecord.ListType.ESTIMATE,
     "prime_contract": AccountingRecord.ListType.ESTIMATE,
     "employee": AccountingRecord.ListType.EMPLOYEE,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from erp_integrations import (
+    budget_estimate_import_views,
     company_file_views,
     cost_code_views,
     import_views,
@@ -46,5 +47,10 @@ urlpatterns = [
         "projects/<int:pk>/prime-contract/import/",
         prime_contract_import_views.import_prime_contract,
         name="import-prime-contract",
+    ),
+    path(
+        "projects/<int:pk>/budget/import-estimate/",
+        budget_estimate_import_views.import_budget_estimate,
+        name="import-budget-estimate",
     ),
 ]

@@ -117,6 +117,8 @@ class Preview:
 
     mode: Mode
     rows: list[PreviewRow] = field(default_factory=list)
+    # What the rows were read from, as the messages name it.
+    source: str = "file"
     errors: list[str] = field(default_factory=list)
     existing_lines: int = 0
     # What the user lacks to import into this budget, when they do ("" when they may).
@@ -389,28 +391,15 @@ def _describe_key(row: PreviewRow) -> str:
 
 def preview(user: User, project: ps.Project, data: bytes, mode: Mode = Mode.REPLACE) -> Preview:
     """What importing `data` into the project's budget would do, and everything that stops it. Nothing is saved."""
-    result = Preview(mode=mode)
     budget = ps.Budget.objects.filter(project=project).first()
-    decision = may_import(user, project, budget)
-    if not decision:
-        result.missing_permission = decision.missing
-        result.errors.append(f"Importing into this budget needs {decision.missing}.")
+    result = start_preview(may_import(user, project, budget), budget, mode)
+    if result.missing_permission:
         return result
-    if lock := budget_lock(budget):
-        result.errors.append(lock)
     parsed = read_csv(data)
     result.errors.extend(parsed.errors)
     if parsed.errors:
         return result
-    lists = _Lists(project)
-    existing: dict[tuple[int | None, int | None, int | None], ps.BudgetLineItem] = {}
-    if budget is not None:
-        existing = {
-            (line.cost_code_id, line.cost_type_id, line.sub_job_id): line
-            for line in ps.BudgetLineItem.objects.filter(budget=budget)
-        }
-    result.existing_lines = len(existing)
-    first_of: dict[tuple[int | None, int | None, int | None], int] = {}
+    rows = []
     for number, cells in parsed.rows:
         row = PreviewRow(
             line=number,
@@ -420,16 +409,51 @@ def preview(user: User, project: ps.Project, data: bytes, mode: Mode = Mode.REPL
             description=cells.get("description", ""),
             amount_text=cells.get("amount", ""),
         )
-        _check_row(row, lists)
         try:
             row.amount = parse_amount(row.amount_text, parsed.delimiter)
         except ValueError as exc:
             row.errors.append(str(exc))
+        rows.append(row)
+    check_rows(result, project, budget, rows)
+    return result
+
+
+def start_preview(decision: permissions.Decision, budget: ps.Budget | None, mode: Mode) -> Preview:
+    """A preview that says, before any row, whether the person may import into the budget and whether its lines
+    may change now."""
+    result = Preview(mode=mode)
+    if not decision:
+        result.missing_permission = decision.missing
+        result.errors.append(f"Importing into this budget needs {decision.missing}.")
+        return result
+    if lock := budget_lock(budget):
+        result.errors.append(lock)
+    return result
+
+
+def check_rows(result: Preview, project: ps.Project, budget: ps.Budget | None, rows: list[PreviewRow]) -> None:
+    """Check `rows` (named by their cost code, cost type and sub job path, whatever they were read from) against
+    the company's lists and the budget, and add them to `result`: what a file and a QuickBooks estimate share."""
+    mode = result.mode
+    lists = _Lists(project)
+    existing: dict[tuple[int | None, int | None, int | None], ps.BudgetLineItem] = {}
+    if budget is not None:
+        existing = {
+            (line.cost_code_id, line.cost_type_id, line.sub_job_id): line
+            for line in ps.BudgetLineItem.objects.filter(budget=budget)
+        }
+    result.existing_lines = len(existing)
+    first_of: dict[tuple[int | None, int | None, int | None], int] = {}
+    for row in rows:
+        # What reading the row found (a bad amount) follows what the lists say of it, as the columns go.
+        read, row.errors = row.errors, []
+        _check_row(row, lists)
+        row.errors.extend(read)
         if row.cost_code_id is not None and row.cost_type_id is not None:
             if row.key in first_of:
                 row.errors.append(f"Duplicates line {first_of[row.key]} ({_describe_key(row)}).")
             else:
-                first_of[row.key] = number
+                first_of[row.key] = row.line
                 if mode is Mode.APPEND and row.key in existing:
                     row.errors.append(f"The budget already has a line {_describe_key(row)}; replace its lines instead.")
         result.rows.append(row)
@@ -444,9 +468,9 @@ def preview(user: User, project: ps.Project, data: bytes, mode: Mode = Mode.REPL
         kept = sorted({str(line.budget_line) for line in used})
         if kept:
             result.errors.append(
-                f"Budget modifications move money on lines the file leaves out ({', '.join(kept)}); keep them in it."
+                f"Budget modifications move money on lines the {result.source} leaves out ({', '.join(kept)}); "
+                "keep them in it."
             )
-    return result
 
 
 def import_budget(user: User, project: ps.Project, data: bytes, mode: Mode = Mode.REPLACE) -> Preview:
@@ -457,49 +481,65 @@ def import_budget(user: User, project: ps.Project, data: bytes, mode: Mode = Mod
         # The budget's row is held from the checks to the write: a lock (or a line added) cannot slip in between.
         budget = ps.Budget.objects.select_for_update().filter(project=project).first()
         result = preview(user, project, data, mode)
-        if result.missing_permission:
-            raise PermissionDenied(result.errors[0])
-        if not result.ok:
-            raise ImportRefused(result)
-        existing: dict[tuple[int | None, int | None, int | None], int] = {}
-        if budget is not None:
-            existing = {
-                (line.cost_code_id, line.cost_type_id, line.sub_job_id): line.pk
-                for line in ps.BudgetLineItem.objects.filter(budget=budget)
-            }
-        cost_codes = ps.CostCode.objects.in_bulk({row.cost_code_id for row in result.rows})
-        cost_types = ps.CostType.objects.in_bulk({row.cost_type_id for row in result.rows})
-        sub_jobs = ps.SubJob.objects.in_bulk({row.sub_job_id for row in result.rows if row.sub_job_id})
-        lines: list[dict[str, Any]] = []
-        if mode is Mode.APPEND:
-            lines.extend({"id": pk} for pk in existing.values())
-        for row in result.rows:
-            line: dict[str, Any] = {
-                "cost_code": cost_codes[row.cost_code_id or 0],
-                "cost_type": cost_types[row.cost_type_id or 0],
-                "sub_job": sub_jobs.get(row.sub_job_id or 0),
-                "description": row.description,
-                "original_amount": row.amount,
-            }
-            if mode is Mode.REPLACE and row.key in existing:
-                line["id"] = existing[row.key]
-            lines.append(line)
-        try:
-            services.save_record(
-                user,
-                ps.Budget,
-                {} if budget is not None else {"project": project, "is_locked": False},
-                lines,
-                instance=budget,
-                in_bulk=True,
-            )
-        except DomainError as exc:
-            result.errors.append(str(exc))
-            raise ImportRefused(result) from exc
-        except ValidationError as exc:
-            result.errors.extend(exc.messages)
-            raise ImportRefused(result) from exc
+        save_rows(user, project, budget, result)
     return result
+
+
+def save_rows(
+    user: User,
+    project: ps.Project,
+    budget: ps.Budget | None,
+    result: Preview,
+    *,
+    permitted_by: Action | None = None,
+) -> ps.Budget:
+    """Write a checked preview's rows into the project's budget (made when it has none), its lines in bulk through
+    `services.save_record`, or raise ImportRefused (PermissionDenied for a preview that lacks the permission).
+    Call inside a transaction that holds the budget's row (`budget` as read under that lock)."""
+    if result.missing_permission:
+        raise PermissionDenied(result.errors[0])
+    if not result.ok:
+        raise ImportRefused(result)
+    mode = result.mode
+    existing: dict[tuple[int | None, int | None, int | None], int] = {}
+    if budget is not None:
+        existing = {
+            (line.cost_code_id, line.cost_type_id, line.sub_job_id): line.pk
+            for line in ps.BudgetLineItem.objects.filter(budget=budget)
+        }
+    cost_codes = ps.CostCode.objects.in_bulk({row.cost_code_id for row in result.rows})
+    cost_types = ps.CostType.objects.in_bulk({row.cost_type_id for row in result.rows})
+    sub_jobs = ps.SubJob.objects.in_bulk({row.sub_job_id for row in result.rows if row.sub_job_id})
+    lines: list[dict[str, Any]] = []
+    if mode is Mode.APPEND:
+        lines.extend({"id": pk} for pk in existing.values())
+    for row in result.rows:
+        line: dict[str, Any] = {
+            "cost_code": cost_codes[row.cost_code_id or 0],
+            "cost_type": cost_types[row.cost_type_id or 0],
+            "sub_job": sub_jobs.get(row.sub_job_id or 0),
+            "description": row.description,
+            "original_amount": row.amount,
+        }
+        if mode is Mode.REPLACE and row.key in existing:
+            line["id"] = existing[row.key]
+        lines.append(line)
+    try:
+        return services.save_record(
+            user,
+            ps.Budget,
+            {} if budget is not None else {"project": project, "is_locked": False},
+            lines,
+            instance=budget,
+            permitted_by=permitted_by,
+            in_bulk=True,
+        )
+    except DomainError as exc:
+        result.errors.append(str(exc))
+        raise ImportRefused(result) from exc
+    except ValidationError as exc:
+        result.errors.extend(exc.messages)
+        raise ImportRefused(result) from exc
 
 
 class ImportRefused(Exception):
