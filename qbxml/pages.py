@@ -101,10 +101,6 @@ def _back_to_schedule(connection: QbConnection) -> HttpResponse:
     return redirect(f"{reverse('erp:settings')}#sync-schedule-{connection.pk}")
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(text for texts in getattr(error, "message_dict", {"": error.messages}).values() for text in texts)
-
-
 @login_required
 @require_POST
 def schedule_save(request: HttpRequest, pk: int) -> HttpResponse:
@@ -118,7 +114,7 @@ def schedule_save(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         schedules.schedule_set(signed_in(request.user), connection, **form.changes())
     except ValidationError as exc:
-        messages.error(request, f"The schedule of {connection.name} was not saved: {_error_text(exc)}")
+        messages.error(request, f"The schedule of {connection.name} was not saved: {' '.join(exc.messages)}")
     else:
         messages.success(request, f"The sync schedule of {connection.name} is saved.")
     return _back_to_schedule(connection)
@@ -132,7 +128,7 @@ def refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         queued = schedules.queue_now(signed_in(request.user), connection, request.POST.getlist("subjects"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, " ".join(exc.messages))
         return _back_to_schedule(connection)
     if not queued:
         messages.info(request, "Nothing was chosen to refresh.")

@@ -94,6 +94,11 @@ class ScheduleRow:
         return str(Every(self.every).label)
 
     @property
+    def due(self) -> bool:
+        """Due by schedule: the next session outside the quiet window reads it."""
+        return self.next_due_at is not None and self.next_due_at <= timezone.now()
+
+    @property
     def next_due_at(self) -> datetime | None:
         """When the schedule queues it next (None: never); at once when it was never queued."""
         if self.every == Every.NEVER:

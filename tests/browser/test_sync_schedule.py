@@ -38,7 +38,7 @@ def test_an_admin_schedules_the_imports_and_refreshes_them_now(page: Any, erp_ad
         == "Quiet: 18:00 to 07:00 (past midnight), Monday to Friday, UTC. Times are the QuickBooks machine's (UTC)."
     )
     assert "Every 2 hours" in vendors_row.inner_text()
-    assert vendors_row.locator("[data-next-due] time").count() == 1, "due: a time is shown"
+    assert vendors_row.locator("[data-next-due]").inner_text() == "Due: the next session", "never read yet"
     connection = QbConnection.objects.get(pk=connection.pk)
     assert (connection.quiet_start, connection.quiet_end, connection.quiet_days) == (time(18), time(7), [0, 1, 2, 3, 4])
     assert dict(QbSyncSchedule.objects.filter(every__gt=0).values_list("subject", "every")) == {
@@ -57,6 +57,8 @@ def test_an_admin_schedules_the_imports_and_refreshes_them_now(page: Any, erp_ad
     assert "Waiting for the next session" not in vendors_row.inner_text()
     waiting = set(QbListImport.objects.filter(status=QbListImport.Status.QUEUED).values_list("list_name", flat=True))
     assert waiting == set(schedules.SUBJECTS["job_costs"].imports)
+
+    assert costs_row.locator("[data-next-due] time").count() == 1, "queued now: due again in a day"
 
     section.get_by_role("button", name="Refresh all").click()
     page.wait_for_load_state()
