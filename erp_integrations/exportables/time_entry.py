@@ -14,6 +14,7 @@ from erp_integrations.exportables.project import job_name
 from erp_integrations.exportables.sub_job import path_of
 from erp_integrations.models import ErpSettings
 from procore_sync import models as ps
+from qbxml.lib import iif as iif_file
 from qbxml.lib import limits
 
 # The longest activity QuickBooks' timer import takes: 23:59.
@@ -70,7 +71,7 @@ def problems(entry: ps.TimeEntry) -> list[Problem]:
         found.append(Problem("payroll_item", "Choose the payroll item the hours are paid on."))
     text(found, "payroll_item", "The payroll item", entry.payroll_item, limits.PAYROLL_ITEM_NAME, list_name=True)
     # The timer import keeps a note on one line of at most 1000 characters; time tracking keeps a memo.
-    text(found, "notes", "The notes", entry.notes, limits.IIF_NOTE if iif else limits.TIME_NOTES)
+    text(found, "notes", "The notes", entry.notes, iif_file.NOTE_MAX_LENGTH if iif else limits.TIME_NOTES)
     if iif and entry.hours > IIF_MAX_HOURS:
         found.append(
             Problem("hours", f"QuickBooks' payroll file takes at most 23:59 an entry: split the {entry.hours} hours.")

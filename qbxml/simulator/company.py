@@ -391,6 +391,10 @@ class QuickBooksCompany:
     def add_employee(self, name: str, *, is_active: bool = True, **fields: Any) -> ListView:
         return self._add_list("Employee", name, None, is_active, fields)
 
+    def add_payroll_item_wage(self, name: str, *, wage_type: str = "HourlyRegular", is_active: bool = True) -> ListView:
+        """A wage payroll item time is paid on ("Hourly Rate", wage type HourlyRegular)."""
+        return self._add_list("PayrollItemWage", name, None, is_active, {"WageType": wage_type})
+
     def add_other_name(self, name: str, *, is_active: bool = True, **fields: Any) -> ListView:
         return self._add_list("OtherName", name, None, is_active, fields)
 

@@ -27,9 +27,19 @@ from qbxml.simulator.request import (
     text,
 )
 
-# The lists a request may add to or change; employees are only seeded.
+# The lists a request may add to or change; payroll items are only seeded.
 WRITABLE_KINDS = frozenset(
-    {"Vendor", "Customer", "OtherName", "ItemService", "ItemNonInventory", "ItemOtherCharge", "Class", "Account"}
+    {
+        "Vendor",
+        "Customer",
+        "Employee",
+        "OtherName",
+        "ItemService",
+        "ItemNonInventory",
+        "ItemOtherCharge",
+        "Class",
+        "Account",
+    }
 )
 # Tags of a list Add/Mod body handled apart from the stored fields.
 _LIST_SKIP = frozenset(

@@ -178,6 +178,8 @@ LIST_ORDERS: dict[str, tuple[str, ...]] = {
         "ExternalGUID",
     ),
     "Class": (*LIST_CORE, "Name", "FullName", "IsActive", "ParentRef", "Sublevel"),
+    # The wage items payroll pays time on (Hourly Rate, Overtime Rate...).
+    "PayrollItemWage": (*LIST_CORE, "Name", "IsActive", "WageType", "ExpenseAccountRef"),
     "Account": (
         *LIST_CORE,
         "Name",
@@ -206,6 +208,7 @@ NAMESPACES: dict[str, str] = {
     **dict.fromkeys(ITEM_KINDS, "item"),
     "Class": "class",
     "Account": "account",
+    "PayrollItemWage": "payroll_item",
 }
 # Kinds whose records may have a parent, and the kinds the parent may be.
 PARENT_KINDS: dict[str, frozenset[str]] = {
@@ -231,6 +234,7 @@ LIST_WORDS = {
     "ItemOtherCharge": "Item",
     "Class": "Class",
     "Account": "Account",
+    "PayrollItemWage": "PayrollItemWage",
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -254,6 +258,8 @@ REF_KINDS: dict[str, frozenset[str]] = {
     "ExpenseAccountRef": ACCOUNT,
     "BankAccountRef": ACCOUNT,
     "CreditCardAccountRef": ACCOUNT,
+    "ItemServiceRef": frozenset({"ItemService"}),
+    "PayrollItemWageRef": frozenset({"PayrollItemWage"}),
 }
 REF_WORDS = {
     "ClassRef": "Class",
@@ -264,6 +270,8 @@ REF_WORDS = {
     "PayeeEntityRef": "Entity",
     "EntityRef": "Entity",
     "ItemRef": "Item",
+    "ItemServiceRef": "ItemService",
+    "PayrollItemWageRef": "PayrollItemWage",
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -380,6 +388,21 @@ GROUP_LINE_TAGS = frozenset(
 )
 
 TXN_ORDERS: dict[str, tuple[str, ...]] = {
+    # Hours an employee worked, no lines: what payroll pays and the job's time costs.
+    "TimeTracking": (
+        *TXN_CORE,
+        "TxnDate",
+        "EntityRef",
+        "CustomerRef",
+        "ItemServiceRef",
+        "Rate",
+        "Duration",
+        "ClassRef",
+        "PayrollItemWageRef",
+        "Notes",
+        "BillableStatus",
+        "ExternalGUID",
+    ),
     "Estimate": (
         *TXN_CORE,
         "CustomerRef",
@@ -643,6 +666,7 @@ TOTAL_TAGS = {
     "CreditCardCharge": "Amount",
     "CreditCardCredit": "Amount",
     "JournalEntry": "",
+    "TimeTracking": "",
     "BillPaymentCheck": "Amount",
     "BillPaymentCreditCard": "Amount",
     "Invoice": "Subtotal",
@@ -659,6 +683,7 @@ ENTITY_TAGS = {
     "CreditCardCharge": "PayeeEntityRef",
     "CreditCardCredit": "PayeeEntityRef",
     "JournalEntry": "",
+    "TimeTracking": "EntityRef",
     "BillPaymentCheck": "PayeeEntityRef",
     "BillPaymentCreditCard": "PayeeEntityRef",
     "Invoice": "CustomerRef",

@@ -368,8 +368,9 @@ def test_list_lookups_take_exactly_one_key():
         build.list_query("1", "Vendor")
     with pytest.raises(ValueError, match="exactly one"):
         build.list_query("1", "Vendor", full_name="A", list_id="1")
+    assert build.list_query("1", "Employee", full_name="Jon Smith").findtext("FullName") == "Jon Smith"
     with pytest.raises(ValueError, match="unknown list kind"):
-        build.list_query("1", "Employee", full_name="A")  # type: ignore[arg-type]
+        build.list_query("1", "Employees", full_name="A")  # type: ignore[arg-type]
 
 
 def test_txn_query_by_ref_and_party_uses_the_filter_form():

@@ -12,6 +12,10 @@ from tests.qbxml.lib.conftest import VERSIONS
 # Where in the schema each constant of qbxml/lib/limits.py comes from. Every path must agree.
 LIMIT_PATHS: dict[str, tuple[str, ...]] = {
     "CUSTOMER_NAME": ("CustomerAdd/Name", "CustomerMod/Name", "CustomerRet/Name"),
+    # EmployeeAdd/Name refers to the global Name (no length); QuickBooks keeps what EmployeeRet holds.
+    "EMPLOYEE_NAME": ("EmployeeRet/Name",),
+    "PAYROLL_ITEM_NAME": ("PayrollItemWageAdd/Name",),
+    "TIME_NOTES": ("TimeTrackingAdd/Notes",),
     "VENDOR_NAME": ("VendorAdd/Name", "VendorMod/Name"),
     "VENDOR_TAX_IDENT": ("VendorAdd/VendorTaxIdent", "VendorMod/VendorTaxIdent"),
     "CUSTOMER_FULL_NAME": (
