@@ -39,7 +39,13 @@ class ScheduleForm(forms.Form):
         for subject in schedules.SUBJECTS.values():
             # Not required: a subject left out of the post keeps its frequency.
             self.fields[f"every_{subject.name}"] = forms.TypedChoiceField(
-                label=subject.label, coerce=int, choices=QbSyncSchedule.Every.choices, required=False, empty_value=None
+                label=subject.label,
+                coerce=int,
+                choices=QbSyncSchedule.Every.choices,
+                required=False,
+                empty_value=None,
+                # Shown in the subject's row of the table, whose Refresh now buttons are forms of their own.
+                widget=forms.Select(attrs={"form": self.html_id}),
             )
 
     @classmethod
@@ -51,8 +57,12 @@ class ScheduleForm(forms.Form):
             **{f"every_{row.name}": row.every for row in rows},
         }
 
-    def every_fields(self) -> list[forms.BoundField]:
-        return [self[f"every_{name}"] for name in schedules.SUBJECTS]
+    @property
+    def html_id(self) -> str:
+        return f"sync-schedule-form-{self.connection.pk}"
+
+    def every_field(self, subject: str) -> forms.BoundField:
+        return self[f"every_{subject}"]
 
     def changes(self) -> dict[str, Any]:
         """The arguments of `schedules.schedule_set`."""

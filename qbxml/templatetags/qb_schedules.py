@@ -25,11 +25,12 @@ def sync_schedules(context: template.Context) -> dict[str, Any]:
     sections = []
     for connection in QbConnection.objects.order_by("-is_default", "name"):
         rows = schedules.schedule_of(connection)
+        form = ScheduleForm(initial=ScheduleForm.initial_from(connection, rows), connection=connection)
         sections.append(
             {
                 "connection": connection,
-                "form": ScheduleForm(initial=ScheduleForm.initial_from(connection, rows), connection=connection),
-                "rows": [(row, can_refresh(request.user, row.subject)) for row in rows],
+                "form": form,
+                "rows": [(row, can_refresh(request.user, row.subject), form.every_field(row.name)) for row in rows],
                 "window": schedules.quiet_window(connection),
             }
         )

@@ -10,7 +10,7 @@ import pytest
 
 from qbxml import schedules, services
 from qbxml.models import QbConnection, QbListImport, QbSyncSchedule
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.qbxml.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -64,3 +64,4 @@ def test_an_admin_schedules_the_imports_and_refreshes_them_now(page: Any, erp_ad
     page.wait_for_load_state()
     for subject in schedules.SUBJECTS:
         assert "Waiting for the next session" in section.locator(f'tr[data-subject="{subject}"]').inner_text()
+    screenshot(page, "erp-admin-sync-schedule")

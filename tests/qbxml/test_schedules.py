@@ -325,7 +325,8 @@ def test_the_settings_page_shows_each_connections_schedule(erp_admin, connection
 
     assert f'id="sync-schedule-{connection.pk}"' in page
     assert "Quiet: 07:00 to 18:00, Monday to Friday, UTC." in page
-    assert '<tr data-subject="vendors">' in page and "Every 2 hours" in page
+    assert '<tr data-subject="vendors" data-every="120">' in page
+    assert page.count('<option value="120" selected>Every 2 hours</option>') == 1
     assert page.count("Refresh now<span") == len(schedules.SUBJECTS)
     assert "Refresh all" in page
 
