@@ -49,12 +49,16 @@ class EstimatePreview:
         return self.result.ok
 
     def as_dict(self) -> dict[str, Any]:
+        mapped = self.result.as_dict()
+        # Each row says the QuickBooks item and class it was mapped from.
+        for row, shown in zip(self.result.rows, mapped["rows"], strict=True):
+            shown["read_from"] = row.read_from
         return {
             "estimate": {"id": self.estimate.pk, "txn_id": self.estimate.external_id, "name": self.estimate.full_name},
             "sub_job": self.sub_job.path if self.sub_job else "",
             "creates_budget": self.creates_budget,
             "notes": self.notes,
-            **self.result.as_dict(),
+            **mapped,
         }
 
 
@@ -131,6 +135,11 @@ def _rows(found: EstimatePreview, by_path: dict[str, ps.SubJob]) -> list[bi.Prev
             description=description[: bi.DESCRIPTION_MAX],
             amount_text=f"{amount:.2f}",
             amount=amount,
+            read_from=", ".join(
+                f"{label} {name}"
+                for label, name in (("item", line.get("item_full_name")), ("class", line.get("class_full_name")))
+                if name
+            ),
         )
         # The cost type the line gets: its class, else its cost code's default.
         kind = row.cost_type or (code.default_cost_type.name if code and code.default_cost_type else "")

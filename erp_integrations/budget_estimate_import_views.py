@@ -26,6 +26,7 @@ from erp_integrations import budget_estimate_import as bei
 from erp_integrations import services
 from erp_integrations.models import AccountingRecord
 from procore_sync import budget_import as bi
+from procore_sync.budget_import_api import BudgetImportRequest
 from procore_sync.models import Project
 
 PREVIEW_ROWS_SHOWN = 500
@@ -95,13 +96,10 @@ def _render_preview(request: HttpRequest, context: dict[str, Any], found: bei.Es
 # --- the API: an action of the projects resource -----------------------------------------------------------------
 
 
-class EstimateImportRequest(serializers.Serializer):
+class EstimateImportRequest(BudgetImportRequest):
+    # The CSV import's request, its mode included, with an estimate instead of a file.
+    file = None  # type: ignore[assignment]
     estimate = serializers.IntegerField(help_text="The estimate's id, as the GET lists it.")
-    mode = serializers.ChoiceField(
-        choices=[mode.value for mode in bi.Mode],
-        default=bi.Mode.REPLACE.value,
-        help_text="replace: the estimate's lines replace the budget's; append: they are added to them.",
-    )
     dry_run = serializers.BooleanField(default=False, help_text="true: the preview only, nothing saved.")
 
 

@@ -104,6 +104,8 @@ class PreviewRow:
     # The cost type the line gets, by name: the one written, or the cost code's default when none is.
     cost_type_name: str = ""
     cost_type_is_default: bool = False
+    # What the row was read from when it is not a file's own cells (an estimate line's item and class).
+    read_from: str = ""
 
     @property
     def key(self) -> tuple[int | None, int | None, int | None]:

@@ -28,7 +28,7 @@ class BudgetImportRequest(serializers.Serializer):
     mode = serializers.ChoiceField(
         choices=[mode.value for mode in bi.Mode],
         default=bi.Mode.REPLACE.value,
-        help_text="replace: the file's lines replace the budget's; append: they are added to them.",
+        help_text="replace: these lines replace the budget's; append: they are added to them.",
     )
 
 

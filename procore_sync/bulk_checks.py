@@ -37,33 +37,21 @@ def problems(model: type[Model], parent_field: str, lines: Sequence[tuple[int, M
     ]
     failed: dict[int, set[str]] = {}
     messages: dict[int, list[str]] = {}
+    using = router.db_for_write(model)
     for index, line in lines:
-        errors: dict[str, Any] = {}
-        try:
-            line.clean_fields(exclude=skip)
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
+        errors = _gathered({}, line.clean_fields, exclude=skip)
         for field in references:
             try:
                 _clean_reference(line, field, existing[field.name])
             except ValidationError as exc:
                 errors = ValidationError({field.name: exc.error_list}).update_error_dict(errors)
-        try:
-            line.clean()
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
+        errors = _gathered(errors, line.clean)
         # As `full_clean` does: the unique checks skip the fields that failed.
         excluded = {name for name in errors if name != NON_FIELD_ERRORS}
         if unique_checks:
-            try:
-                line.validate_unique(exclude=excluded)
-            except ValidationError as exc:
-                errors = exc.update_error_dict(errors)
+            errors = _gathered(errors, line.validate_unique, exclude=excluded)
         for constraint in others:
-            try:
-                constraint.validate(model, line, exclude=excluded, using=router.db_for_write(model))
-            except ValidationError as exc:
-                errors = exc.update_error_dict(errors)
+            errors = _gathered(errors, constraint.validate, model, line, exclude=excluded, using=using)
         failed[index] = {name for name in errors if name != NON_FIELD_ERRORS}
         if errors:
             messages[index] = ValidationError(errors).messages
@@ -72,6 +60,15 @@ def problems(model: type[Model], parent_field: str, lines: Sequence[tuple[int, M
             for index, message in _duplicates(model, constraint, lines, failed):  # type: ignore[arg-type]
                 messages.setdefault(index, []).append(message)
     return [f"Line {index}: {message}" for index, _ in lines for message in messages.get(index, ())]
+
+
+def _gathered(errors: dict[str, Any], check: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """`errors` with what `check` refuses added, by field, as `full_clean` gathers them."""
+    try:
+        check(*args, **kwargs)
+    except ValidationError as exc:
+        return exc.update_error_dict(errors)
+    return errors
 
 
 def _has_unique_checks(model: type[Model]) -> bool:

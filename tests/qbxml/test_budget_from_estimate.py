@@ -310,6 +310,8 @@ def test_the_api_lists_previews_and_imports(synced, standard):
 
     assert [each["details"]["ref_number"] for each in listed] == ["EST-21"]
     assert previewed["ok"] and previewed["counts"]["rows"] == 3 and previewed["total"] == "205000.00"
+    division = synced["codes"][0].division.code
+    assert previewed["rows"][0]["read_from"] == f"item {division}:02-200, class Subcontract"
     assert dry.status_code == 200 and dry.json()["dry_run"] is True
     assert made.status_code == 201
     assert ps.Budget.objects.get(pk=made.json()["budget"]).project == project
