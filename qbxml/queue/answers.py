@@ -71,6 +71,8 @@ ANSWER_TAGS = frozenset(
         "Email",
         "TxnLineID",
         "Desc",
+        # Whose time tracking record it is: how one whose answer was lost is told from the day's others.
+        "ExternalGUID",
     }
 )
 
