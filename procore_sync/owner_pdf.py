@@ -17,7 +17,7 @@ from procore_sync.models import Company
 from procore_sync.owner_selectors import PayApplication
 
 
-def _money(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
@@ -68,17 +68,17 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     facts = Table(
         [
             [
-                Paragraph(f"<b>To owner</b><br/>{_escape(_address(app.owner))}", small),
-                Paragraph(f"<b>Project</b><br/>{_escape(str(app.project))}", small),
+                Paragraph(f"<b>To owner</b><br/>{escape_text(_address(app.owner))}", small),
+                Paragraph(f"<b>Project</b><br/>{escape_text(str(app.project))}", small),
                 Paragraph(
                     f"<b>Application No.</b> {app.application_number}<br/>"
-                    f"<b>Invoice</b> {_escape(invoice.number)}<br/>"
+                    f"<b>Invoice</b> {escape_text(invoice.number)}<br/>"
                     f"<b>Period</b> {_date(invoice.billing_period_start)} – {_date(invoice.billing_period_end)}<br/>"
                     f"<b>Invoice date</b> {_date(invoice.invoice_date)}",
                     small,
                 ),
                 Paragraph(
-                    f"<b>Contract</b> {_escape(contract.number)}<br/>{_escape(contract.title)}<br/>"
+                    f"<b>Contract</b> {escape_text(contract.number)}<br/>{escape_text(contract.title)}<br/>"
                     f"<b>Contract date</b> {_date(contract.contract_date) or '—'}",
                     small,
                 ),
@@ -89,19 +89,19 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     facts.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
 
     summary_rows = [
-        ["1. Original contract sum", _money(app.original_contract_sum)],
-        ["2. Net change by change orders", _money(app.net_change_by_change_orders)],
-        ["3. Contract sum to date (line 1 ± 2)", _money(app.contract_sum_to_date)],
-        ["4. Total completed and stored to date (column G)", _money(app.completed_and_stored_to_date)],
-        ["5. Retention: held to date", _money(app.retention_held_to_date)],
-        ["    less released to date", _money(app.retention_released_to_date)],
-        ["    total retention (column I)", _money(app.retention)],
-        ["6. Total earned less retention (line 4 less line 5)", _money(app.earned_less_retention)],
-        ["7. Less previous certificates for payment", _money(app.previous_payments)],
-        ["8. Current payment due", _money(app.current_payment_due)],
+        ["1. Original contract sum", money_text(app.original_contract_sum)],
+        ["2. Net change by change orders", money_text(app.net_change_by_change_orders)],
+        ["3. Contract sum to date (line 1 ± 2)", money_text(app.contract_sum_to_date)],
+        ["4. Total completed and stored to date (column G)", money_text(app.completed_and_stored_to_date)],
+        ["5. Retention: held to date", money_text(app.retention_held_to_date)],
+        ["    less released to date", money_text(app.retention_released_to_date)],
+        ["    total retention (column I)", money_text(app.retention)],
+        ["6. Total earned less retention (line 4 less line 5)", money_text(app.earned_less_retention)],
+        ["7. Less previous certificates for payment", money_text(app.previous_payments)],
+        ["8. Current payment due", money_text(app.current_payment_due)],
         [
             "9. Balance to finish, including retention (line 3 less line 6)",
-            _money(app.balance_to_finish_including_retention),
+            money_text(app.balance_to_finish_including_retention),
         ],
     ]
     summary = Table(summary_rows, colWidths=[4.4 * inch, 1.6 * inch])
@@ -119,9 +119,9 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     changes = Table(
         [
             ["Change order summary", ""],
-            ["Additions by approved change orders", _money(app.change_orders.additions)],
-            ["Deductions by approved change orders", _money(app.change_orders.deductions)],
-            ["Net change by change orders", _money(app.change_orders.net)],
+            ["Additions by approved change orders", money_text(app.change_orders.additions)],
+            ["Deductions by approved change orders", money_text(app.change_orders.deductions)],
+            ["Net change by change orders", money_text(app.change_orders.net)],
         ],
         colWidths=[2.6 * inch, 1.3 * inch],
     )
@@ -154,15 +154,15 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     body = [
         [
             row.item,
-            Paragraph(_escape(f"{row.cost_code} {row.description}".strip()), cell),
-            _money(row.scheduled),
-            _money(row.previous),
-            _money(row.this_period),
-            _money(row.materials_stored),
-            _money(row.completed_and_stored),
+            Paragraph(escape_text(f"{row.cost_code} {row.description}".strip()), cell),
+            money_text(row.scheduled),
+            money_text(row.previous),
+            money_text(row.this_period),
+            money_text(row.materials_stored),
+            money_text(row.completed_and_stored),
             _percent(row.percent_complete),
-            _money(row.balance_to_finish),
-            _money(row.retention),
+            money_text(row.balance_to_finish),
+            money_text(row.retention),
         ]
         for row in app.rows
     ]
@@ -170,14 +170,14 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
     total_row = [
         "",
         "Grand total",
-        _money(totals.scheduled),
-        _money(totals.previous),
-        _money(totals.this_period),
-        _money(totals.materials_stored),
-        _money(totals.completed_and_stored),
+        money_text(totals.scheduled),
+        money_text(totals.previous),
+        money_text(totals.this_period),
+        money_text(totals.materials_stored),
+        money_text(totals.completed_and_stored),
         _percent(totals.percent_complete),
-        _money(totals.balance_to_finish),
-        _money(totals.retention),
+        money_text(totals.balance_to_finish),
+        money_text(totals.retention),
     ]
     sheet = Table(
         [header, *body, total_row],
@@ -193,7 +193,8 @@ def pay_application_pdf(app: PayApplication, *, compress: bool = True) -> bytes:
         KeepTogether([Paragraph("Summary (G702)", heading), side_by_side]),
         PageBreak(),
         Paragraph(
-            f"Continuation sheet (G703): application No. {app.application_number}, invoice {_escape(invoice.number)}",
+            f"Continuation sheet (G703): application No. {app.application_number}, "
+            f"invoice {escape_text(invoice.number)}",
             heading,
         ),
         sheet,
@@ -207,6 +208,6 @@ def _address(company: Company) -> str:
     return "\n".join(part for part in [company.name, company.address_line1, company.address_line2, place] if part)
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     """Reportlab's paragraphs read a little markup: the text is shown as it is."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")

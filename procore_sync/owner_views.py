@@ -24,7 +24,7 @@ from procore_sync import forms as pf
 from procore_sync import models as ps
 from procore_sync import owner_forms as of
 from procore_sync import owner_pdf, owner_selectors, selectors
-from procore_sync.views import RecordFormPage, _record_form, csv_response, initial_lines
+from procore_sync.views import RecordFormPage, _record_form, csv_response, initial_lines, pdf_response
 
 
 def _project_or_404(user: Person, pk: int) -> ps.Project:
@@ -300,7 +300,5 @@ def pay_application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same pay application as a PDF."""
     invoice = _owner_invoice_or_404(request.user, pk)
     document = owner_pdf.pay_application_pdf(owner_selectors.pay_application(invoice))
-    response = HttpResponse(document, content_type="application/pdf")
     name = slugify(f"pay-application-{invoice.prime_contract.number}-{invoice.number}") or f"pay-application-{pk}"
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-    return response
+    return pdf_response(f"{name}.pdf", document)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -414,7 +414,9 @@ def job_costs_of_project(
 
 @dataclass
 class JobCostRow:
-    """A project's costs of one cost code and cost type (and sub job), beside their budget."""
+    """What a project's cost code and cost type (and sub job) stand at: the budget (original and revised), what
+    is committed, invoiced and paid of it here, and what QuickBooks holds as its cost. Also a cost code's,
+    a project's or the company's total."""
 
     cost_code_id: int | None
     cost_type_id: int | None
@@ -425,10 +427,17 @@ class JobCostRow:
     sub_job: str = ""
     original_budget: Decimal = ZERO
     budget: Decimal = ZERO  # revised: the original and the budget modifications
+    committed: Decimal = ZERO  # commitments in force and their approved change orders
+    billed: Decimal = ZERO  # the subcontractor invoices: work completed and materials stored
+    paid: Decimal = ZERO  # what QuickBooks' bill payments paid of those invoices
     direct_cost: Decimal = ZERO  # entered in QuickBooks
     invoiced_cost: Decimal = ZERO  # the bills of our own synced invoices, as QuickBooks holds them
     lines: int = 0
     on_budget: bool = False  # a line of the budget
+
+    @property
+    def approved_changes(self) -> Decimal:
+        return self.budget - self.original_budget
 
     @property
     def actual_cost(self) -> Decimal:
@@ -436,7 +445,13 @@ class JobCostRow:
 
     @property
     def remaining(self) -> Decimal:
+        """The revised budget less the actual cost: negative when over budget."""
         return self.budget - self.actual_cost
+
+    @property
+    def unbilled(self) -> Decimal:
+        """What is committed and not yet invoiced."""
+        return self.committed - self.billed
 
     @property
     def percent_used(self) -> int | None:
@@ -458,7 +473,14 @@ class JobCostSummary:
     has_budget: bool
 
 
-_SUMS = ("original_budget", "budget", "direct_cost", "invoiced_cost", "lines")
+_SUMS = ("original_budget", "budget", "committed", "billed", "paid", "direct_cost", "invoiced_cost", "lines")
+# What a row of the report is keyed on, and each source's path to it.
+_KEYS = ("project", "cost_code", "cost_type", "sub_job")
+# A commitment commits its value while in force: signed (approved), complete, or terminated (what was done
+# until then stays owed; deductive change orders take off the rest).
+COMMITTED_STATUSES = (ps.Commitment.Status.APPROVED, ps.Commitment.Status.COMPLETE, ps.Commitment.Status.TERMINATED)
+# An invoice counts as invoiced once it is submitted: under review or approved, never a draft nor void.
+BILLED_STATUSES = (ps.SubcontractorInvoice.Status.UNDER_REVIEW, ps.SubcontractorInvoice.Status.APPROVED)
 
 
 def _add(into: JobCostRow, row: JobCostRow) -> None:
@@ -466,41 +488,274 @@ def _add(into: JobCostRow, row: JobCostRow) -> None:
         setattr(into, name, getattr(into, name) + getattr(row, name))
 
 
-def job_cost_summary(project: ps.Project, filters: JobCostFilters = JobCostFilters()) -> JobCostSummary:
-    """The project's costs per cost code, cost type and sub job, summed in the database (the direct costs
-    and those of our invoices apart), beside the budget's line amounts (original and revised) where there is
-    a budget; grouped per cost code, with totals. Cost code, cost type and sub job filters narrow both
-    sides; dates, vendor and source the costs. Five queries, whatever the number of rows."""
-    from django.db.models import Count, Q, Sum
+@dataclass(frozen=True)
+class _Source:
+    """One kind of record the report sums: where its lines are, their key (a path or an expression per key),
+    their amount, and the paths the vendor and the dates narrow."""
 
-    keys = ("cost_code_id", "cost_type_id", "sub_job_id")
-    costs = (
-        _filtered_costs(ps.JobCostTransaction.objects.filter(project=project, unplaced_reason=""), filters)
+    name: str
+    queryset: Any
+    keys: dict[str, Any]
+    amount: Any
+    vendor: str = ""
+    date: str = ""
+
+
+def _invoice_line_key(field: str) -> Any:
+    from django.db.models.functions import Coalesce
+
+    # A line bills a line of the schedule of values, or a change order line (which keeps the key of the line
+    # it changes, or has its own for a new line).
+    return Coalesce(
+        f"commitment_line__{field}", f"change_order_line__commitment_line__{field}", f"change_order_line__{field}"
+    )
+
+
+def _sources() -> list[_Source]:
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    return [
+        _Source(
+            "original_budget",
+            ps.BudgetLineItem.objects.all(),
+            {
+                "project": "budget__project_id",
+                "cost_code": "cost_code_id",
+                "cost_type": "cost_type_id",
+                "sub_job": "sub_job_id",
+            },
+            F("original_amount"),
+        ),
+        _Source(
+            "budget_changes",
+            ps.BudgetModificationLine.objects.all(),
+            {
+                "project": "budget_line__budget__project_id",
+                "cost_code": "budget_line__cost_code_id",
+                "cost_type": "budget_line__cost_type_id",
+                "sub_job": "budget_line__sub_job_id",
+            },
+            F("amount"),
+        ),
+        _Source(
+            "committed",
+            ps.CommitmentLine.objects.filter(commitment__status__in=COMMITTED_STATUSES),
+            {
+                "project": "commitment__project_id",
+                "cost_code": "cost_code_id",
+                "cost_type": "cost_type_id",
+                "sub_job": "sub_job_id",
+            },
+            F("amount"),
+            vendor="commitment__vendor__name",
+        ),
+        _Source(
+            "committed_changes",
+            ps.CommitmentChangeOrderLine.objects.filter(
+                change_order__status=ps.CommitmentChangeOrder.Status.APPROVED,
+                change_order__commitment__status__in=COMMITTED_STATUSES,
+            ),
+            {
+                "project": "change_order__commitment__project_id",
+                **{
+                    key: Coalesce(f"commitment_line__{key}_id", f"{key}_id")
+                    for key in ("cost_code", "cost_type", "sub_job")
+                },
+            },
+            F("amount"),
+            vendor="change_order__commitment__vendor__name",
+        ),
+        _Source(
+            "billed",
+            ps.SubcontractorInvoiceLine.objects.filter(invoice__status__in=BILLED_STATUSES),
+            {
+                "project": "invoice__commitment__project_id",
+                **{key: _invoice_line_key(f"{key}_id") for key in ("cost_code", "cost_type", "sub_job")},
+            },
+            F("work_completed_this_period") + F("materials_stored"),
+            vendor="invoice__commitment__vendor__name",
+            date="invoice__invoice_date",
+        ),
+    ]
+
+
+def _narrowed(source: _Source, project_ids: list[int] | None, filters: JobCostFilters, *, dated: bool = True) -> Any:
+    """The source's lines of these projects (None: every project), with their keys annotated as `k_<key>`,
+    narrowed by the filters that apply to it."""
+    from django.db.models import F
+
+    rows = source.queryset.annotate(
+        **{f"k_{key}": path if not isinstance(path, str) else F(path) for key, path in source.keys.items()}
+    )
+    if project_ids is not None:
+        rows = rows.filter(k_project__in=project_ids)
+    for name in ("cost_code", "cost_type", "sub_job"):
+        value = getattr(filters, name)
+        if value == NO_VALUE:
+            rows = rows.filter(**{f"k_{name}__isnull": True})
+        elif value is not None:
+            rows = rows.filter(**{f"k_{name}": value})
+    if filters.vendor and source.vendor:
+        rows = rows.filter(**{f"{source.vendor}__icontains": filters.vendor})
+    if dated and source.date and filters.date_from is not None:
+        rows = rows.filter(**{f"{source.date}__gte": filters.date_from})
+    if dated and source.date and filters.date_to is not None:
+        rows = rows.filter(**{f"{source.date}__lte": filters.date_to})
+    return rows
+
+
+def _payments(project_ids: list[int] | None, filters: JobCostFilters) -> QuerySet[ps.BillPayment]:
+    """The bill payments of our invoices the report counts: not voided, of these projects, narrowed by the
+    vendor and the payments' dates."""
+    payments = ps.BillPayment.objects.filter(invoice__isnull=False, is_void=False)
+    if project_ids is not None:
+        payments = payments.filter(invoice__commitment__project_id__in=project_ids)
+    if filters.vendor:
+        payments = payments.filter(invoice__commitment__vendor__name__icontains=filters.vendor)
+    if filters.date_from is not None:
+        payments = payments.filter(txn_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        payments = payments.filter(txn_date__lte=filters.date_to)
+    return payments
+
+
+def payment_shares(
+    payments: Sequence[tuple[Any, int | None, Decimal]], filters: JobCostFilters = JobCostFilters()
+) -> list[tuple[Any, tuple[Any, ...], Decimal]]:
+    """How each payment (anything, with the invoice it paid and its amount) is spread over the keys of its
+    invoice's lines: a payment pays a whole bill, so each line takes its part of what the invoice made due
+    (`allocate`), and only the keys the filters admit are kept. One query."""
+    from django.db.models import F, Sum
+
+    if not payments:
+        return []
+    billed = next(source for source in _sources() if source.name == "billed")
+    due = (
+        _narrowed(billed, None, JobCostFilters(), dated=False)
+        .filter(invoice_id__in={invoice_id for _, invoice_id, _ in payments})
         .order_by()
-        .values(*keys)
+        .values("invoice_id", *(f"k_{key}" for key in _KEYS))
+        .annotate(
+            due=Sum(
+                F("work_completed_this_period") + F("materials_stored") - F("retainage_held") + F("retainage_released")
+            )
+        )
+        .order_by("invoice_id", *(f"k_{key}" for key in _KEYS))
+    )
+    parts: dict[int | None, list[tuple[tuple[Any, ...], Decimal]]] = {}
+    for row in due:
+        parts.setdefault(row["invoice_id"], []).append((tuple(row[f"k_{key}"] for key in _KEYS), _money(row["due"])))
+    return [
+        (payment, key, share)
+        for payment, invoice_id, amount in payments
+        for key, share in allocate(_money(amount), parts.get(invoice_id, []))
+        if _matches(key, filters)
+    ]
+
+
+def allocate(amount: Decimal, parts: list[tuple[Any, Decimal]]) -> list[tuple[Any, Decimal]]:
+    """`amount` spread over `parts` (a key and its weight) in proportion to the weights, to the cent, adding up
+    to `amount`: the last part takes what the rounding leaves. Equal parts when the weights add up to nothing."""
+    from procore_sync.money import money
+
+    if not parts:
+        return []
+    weights = sum((weight for _, weight in parts), ZERO)
+    shares: list[tuple[Any, Decimal]] = []
+    given = ZERO
+    for index, (key, weight) in enumerate(parts):
+        if index == len(parts) - 1:
+            share = amount - given
+        elif weights:
+            share = money(amount * weight / weights)
+        else:
+            share = money(amount / len(parts))
+        given += share
+        shares.append((key, share))
+    return shares
+
+
+def _matches(key: tuple[Any, ...], filters: JobCostFilters) -> bool:
+    for name, value in zip(_KEYS, key, strict=True):
+        wanted = None if name == "project" else getattr(filters, name)
+        if wanted == NO_VALUE and value is not None or wanted not in (None, NO_VALUE) and value != wanted:
+            return False
+    return True
+
+
+def job_cost_sums(
+    project_ids: list[int] | None, keys: tuple[str, ...], filters: JobCostFilters = JobCostFilters()
+) -> dict[tuple[Any, ...], JobCostRow]:
+    """The report's figures per `keys` (some of project, cost code, cost type, sub job) for these projects
+    (None: every project): each source summed by the database, grouped by the keys. Seven queries (eight once
+    payments are found), whatever the number of lines. Cost code, cost type and sub job filters narrow every
+    source; the vendor narrows commitments, invoices, payments and QuickBooks' lines; the dates narrow what
+    happened on a date (invoices, payments, QuickBooks' lines), while the budget and what is committed are as
+    they stand."""
+    from django.db.models import Count, F, Q, Sum
+
+    found: dict[tuple[Any, ...], JobCostRow] = {}
+
+    def row_of(key: tuple[Any, ...]) -> JobCostRow:
+        row = found.get(key)
+        if row is None:
+            named = dict(zip(keys, key, strict=True))
+            row = found[key] = JobCostRow(named.get("cost_code"), named.get("cost_type"), named.get("sub_job"))
+        return row
+
+    grouped = tuple(f"k_{key}" for key in keys)
+    for source in _sources():
+        sums = _narrowed(source, project_ids, filters).order_by().values(*grouped).annotate(total=Sum(source.amount))
+        for value in sums:
+            row = row_of(tuple(value[name] for name in grouped))
+            amount = _money(value["total"])
+            if source.name == "original_budget":
+                row.original_budget += amount
+                row.budget += amount
+                row.on_budget = True
+            elif source.name == "budget_changes":
+                row.budget += amount
+            elif source.name in ("committed", "committed_changes"):
+                row.committed += amount
+            else:
+                row.billed += amount
+    payments = list(_payments(project_ids, filters).order_by().values_list("pk", "invoice_id", "amount"))
+    for _, full_key, share in payment_shares(payments, filters):
+        named = dict(zip(_KEYS, full_key, strict=True))
+        row_of(tuple(named[key] for key in keys)).paid += share
+    costs = ps.JobCostTransaction.objects.filter(unplaced_reason="")
+    if project_ids is not None:
+        costs = costs.filter(project_id__in=project_ids)
+    columns = {
+        "project": "project_id",
+        "cost_code": "cost_code_id",
+        "cost_type": "cost_type_id",
+        "sub_job": "sub_job_id",
+    }
+    sums = (
+        _filtered_costs(costs, filters)
+        .order_by()
+        .annotate(**{f"k_{key}": F(columns[key]) for key in keys})
+        .values(*grouped)
         .annotate(
             direct=Sum("amount", filter=Q(from_synced_invoice=False)),
             invoiced=Sum("amount", filter=Q(from_synced_invoice=True)),
-            lines=Count("id"),
+            count=Count("id"),
         )
     )
-    budget_lines = (
-        _by_code(ps.BudgetLineItem.objects.filter(budget__project=project), filters)
-        .order_by()
-        .values("pk", *keys, "original_amount")
-        .annotate(changes=Sum("modification_lines__amount"))
-    )
-    found: dict[tuple[int | None, ...], JobCostRow] = {}
-    for cost in costs:
-        row = found.setdefault(tuple(cost[key] for key in keys), JobCostRow(*(cost[key] for key in keys)))
-        row.direct_cost, row.invoiced_cost = _money(cost["direct"]), _money(cost["invoiced"])
-        row.lines = cost["lines"]
-    for line in budget_lines:
-        row = found.setdefault(tuple(line[key] for key in keys), JobCostRow(*(line[key] for key in keys)))
-        original = _money(line["original_amount"])
-        row.original_budget += original
-        row.budget += original + _money(line["changes"])
-        row.on_budget = True
+    for value in sums:
+        row = row_of(tuple(value[name] for name in grouped))
+        row.direct_cost, row.invoiced_cost = _money(value["direct"]), _money(value["invoiced"])
+        row.lines = value["count"]
+    return found
+
+
+def job_cost_summary(project: ps.Project, filters: JobCostFilters = JobCostFilters()) -> JobCostSummary:
+    """The ERP job costs of a project per cost code, cost type and sub job (`job_cost_sums`), named, grouped per
+    cost code, with totals. Ten queries (eleven once payments are found), whatever the number of rows."""
+    keys = ("cost_code", "cost_type", "sub_job")
+    found = job_cost_sums([project.pk], keys, filters)
     _name_rows(list(found.values()))
     rows = sorted(found.values(), key=_row_order)
     groups: dict[int | None, JobCostGroup] = {}
@@ -517,6 +772,38 @@ def job_cost_summary(project: ps.Project, filters: JobCostFilters = JobCostFilte
         _add(group, row)
         _add(total, row)
     return JobCostSummary(rows, list(groups.values()), total, has_budget=any(row.on_budget for row in rows))
+
+
+@dataclass
+class ProjectJobCosts:
+    """A project's line of the company's job costs."""
+
+    project: ps.Project
+    costs: JobCostRow
+
+
+@dataclass
+class CompanyJobCosts:
+    projects: list[ProjectJobCosts]
+    total: JobCostRow
+
+
+def company_job_costs(project_ids: list[int] | None, filters: JobCostFilters = JobCostFilters()) -> CompanyJobCosts:
+    """The ERP job costs of every project (or these), a line per project, with the company's total: the same
+    sums as each project's report, grouped by project. Eight queries (nine once
+    payments are found)."""
+    found = job_cost_sums(project_ids, ("project",), filters)
+    projects = ps.Project.objects.all() if project_ids is None else ps.Project.objects.filter(pk__in=project_ids)
+    total = JobCostRow(None, None, None, cost_code="Total")
+    lines = []
+    for project in projects.order_by("number"):
+        row = found.get((project.pk,))
+        if row is None:
+            continue
+        lines.append(ProjectJobCosts(project, row))
+        _add(total, row)
+    total.on_budget = any(line.costs.on_budget for line in lines)
+    return CompanyJobCosts(lines, total)
 
 
 def _money(value: Any) -> Decimal:
@@ -794,3 +1081,114 @@ def owner_payments_for(
         if value not in (None, ""):
             queryset = queryset.filter(**{path: _as_int(value)})
     return queryset.select_related("invoice").order_by("-txn_date", "-id")
+
+
+# --- what is behind a figure of the job costs report ------------------------------------------------------------
+
+
+@dataclass
+class PaymentShare:
+    """A payment of an invoice, and the part of it that paid the lines of the figure drilled into."""
+
+    payment: ps.BillPayment
+    share: Decimal
+
+
+@dataclass
+class JobCostDetail:
+    """The records behind one figure of a project's job costs (a cost code, cost type and sub job, or a
+    total): what `column` sums. The lists not asked for stay empty."""
+
+    column: str
+    budget_lines: list[ps.BudgetLineItem]
+    budget_changes: list[ps.BudgetModificationLine]
+    commitment_lines: list[ps.CommitmentLine]
+    change_order_lines: list[ps.CommitmentChangeOrderLine]
+    invoice_lines: list[ps.SubcontractorInvoiceLine]
+    payments: list[PaymentShare]
+
+    @property
+    def listed_total(self) -> Decimal:
+        """What the records listed add up to: the figure itself, unless the list was cut at DETAIL_LIMIT."""
+        if self.column == "original_budget":
+            return sum((line.original_amount for line in self.budget_lines), ZERO)
+        if self.column == "budget":
+            return sum((line.original_amount for line in self.budget_lines), ZERO) + sum(
+                (line.amount for line in self.budget_changes), ZERO
+            )
+        if self.column == "committed":
+            return sum((line.amount for line in self.commitment_lines), ZERO) + sum(
+                (line.amount for line in self.change_order_lines), ZERO
+            )
+        if self.column == "billed":
+            return sum((line.completed_and_stored for line in self.invoice_lines), ZERO)
+        return sum((part.share for part in self.payments), ZERO)
+
+
+DETAIL_COLUMNS = ("original_budget", "budget", "committed", "billed", "paid")
+DETAIL_LIMIT = 500  # the records a drill-down lists; the figure's total is over all of them
+
+
+def job_cost_detail(project: ps.Project, column: str, filters: JobCostFilters = JobCostFilters()) -> JobCostDetail:
+    """What makes up one figure of `job_cost_summary` for the same filters: the budget lines and their
+    modifications, the commitment and change order lines, the invoice lines, or the payments with the part of
+    each that paid these lines. QuickBooks' own lines are `job_costs_of_project`. A few queries."""
+    sources = {source.name: source for source in _sources()}
+
+    def lines(name: str, *related: str, order: tuple[str, ...]) -> list[Any]:
+        if (
+            column
+            not in {
+                "original_budget": ("original_budget", "budget"),
+                "budget_changes": ("budget",),
+                "committed": ("committed",),
+                "committed_changes": ("committed",),
+                "billed": ("billed",),
+            }[name]
+        ):
+            return []
+        rows = _narrowed(sources[name], [project.pk], filters).select_related(*related).order_by(*order)
+        return list(rows[:DETAIL_LIMIT])
+
+    shares: list[PaymentShare] = []
+    if column == "paid":
+        payments = list(
+            _payments([project.pk], filters).select_related("invoice__commitment__vendor").order_by("-txn_date", "-id")
+        )
+        by_payment: dict[int, PaymentShare] = {}
+        for payment, _, share in payment_shares(
+            [(payment, payment.invoice_id, payment.amount) for payment in payments], filters
+        ):
+            found = by_payment.setdefault(payment.pk, PaymentShare(payment, ZERO))
+            found.share += share
+        shares = list(by_payment.values())[:DETAIL_LIMIT]
+    return JobCostDetail(
+        column=column,
+        budget_lines=lines("original_budget", "cost_code", "cost_type", "sub_job", order=("cost_code__code", "id")),
+        budget_changes=lines(
+            "budget_changes",
+            "modification",
+            "budget_line__cost_code",
+            "budget_line__cost_type",
+            order=("modification__number", "id"),
+        ),
+        commitment_lines=lines(
+            "committed", "commitment__vendor", "cost_code", "cost_type", order=("commitment__number", "line_number")
+        ),
+        change_order_lines=lines(
+            "committed_changes",
+            "change_order__commitment__vendor",
+            "commitment_line__cost_code",
+            "cost_code",
+            order=("change_order__commitment__number", "change_order__number", "id"),
+        ),
+        invoice_lines=lines(
+            "billed",
+            "invoice__commitment__vendor",
+            "commitment_line__cost_code",
+            "change_order_line__cost_code",
+            "change_order_line__commitment_line__cost_code",
+            order=("-invoice__invoice_date", "invoice__number", "id"),
+        ),
+        payments=shares,
+    )

@@ -57,6 +57,13 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[A
     return response
 
 
+def pdf_response(filename: str, document: bytes) -> HttpResponse:
+    """A PDF to show in the browser (and to save under `filename`)."""
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 def next_url(request: HttpRequest, fallback: str) -> str:
     """Where to go back to: the page named in `next` when it is one of ours, else `fallback`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""

@@ -66,11 +66,14 @@ def test_project_manager_reads_the_job_costs_beside_the_budget(page, pm):
 
     assert page.locator('[data-total="budget"]').inner_text() == "5,500.00"
     assert page.locator('[data-total="actual"]').inner_text() == "1,500.00"
-    chart = page.get_by_role("img", name=re.compile("Budget and actual cost per cost code"))
-    assert chart.locator("rect").count() == 4, "a budget and an actual bar per cost code"
+    chart = page.get_by_role("img", name=re.compile("Budget, committed and actual cost per cost code"))
+    assert chart.locator("rect").count() == 6, "a budget, a committed and an actual bar per cost code"
     assert "chart__actual--over" in (chart.locator("rect.chart__actual").nth(1).get_attribute("class") or "")
     summary = page.locator("#summary tbody tr")
-    assert [summary.nth(n).locator("td").nth(3).inner_text() for n in range(2)] == ["750.00", "750.00"]
+    assert [summary.nth(n).locator('[data-figure="actual_cost"]').inner_text() for n in range(2)] == [
+        "750.00",
+        "750.00",
+    ]
     assert "1 line QuickBooks charged to this project could not be placed" in page.locator(".callout").inner_text()
     screenshot(page, "pm-job-costs")
 
