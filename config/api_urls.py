@@ -64,6 +64,12 @@ urlpatterns = [
         name="project-job-cost-summary",
     ),
     path("erp/reports/accountant/", report_views.AccountantReportView.as_view(), name="erp-accountant-report"),
+    path("job-costs/", job_cost_api.CompanyJobCostsView.as_view(), name="company-job-costs"),
+    path(
+        "projects/<int:pk>/job-costs/summary/detail/",
+        job_cost_api.ProjectJobCostDetailView.as_view(),
+        name="project-job-cost-detail",
+    ),
     path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
     path("qbxml/connections/<int:pk>/schedule/", qb_api.ConnectionScheduleView.as_view(), name="qb-schedule"),
     path("qbxml/connections/<int:pk>/refresh/", qb_api.ConnectionRefreshView.as_view(), name="qb-refresh-now"),

@@ -131,7 +131,29 @@ class ProjectJobCostsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class JobCostRowSerializer(serializers.Serializer):
+def _money_field(help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=15, decimal_places=2, help_text=help_text)
+
+
+class TotalSerializer(serializers.Serializer):
+    """The report's figures of a row, a cost code, a project or the company."""
+
+    original_budget = _money_field()
+    approved_changes = _money_field("The budget modifications.")
+    budget = _money_field("Revised: the original plus the modifications.")
+    committed = _money_field("Commitments in force (approved, complete, terminated) and their approved change orders.")
+    billed = _money_field("Subcontractor invoices submitted: work completed and materials stored.")
+    paid = _money_field("QuickBooks' bill payments of those invoices, shared over their lines.")
+    direct_cost = _money_field("Entered in QuickBooks.")
+    invoiced_cost = _money_field("The bills of our own synced invoices, as QuickBooks holds them.")
+    actual_cost = _money_field("QuickBooks' actual cost: direct costs and our invoices' bills.")
+    remaining = _money_field("Revised budget less actual cost.")
+    unbilled = _money_field("Committed less invoiced.")
+    percent_used = serializers.IntegerField(allow_null=True, help_text="Actual cost as a percent of the budget.")
+    lines = serializers.IntegerField(help_text="QuickBooks' lines counted.")
+
+
+class JobCostRowSerializer(TotalSerializer):
     cost_code = serializers.IntegerField(source="cost_code_id", allow_null=True)
     cost_code_code = serializers.CharField(source="cost_code")
     description = serializers.CharField()
@@ -140,25 +162,6 @@ class JobCostRowSerializer(serializers.Serializer):
     sub_job = serializers.IntegerField(source="sub_job_id", allow_null=True)
     sub_job_path = serializers.CharField(source="sub_job")
     on_budget = serializers.BooleanField(help_text="Whether the budget has this line.")
-    original_budget = serializers.DecimalField(max_digits=15, decimal_places=2)
-    budget = serializers.DecimalField(max_digits=15, decimal_places=2, help_text="Original plus modifications.")
-    direct_cost = serializers.DecimalField(max_digits=15, decimal_places=2, help_text="Entered in QuickBooks.")
-    invoiced_cost = serializers.DecimalField(
-        max_digits=15, decimal_places=2, help_text="The bills of our own synced invoices, as QuickBooks holds them."
-    )
-    actual_cost = serializers.DecimalField(max_digits=15, decimal_places=2)
-    remaining = serializers.DecimalField(max_digits=15, decimal_places=2)
-    lines = serializers.IntegerField()
-
-
-class TotalSerializer(serializers.Serializer):
-    original_budget = serializers.DecimalField(max_digits=15, decimal_places=2)
-    budget = serializers.DecimalField(max_digits=15, decimal_places=2)
-    direct_cost = serializers.DecimalField(max_digits=15, decimal_places=2)
-    invoiced_cost = serializers.DecimalField(max_digits=15, decimal_places=2)
-    actual_cost = serializers.DecimalField(max_digits=15, decimal_places=2)
-    remaining = serializers.DecimalField(max_digits=15, decimal_places=2)
-    lines = serializers.IntegerField()
 
 
 class CostCodeTotalSerializer(TotalSerializer):
@@ -200,6 +203,81 @@ class ProjectJobCostSummaryView(APIView):
             "total": summary.total,
         }
         return Response(JobCostSummarySerializer(data).data)
+
+
+class ProjectTotalSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="project.pk")
+    project_number = serializers.CharField(source="project.number")
+    project_name = serializers.CharField(source="project.name")
+    costs = TotalSerializer(help_text="The project's figures, as its own summary totals them.")
+
+
+class CompanyJobCostsSerializer(serializers.Serializer):
+    projects = ProjectTotalSerializer(many=True)
+    total = TotalSerializer()
+
+
+class CompanyJobCostsView(APIView):
+    """The job costs of every project the user may see the report of (every project for ERP Integrations
+    admins), a line per project, with the company's total: the same figures as each project's summary."""
+
+    renderer_classes = RENDERERS
+
+    @extend_schema(
+        parameters=[p for p in FILTERS if p.name in ("vendor", "date_from", "date_to", "format")],
+        responses=CompanyJobCostsSerializer,
+    )
+    def get(self, request: Request) -> Any:
+        allowed = selectors.projects_allowed(request.user, Action.VIEW_JOB_COSTS_REPORT)
+        if allowed == []:
+            permissions.require(request.user, Action.VIEW_JOB_COSTS_REPORT)
+        company = selectors.company_job_costs(allowed, _filters(request))
+        if _wants_csv(request):
+            return csv_response(
+                "job-costs-by-project.csv", job_cost_views.COMPANY_HEADER, job_cost_views.company_rows(company)
+            )
+        data = {"projects": company.projects, "total": company.total}
+        return Response(CompanyJobCostsSerializer(data).data)
+
+
+class DetailRecordSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="budget_line, budget_modification_line, commitment_line, ...")
+    id = serializers.IntegerField()
+    date = serializers.DateField(allow_null=True)
+    reference = serializers.CharField(help_text="QuickBooks' RefNumber: the commitment, invoice or check number.")
+    description = serializers.CharField()
+    vendor = serializers.CharField()
+    amount = _money_field("What it adds to the figure.")
+
+
+class JobCostDetailSerializer(serializers.Serializer):
+    column = serializers.CharField()
+    records = DetailRecordSerializer(many=True)
+    listed_total = _money_field("What the records listed add up to (the figure, unless the list was cut).")
+
+
+class ProjectJobCostDetailView(APIView):
+    """The records behind one figure of a project's job costs: `column` (original_budget, budget, committed,
+    billed or paid) with the row's cost code, cost type and sub job as filters; QuickBooks' own lines are
+    `projects/{id}/job-costs/`."""
+
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("column", str, enum=list(selectors.DETAIL_COLUMNS), required=True),
+            *[p for p in FILTERS if p.name != "format" and p.name != "source"],
+        ],
+        responses=JobCostDetailSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Any:
+        project = _project(request, pk)
+        column = request.query_params.get("column", "")
+        if column not in selectors.DETAIL_COLUMNS:
+            raise ValidationError({"column": [f"One of {', '.join(selectors.DETAIL_COLUMNS)}."]})
+        detail = selectors.job_cost_detail(project, column, _filters(request))
+        data = {"column": column, "records": job_cost_views.detail_records(detail), "listed_total": detail.listed_total}
+        return Response(JobCostDetailSerializer(data).data)
 
 
 class UnplacedCostsView(generics.ListAPIView):

@@ -6,7 +6,6 @@ Thin: reads through selectors, the one gate decides (a missing permission is a 4
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -364,6 +363,104 @@ COMPANY_HEADER = [
 ]
 
 
+def company_rows(company: selectors.CompanyJobCosts) -> Iterator[list[Any]]:
+    """The company's job costs as CSV rows: a project each, and the total last."""
+    for line in company.projects:
+        yield [line.project.number, line.project.name, *_figures(line.costs)]
+    yield ["", "Total", *_figures(company.total)]
+
+
+@dataclass(frozen=True)
+class DetailRecord:
+    """A record behind a figure, as the API lists it."""
+
+    kind: str
+    id: int
+    date: Any
+    reference: str
+    description: str
+    vendor: str
+    amount: Any
+
+
+def detail_records(detail: selectors.JobCostDetail) -> list[DetailRecord]:
+    """The records of a drill-down, one shape for every kind."""
+    records = [
+        DetailRecord(
+            "budget_line",
+            line.pk,
+            None,
+            "",
+            f"{line.cost_code.code} {line.description}".strip(),
+            "",
+            line.original_amount,
+        )
+        for line in detail.budget_lines
+    ]
+    records += [
+        DetailRecord(
+            "budget_modification_line",
+            line.pk,
+            line.modification.date,
+            f"#{line.modification.number}",
+            line.modification.reason,
+            "",
+            line.amount,
+        )
+        for line in detail.budget_changes
+    ]
+    records += [
+        DetailRecord(
+            "commitment_line",
+            line.pk,
+            line.commitment.contract_date,
+            line.commitment.number,
+            f"#{line.line_number} {line.description}".strip(),
+            line.commitment.vendor.name,
+            line.amount,
+        )
+        for line in detail.commitment_lines
+    ]
+    records += [
+        DetailRecord(
+            "change_order_line",
+            line.pk,
+            line.change_order.date,
+            line.change_order.commitment.number,
+            f"Change order {line.change_order.number}: {line.description or line.change_order.title}",
+            line.change_order.commitment.vendor.name,
+            line.amount,
+        )
+        for line in detail.change_order_lines
+    ]
+    records += [
+        DetailRecord(
+            "invoice_line",
+            line.pk,
+            line.invoice.invoice_date,
+            line.invoice.number,
+            f"Invoice {line.invoice.number} on {line.invoice.commitment.number}",
+            line.invoice.commitment.vendor.name,
+            line.completed_and_stored,
+        )
+        for line in detail.invoice_lines
+    ]
+    records += [
+        DetailRecord(
+            "bill_payment",
+            part.payment.pk,
+            part.payment.txn_date,
+            part.payment.ref_number,
+            f"{part.payment.get_method_display()} for invoice {part.payment.invoice.number}",
+            part.payment.invoice.commitment.vendor.name,
+            part.share,
+        )
+        for part in detail.payments
+        if part.payment.invoice is not None
+    ]
+    return records
+
+
 @login_required
 @require_GET
 def company_job_costs(request: HttpRequest) -> HttpResponseBase:
@@ -375,9 +472,7 @@ def company_job_costs(request: HttpRequest) -> HttpResponseBase:
     form, filters = _filters_of(request, "company-job-costs")
     company = selectors.company_job_costs(allowed, filters)
     if request.GET.get("format") == "csv":
-        rows = ([line.project.number, line.project.name, *_figures(line.costs)] for line in company.projects)
-        total = [["", "Total", *_figures(company.total)]]
-        return csv_response("job-costs-by-project.csv", COMPANY_HEADER, itertools.chain(rows, total))
+        return csv_response("job-costs-by-project.csv", COMPANY_HEADER, company_rows(company))
     bars = chart_bars(
         [(f"{line.project.number} {line.project.name}", line.project.name, line.costs) for line in company.projects]
     )

@@ -263,11 +263,17 @@ def test_the_summary_api_gives_rows_cost_codes_and_totals(site, reporter):
         "sub_job_path": "",
         "on_budget": True,
         "original_budget": "10000.00",
+        "approved_changes": "-500.00",
         "budget": "9500.00",
+        "committed": "0.00",
+        "billed": "0.00",
+        "paid": "0.00",
         "direct_cost": "250.00",
         "invoiced_cost": "8000.00",
         "actual_cost": "8250.00",
         "remaining": "1250.00",
+        "unbilled": "0.00",
+        "percent_used": 87,
         "lines": 2,
     }
     assert [group["cost_code_code"] for group in data["cost_codes"]] == ["03-100", "03-200", "03-300", ""]

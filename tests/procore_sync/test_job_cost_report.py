@@ -440,3 +440,56 @@ def test_a_project_report_needs_its_permission(job):
     )
 
     assert response.status_code == 403
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+def api_for(user: Any) -> Any:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_gives_every_figure_the_page_shows(job, pm):
+    response = api_for(pm).get(f"/api/v1/projects/{job['project'].pk}/job-costs/summary/")
+
+    total = response.json()["total"]
+    assert response.status_code == 200
+    assert (total["committed"], total["billed"], total["paid"], total["unbilled"]) == (
+        "13000.00",
+        "3300.00",
+        "2700.00",
+        "9700.00",
+    )
+    assert (total["approved_changes"], total["percent_used"]) == ("0.00", 12)
+
+
+def test_the_api_lists_the_records_behind_a_figure(job, pm):
+    url = f"/api/v1/projects/{job['project'].pk}/job-costs/summary/detail/"
+
+    paid = api_for(pm).get(url, {"column": "paid", "cost_code": job["concrete"].pk}).json()
+    wrong = api_for(pm).get(url, {"column": "profit"})
+
+    assert [(record["reference"], record["amount"]) for record in paid["records"]] == [
+        ("5002", "1133.33"),
+        ("5001", "666.67"),
+    ]
+    assert paid["listed_total"] == "1800.00"
+    assert wrong.status_code == 400 and "column" in wrong.json()["errors"]
+
+
+def test_the_company_api_totals_each_project_like_its_summary(job, pm):
+    admin = grant(UserFactory(username="erp-admin"), Tool.ERP_INTEGRATIONS, Level.ADMIN)
+
+    everything = api_for(admin).get("/api/v1/job-costs/").json()
+    own = api_for(pm).get("/api/v1/job-costs/").json()
+    refused = api_for(grant(UserFactory(username="viewer"), Tool.BUDGET, Level.READ_ONLY)).get("/api/v1/job-costs/")
+
+    assert [line["project_number"] for line in everything["projects"]] == ["1042", "2001"]
+    assert everything["projects"][0]["costs"]["paid"] == "2700.00"
+    assert everything["total"]["actual_cost"] == "6293.00"
+    assert [line["project_number"] for line in own["projects"]] == ["1042"]
+    assert refused.status_code == 403
