@@ -965,6 +965,70 @@ PROJECTS = [
 WorkflowEntry = tuple[Model, str, str]
 
 
+# --- payroll time ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoEmployee:
+    name: str
+    payroll_item: str
+
+
+EMPLOYEES = [
+    DemoEmployee("Marcus Reyes", "Hourly Rate"),
+    DemoEmployee("Dana Whitfield", "Hourly Rate"),
+    DemoEmployee("Luis Ortega", "Hourly Rate"),
+]
+
+
+@dataclass(frozen=True)
+class DemoTimeEntry:
+    employee: str
+    project: str
+    cost_code: str
+    day: int  # 0 for the Monday of the demo week
+    hours: str
+    erp: ErpState = QUEUED
+    payroll_item: str = ""  # "" for the employee's own
+    billable: bool = False
+    notes: str = ""
+
+
+# The crews' week on the two projects in QuickBooks: accepted for the payroll file, but for the last two days
+# of one employee, entered and not sent yet.
+TIME_WEEK = date(2025, 12, 1)
+TIME_ENTRIES = [
+    *[
+        DemoTimeEntry(
+            "Marcus Reyes",
+            "2025-014",
+            "03-300",
+            day,
+            "8.00",
+            notes="Slab on grade, level 1\npour 2 of 3" if day == 0 else "",
+        )
+        for day in range(5)
+    ],
+    *[
+        DemoTimeEntry("Dana Whitfield", "2025-014", "01-310", day, "9.50" if day < 4 else "6.00", billable=True)
+        for day in range(5)
+    ],
+    DemoTimeEntry("Dana Whitfield", "2025-014", "01-310", 1, "1.50", payroll_item="Overtime Rate", billable=True),
+    *[
+        DemoTimeEntry(
+            "Luis Ortega",
+            "2025-027",
+            "03-300",
+            day,
+            "7.75",
+            erp=QUEUED if day < 3 else DRAFT,
+            notes='Set 3/4" anchor bolts\tgrid B' if day == 2 else "",
+        )
+        for day in range(5)
+    ],
+]
+
+
 @dataclass
 class LoadResult:
     created: Counter[str] = field(default_factory=Counter)
@@ -1339,6 +1403,41 @@ class _Loader:
 
     # the workflow
 
+    def payroll(self) -> list[WorkflowEntry]:
+        """The employees (accepted: QuickBooks adds them) and their week of time entries."""
+        employees: dict[str, ps.Employee] = {}
+        entries: list[WorkflowEntry] = []
+        for spec in EMPLOYEES:
+            employee = ps.Employee.objects.filter(name__iexact=spec.name).first()
+            if employee is None:
+                employee = self._save(ps.Employee, {"name": spec.name, "default_payroll_item": spec.payroll_item})
+            employees[spec.name] = employee
+            entries.append((employee, QUEUED, ""))
+        for entry_spec in TIME_ENTRIES:
+            employee = employees[entry_spec.employee]
+            project = ps.Project.objects.get(number=entry_spec.project)
+            fields = {
+                "employee": employee,
+                "date": TIME_WEEK + datetime.timedelta(days=entry_spec.day),
+                "project": project,
+                "cost_code": self.cost_codes[entry_spec.cost_code],
+                "cost_type": self.cost_types[LABOR],
+                "payroll_item": entry_spec.payroll_item or employee.default_payroll_item,
+            }
+            entry = ps.TimeEntry.objects.filter(**fields).first()
+            if entry is None:
+                entry = self._save(
+                    ps.TimeEntry,
+                    {
+                        **fields,
+                        "hours": D(entry_spec.hours),
+                        "billable": entry_spec.billable,
+                        "notes": entry_spec.notes,
+                    },
+                )
+            entries.append((entry, entry_spec.erp, ""))
+        return entries
+
     def cost_code_workflow(self) -> list[WorkflowEntry]:
         """Cost codes on the lines of projects that go further are accepted; the newest project's are sent."""
         accepted: set[str] = set()
@@ -1418,6 +1517,8 @@ def load() -> LoadResult:
         loader.drive(loader.cost_code_workflow())
         loader.drive(loader.vendor_workflow())
         loader.drive(loader.workflow)
+        # After the projects and cost codes their accepting waits for.
+        loader.drive(loader.payroll())
         loader.quickbooks_connection()
     return loader.result
 

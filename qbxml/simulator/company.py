@@ -893,6 +893,9 @@ class QuickBooksCompany:
     def classes(self) -> list[ListView]:
         return self._lists({"Class"})
 
+    def employees(self) -> list[ListView]:
+        return self._lists({"Employee"})
+
     def accounts(self) -> list[ListView]:
         return self._lists({"Account"})
 

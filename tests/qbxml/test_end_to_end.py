@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -21,6 +22,7 @@ from django.test import Client
 from demo.company import DEMO_CONNECTION_PASSWORD, DEMO_CONNECTION_USER, USERS
 from erp_integrations.models import ErpItem, ErpSettings, ErpState
 from procore_sync import models as ps
+from qbxml import payroll
 from qbxml.models import QbRequest
 from qbxml.simulator import QuickBooksCompany
 from tests.qbxml.helpers import SCHEMA_ENV, connector_for, schema_dir_or_skip, sync_until_nothing_to_do
@@ -113,6 +115,7 @@ def records_of(object_type: str) -> list[Any]:
         "prime_contract": ps.PrimeContract,
         "prime_change_order": ps.PrimeContractChangeOrder,
         "owner_invoice": ps.OwnerInvoice,
+        "employee": ps.Employee,
     }[object_type]
     return list(model.objects.filter(pk__in=ids).order_by("pk"))
 
@@ -128,6 +131,7 @@ class Expected:
         retainage_item = ErpSettings.load().retainage_item_name
         retention_item = ErpSettings.load().retention_item_name
         self.vendors = sorted(company.name for company in records_of("company"))
+        self.employees = sorted(employee.name for employee in records_of("employee"))
         projects = records_of("project")
         self.jobs = sorted(job_full_name(project) for project in projects)
         self.customers = sorted({project.owner.name for project in projects} | set(self.jobs))
@@ -216,6 +220,10 @@ def assert_quickbooks_holds_exactly(company: QuickBooksCompany, expected: Expect
     assert sorted(vendors) == expected.vendors, "each accepted company is one vendor"
     for name in expected.vendors:
         assert company.add_count("Vendor", name) == 1, name
+
+    assert sorted(employee.name for employee in company.employees()) == expected.employees
+    for name in expected.employees:
+        assert company.add_count("Employee", name) == 1, name
 
     customers = [customer.full_name for customer in company.customers()]
     assert sorted(customers) == expected.customers
@@ -331,9 +339,14 @@ def sync_and_check(expected: Expected, schema_dir: Path | None) -> None:
     assert [report.last_error for report in reports] == [""] * len(reports)
     failed = {item.label: item.erp_error for item in ErpItem.objects.filter(state=ErpState.FAILED)}
     assert failed == {}
+    # The demo sends time to QuickBooks payroll as an IIF file: once what its entries name is in QuickBooks,
+    # the accountant writes it, and every accepted entry is in it.
+    written = payroll.export_payroll_iif(get_user_model().objects.get(username="admin"))
+    assert written.waiting == [] and written.export.entry_count > 0
     items = ErpItem.objects.filter(pk__in=queued)
     assert Counter(items.values_list("state", flat=True)) == {ErpState.SYNCED: len(queued)}
-    assert not items.filter(qb_ref="").exists(), "every synced item keeps its QuickBooks id"
+    # A time entry's QuickBooks record is the payroll file it is in, which QuickBooks gives no id.
+    assert not items.filter(qb_ref="").exclude(object_type="time_entry").exists(), "every synced item keeps its id"
     assert not QbRequest.objects.exclude(status=QbRequest.Status.DONE).exists()
     assert_quickbooks_holds_exactly(company, expected)
 
