@@ -85,6 +85,10 @@ def pay(invoice: ps.SubcontractorInvoice, amount: str, *, ref: str, day: datetim
 
 @pytest.fixture
 def job(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return build_job()
+
+
+def build_job() -> dict[str, Any]:
     """A project with a budget and a modification; a subcontract (in force) with two lines, an approved change
     order changing one and adding a line on a sub job, a pending one; a draft and a void commitment; two
     invoices submitted (one paid in two checks, a voided check) and a draft; QuickBooks' lines."""
