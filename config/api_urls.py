@@ -26,6 +26,7 @@ router.register("qb-connections", qb_api.QbConnectionViewSet, basename="qb-conne
 # Ready to Import: QuickBooks' records that nothing here is linked to.
 router.register("erp/quickbooks-vendors", import_api.QuickBooksVendorViewSet, basename="quickbooks-vendor")
 router.register("erp/quickbooks-jobs", import_api.QuickBooksJobViewSet, basename="quickbooks-job")
+router.register("erp/quickbooks-employees", import_api.QuickBooksEmployeeViewSet, basename="quickbooks-employee")
 router.register("erp/archived-companies", import_api.ArchivedCompanyViewSet, basename="archived-company")
 
 urlpatterns = [

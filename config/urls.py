@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/profile/", profile_views.profile, name="profile"),
     path("erp/connections/", include("qbxml.page_urls")),
     path("erp/", include("erp_integrations.urls")),
+    path("erp/payroll/employees/", include("erp_integrations.payroll_urls")),
     path("erp/payroll/", include("qbxml.payroll_urls")),
     path("projects/", include("procore_sync.payroll_urls")),
     path("projects/", include("procore_sync.owner_urls")),

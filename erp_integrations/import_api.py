@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from access import permissions
 from access.permissions import Action, signed_in
-from erp_integrations import selectors, services
+from erp_integrations import payroll, selectors, services
 from erp_integrations.exportables.base import ADDRESS_FIELDS
 from erp_integrations.models import AccountingRecord, ErpItem
 from procore_sync import models as ps
@@ -175,6 +175,31 @@ class QuickBooksJobViewSet(_ReadyToImport):
     def add(self, request: Request, pk: str | None = None) -> Response:
         project = services.add_project_from_accounting(signed_in(request.user), self._record(pk))
         return Response({"id": project.pk, "number": project.number, "name": project.name}, status=201)
+
+
+class QuickBooksEmployeeViewSet(_ReadyToImport):
+    """QuickBooks employees that no employee here is linked to: link one to an employee (its time then goes
+    by QuickBooks' name), or add it as a new employee."""
+
+    object_type = "employee"
+
+    def _suggest(self, records: list[AccountingRecord]) -> dict[int, list[Any]]:
+        return payroll.employee_suggestions(records)  # type: ignore[return-value]
+
+    @extend_schema(request=LinkSerializer, responses=ErpItemLinkSerializer)
+    @action(detail=True, methods=["post"])
+    def link(self, request: Request, pk: str | None = None) -> Response:
+        body = LinkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        employee = get_object_or_404(ps.Employee, pk=body.validated_data["record"])
+        item = payroll.link_employee(signed_in(request.user), employee, self._record(pk))
+        return Response(ErpItemLinkSerializer(item).data)
+
+    @extend_schema(request=None, responses=inline_serializer("AddedEmployee", {"id": serializers.IntegerField()}))
+    @action(detail=True, methods=["post"])
+    def add(self, request: Request, pk: str | None = None) -> Response:
+        employee = payroll.add_employee_from_accounting(signed_in(request.user), self._record(pk))
+        return Response({"id": employee.pk, "name": employee.name}, status=201)
 
 
 class ArchivedCompanySerializer(serializers.ModelSerializer):

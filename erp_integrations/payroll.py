@@ -12,10 +12,19 @@ from django.db import transaction
 
 from access import permissions
 from access.permissions import Action
-from erp_integrations.models import ErpItem, ErpState
-from erp_integrations.services import SyncOutcome, item_waiting, record_sync_outcomes
+from erp_integrations import selectors
+from erp_integrations.errors import LinkRefused
+from erp_integrations.models import AccountingRecord, ErpItem, ErpState
+from erp_integrations.services import (
+    SyncOutcome,
+    _importable,
+    item_waiting,
+    link_record,
+    record_sync_outcomes,
+)
 from procore_sync import models as ps
 from procore_sync import payroll
+from procore_sync import services as project_services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -75,3 +84,54 @@ def entries_waiting_for_a_file() -> list[ErpItem]:
         .only("pk", "label", "erp_error", "object_id")
         .order_by("pk")
     )
+
+
+# --- QuickBooks' employees, in Ready to Import ---------------------------------------------------------------
+
+
+def _name_keys(name: str) -> set[str]:
+    """A person's name as QuickBooks lists may hold it: "Jon Smith", and "Smith, Jon" for the same person."""
+    plain = " ".join(name.split()).casefold()
+    last, comma, first = plain.partition(",")
+    return {plain, f"{first.strip()} {last.strip()}".strip()} if comma else {plain}
+
+
+def employee_suggestions(records: list[AccountingRecord]) -> dict[int, list[ps.Employee]]:
+    """For each QuickBooks employee, the employees not linked to QuickBooks of the same name: one query."""
+    by_key: dict[str, list[ps.Employee]] = {}
+    for employee in selectors.unlinked_records("employee").only("id", "name"):
+        for key in _name_keys(employee.name):
+            by_key.setdefault(key, []).append(employee)
+    found: dict[int, list[ps.Employee]] = {}
+    for record in records:
+        matches = {e.pk: e for key in _name_keys(record.full_name) for e in by_key.get(key, [])}
+        found[record.pk] = list(matches.values())
+    return found
+
+
+def add_employee_from_accounting(actor: User, accounting_record: AccountingRecord) -> ps.Employee:
+    """Add a QuickBooks employee as an employee here, linked to it: its hours then go to that employee."""
+    permissions.require(actor, Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY)
+    with transaction.atomic():
+        record = _importable("employee", accounting_record)
+        existing = ps.Employee.objects.filter(name__iexact=record.full_name).first()
+        if existing is not None:
+            raise LinkRefused(
+                f"{existing.name} is an employee here already: link the QuickBooks employee to it instead of adding "
+                "a second one."
+            )
+        employee = project_services.save_record(
+            actor,
+            ps.Employee,
+            {"name": record.full_name, "is_active": record.is_active},
+            permitted_by=Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY,
+        )
+        link_record(employee, actor, record, permitted_by=Action.ADD_QUICKBOOKS_COMPANY_TO_DIRECTORY)
+    return employee
+
+
+def link_employee(actor: User, employee: ps.Employee, accounting_record: AccountingRecord) -> ErpItem:
+    """Link an employee to the QuickBooks employee it is: its time goes by QuickBooks' name from then on."""
+    permissions.require(actor, Action.LINK_QUICKBOOKS_COMPANIES)
+    with transaction.atomic():
+        return link_record(employee, actor, _importable("employee", accounting_record))

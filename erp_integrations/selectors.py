@@ -195,6 +195,7 @@ LINKED_TYPES: dict[str, tuple[str, ...]] = {
     AccountingRecord.ListType.ITEM: ("cost_code",),
     # A job's estimates: our budgets' and prime contracts' own, and one a prime contract was imported from.
     AccountingRecord.ListType.ESTIMATE: ("budget", "prime_contract"),
+    AccountingRecord.ListType.EMPLOYEE: ("employee",),
 }
 # What the approver's Ready to Import offers of each type: the list, and which of its records.
 IMPORTABLE: dict[str, tuple[str, Q]] = {
@@ -204,6 +205,8 @@ IMPORTABLE: dict[str, tuple[str, Q]] = {
     # Cost codes: service items under a division's item, inactive ones too (a refresh of the cost code list
     # adds them all, `services.refresh_cost_codes`).
     "cost_code": (AccountingRecord.ListType.ITEM, Q(details__sublevel=1)),
+    # QuickBooks' employees, for the time entries of the people they are.
+    "employee": (AccountingRecord.ListType.EMPLOYEE, Q(is_active=True)),
 }
 
 

@@ -71,6 +71,15 @@ LISTS: dict[str, ImportedList] = {
             Action.REFRESH_COMPANIES,
             label="Customers and jobs",
         ),
+        # Payroll: the employees time is linked to, and the wage items it is paid on.
+        ImportedList("employees", "Employee", AccountingRecord.ListType.EMPLOYEE, Action.REFRESH_COMPANIES),
+        ImportedList(
+            "payroll_items",
+            "PayrollItemWage",
+            AccountingRecord.ListType.PAYROLL_ITEM,
+            Action.REFRESH_COMPANIES,
+            label="Wage payroll items",
+        ),
     ]
 }
 # What QuickBooks sends back of its transactions (PRODUCT.md section 1), read after the lists: payments of
@@ -286,6 +295,7 @@ def _record(record: dict[str, Any]) -> tuple[dict[str, Any], datetime | None]:
         "account_type": record.get("account_type") or "",
         "job_status": record.get("job_status") or "",
         "job_desc": record.get("job_desc") or "",
+        "wage_type": record.get("wage_type") or "",
     }
     fields = {
         "full_name": (record.get("full_name") or record.get("name") or "")[:255],

@@ -39,6 +39,8 @@ def company() -> QuickBooksCompany:
         for code in range(19):
             company.add_item_service(f"{division:02d}-{code:03d}", f"{division:02d}", description=f"Work {code}")
     company.add_class("Labor")
+    company.add_employee("Jon Smith")
+    company.add_payroll_item_wage("Hourly Rate")
     return company
 
 
@@ -65,9 +67,10 @@ def test_each_list_comes_back_whole_a_page_at_a_time(session, company, connectio
     assert held("customer") == customers
     assert held("item") == ITEMS // 20 * 20
     assert held("class") == 1
+    assert (held("employee"), held("payroll_item")) == (1, 1)
     assert held("account") == len(company.accounts())
     pages = math.ceil(VENDORS / 100) + math.ceil(customers / 100) + math.ceil(ITEMS / 100)
-    assert len(messages) == pages + 2, "one message per page, classes and accounts whole"
+    assert len(messages) == pages + 4, "one message per page; classes, accounts, employees and wage items whole"
     sub_job = AccountingRecord.objects.get(full_name="Owner 0000:Job 0000-0:Building 0")
     job = AccountingRecord.objects.get(full_name="Owner 0000:Job 0000-0")
     assert sub_job.parent_external_id == job.external_id and sub_job.details["sublevel"] == 2
