@@ -358,6 +358,7 @@ class ErpSettingsSerializer(serializers.ModelSerializer):
             "prime_contract_estimates",
             "expense_account_name",
             "income_account_name",
+            "time_export",
             "sync_every_minutes",
             "updated_at",
         ]

@@ -21,7 +21,7 @@ from access import permissions
 from access.permissions import Action
 from erp_integrations import payroll as erp_payroll
 from erp_integrations.errors import WorkflowError
-from erp_integrations.models import ErpItem, ErpState
+from erp_integrations.models import AccountingRecord, ErpItem, ErpState
 from qbxml.lib import iif
 from qbxml.lib.values import FieldError
 from qbxml.mapping import Context, ExportError, ItemView
@@ -73,7 +73,23 @@ def _default_connection() -> QbConnection | None:
     return QbConnection.objects.filter(is_default=True).first()
 
 
-def _why_not(view: ItemView, dependencies: dict[int, tuple[str, str, str]], classes: set[str] | None) -> str:
+def _payroll_items(connection: QbConnection | None) -> set[str] | None:
+    """The wage payroll items QuickBooks holds (lower case), once they were read; None before."""
+    if connection is None:
+        return None
+    names = AccountingRecord.objects.filter(
+        book=connection.book, list_type=AccountingRecord.ListType.PAYROLL_ITEM, is_active=True
+    ).values_list("full_name", flat=True)
+    found = {name.casefold() for name in names}
+    return found or None
+
+
+def _why_not(
+    view: ItemView,
+    dependencies: dict[int, tuple[str, str, str]],
+    classes: set[str] | None,
+    payroll_items: set[str] | None,
+) -> str:
     """Why the entry cannot go in a file yet ("" when it can)."""
     missing = []
     for item_id in view.depends_on:
@@ -83,6 +99,10 @@ def _why_not(view: ItemView, dependencies: dict[int, tuple[str, str, str]], clas
     cost_type = view.payload.get("cost_type")
     if classes is not None and cost_type and f"class:{cost_type}" not in classes:
         missing.append(f"The class {cost_type} is not in QuickBooks yet (send the cost type through the Web Connector)")
+    payroll_item = view.payload.get("payroll_item") or ""
+    if payroll_items is not None and payroll_item.casefold() not in payroll_items:
+        # The import would make a payroll item of that name, with no rate and no accounts.
+        missing.append(f"QuickBooks has no active wage payroll item {payroll_item}")
     return "; ".join(missing) + ("." if missing else "")
 
 
@@ -114,13 +134,14 @@ def export_payroll_iif(actor: User) -> PayrollFile:
             ).values_list("pk", "object_type", "state", "label")
         }
         classes = known_support_keys(connection) if connection is not None else None
+        payroll_items = _payroll_items(connection)
         ctx = Context(settings=settings, items=views)
         load_names(ctx, [view.payload for view in views.values()])
         activities: list[iif.TimeActivity] = []
         taken: list[int] = []
         waiting: list[Waiting] = []
         for view in sorted(views.values(), key=lambda v: (v.payload["date"], v.payload["employee"], v.id)):
-            reason = _why_not(view, dependencies, classes)
+            reason = _why_not(view, dependencies, classes, payroll_items)
             if not reason:
                 try:
                     activity = _activity(view, ctx)

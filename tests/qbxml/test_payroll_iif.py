@@ -248,3 +248,27 @@ def test_an_erp_admin_sends_time_through_the_web_connector_from_the_settings_pag
 
     assert "Settings saved." in response.content.decode()
     assert ErpSettings.load().time_export == ErpSettings.TimeExport.WEB_CONNECTOR
+
+
+def test_once_quickbooks_payroll_items_are_read_an_entry_on_one_it_lacks_waits(world, pm, approver, erp_admin):
+    quickbooks_record(world.book, "payroll_item", "Hourly Rate")
+    waiting = accepted_entry(world, pm, approver, payroll_item="Double Time")
+    accepted_entry(world, pm, approver, payroll_item="hourly rate")
+
+    result = payroll.export_payroll_iif(erp_admin)
+
+    assert result.export.entry_count == 1
+    assert [entry.item_id for entry in result.waiting] == [_item(waiting).pk]
+    assert "no active wage payroll item Double Time" in result.waiting[0].reason
+
+
+def test_the_settings_api_chooses_how_time_goes(erp_admin):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(erp_admin)
+    response = client.patch("/api/v1/erp/settings/", {"time_export": "web_connector"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["time_export"] == "web_connector"
+    assert ErpSettings.load().time_export == ErpSettings.TimeExport.WEB_CONNECTOR
