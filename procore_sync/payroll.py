@@ -27,6 +27,19 @@ from procore_sync.errors import DomainError
 from procore_sync.money import ZERO
 
 DAYS_A_WEEK = 7
+# What a person enters of a time entry: all of it reaches QuickBooks payroll.
+ENTERED_FIELDS = (
+    "employee",
+    "date",
+    "project",
+    "sub_job",
+    "cost_code",
+    "cost_type",
+    "hours",
+    "payroll_item",
+    "billable",
+    "notes",
+)
 
 
 def week_start(day: datetime.date) -> datetime.date:

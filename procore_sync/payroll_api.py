@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from access.tools import Tool
 from procore_sync import models as ps
+from procore_sync import payroll
 from procore_sync.api import (
     _LIST_FILTERS,
     RECORD_FIELDS,
@@ -49,16 +50,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         model = ps.TimeEntry
         fields = [
             "id",
-            "employee",
-            "date",
-            "project",
-            "sub_job",
-            "cost_code",
-            "cost_type",
-            "hours",
-            "payroll_item",
-            "billable",
-            "notes",
+            *payroll.ENTERED_FIELDS,
             "exported_to_iif_at",
             "payroll_export",
             *RECORD_FIELDS,

@@ -14,6 +14,7 @@ from erp_integrations.exportables.project import job_name
 from erp_integrations.exportables.sub_job import path_of
 from erp_integrations.models import ErpSettings
 from procore_sync import models as ps
+from procore_sync import payroll
 from qbxml.lib import iif as iif_file
 from qbxml.lib import limits
 
@@ -107,17 +108,6 @@ EXPORTABLE = Exportable[ps.TimeEntry](
     payload=payload,
     problems=problems,
     describe=describe,
-    locked_fields=(
-        "employee",
-        "date",
-        "project",
-        "sub_job",
-        "cost_code",
-        "cost_type",
-        "hours",
-        "payroll_item",
-        "billable",
-        "notes",
-    ),
+    locked_fields=payroll.ENTERED_FIELDS,
     dependencies=dependencies,
 )
