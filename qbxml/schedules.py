@@ -52,6 +52,7 @@ SUBJECTS: dict[str, Subject] = {
         Subject("payments", "Bill payments and payments received", imports.SUBJECTS["payments"]),
         Subject("job_costs", "Job costs", imports.SUBJECTS["job_costs"]),
         Subject("estimates", "Estimates (prime contracts)", imports.SUBJECTS["estimates"]),
+        Subject("employees", "Employees and wage payroll items", ("employees", "payroll_items")),
     ]
 }
 # Whatever else the workflow asks to have read back can be scheduled too.

@@ -101,6 +101,14 @@ def test_no_window_without_both_times_or_without_a_day():
     assert QuietWindow.of(time(22), time(6), [], "UTC") is None
 
 
+def test_every_import_can_be_scheduled():
+    from qbxml import imports
+
+    scheduled = {name for subject in schedules.SUBJECTS.values() for name in subject.imports}
+    assert scheduled == set(imports.IMPORTS)
+    assert set(imports.SUBJECTS) <= set(schedules.SUBJECTS), "what the workflow reads back is a subject too"
+
+
 # --- setting the schedule: the model and the beat tasks in step ------------------------------------------
 
 
@@ -215,8 +223,8 @@ def test_the_beat_task_queues_the_subjects_imports_for_the_next_session(erp_admi
     assert tasks.run_scheduled_import.delay(connection.pk, "job_costs").get() == "queued"
 
     assert queued_lists(connection) == set(schedules.SUBJECTS["job_costs"].imports)
-    (row,) = schedules.schedule_of(connection)[5:6]
-    assert row.name == "job_costs" and row.waiting
+    row = next(row for row in schedules.schedule_of(connection) if row.name == "job_costs")
+    assert row.waiting
     assert row.last_queued_at is not None
     assert row.next_due_at == row.last_queued_at + timedelta(hours=1)
 
