@@ -27,13 +27,14 @@ from erp_integrations import services
 from erp_integrations.models import AccountingRecord
 from procore_sync import budget_import as bi
 from procore_sync.budget_import_api import BudgetImportRequest
+from procore_sync.budget_import_views import preview_context
 from procore_sync.models import Project
 
-PREVIEW_ROWS_SHOWN = 500
+MODES = {mode.value for mode in bi.Mode}
 
 
 def _mode(value: Any) -> bi.Mode:
-    return bi.Mode(value) if value in bi.Mode._value2member_map_ else bi.Mode.REPLACE
+    return bi.Mode(value) if value in MODES else bi.Mode.REPLACE
 
 
 @login_required
@@ -78,18 +79,7 @@ def import_budget_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_preview(request: HttpRequest, context: dict[str, Any], found: bei.EstimatePreview) -> HttpResponse:
-    result = found.result
-    with_errors = [row for row in result.rows if row.errors]
-    shown = with_errors or result.rows
-    context.update(
-        found=found,
-        preview=result,
-        rows=shown[:PREVIEW_ROWS_SHOWN],
-        rows_hidden=max(0, len(shown) - PREVIEW_ROWS_SHOWN),
-        only_errors=bool(with_errors),
-        clean_rows=len(result.rows) - len(with_errors),
-        mode_label=bi.MODE_LABELS[result.mode],
-    )
+    context.update(found=found, **preview_context(found.result))
     return render(request, "erp/import_budget_estimate.html", context, status=200 if found.ok else 422)
 
 

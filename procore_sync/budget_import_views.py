@@ -62,22 +62,25 @@ def _allowed(request: HttpRequest, project: ps.Project) -> ps.Budget | None:
     return budget
 
 
-def _render_preview(
-    request: HttpRequest, project: ps.Project, form: UploadForm, result: bi.Preview, token: str
-) -> HttpResponse:
+def preview_context(result: bi.Preview) -> dict[str, Any]:
+    """What a page shows of a preview (`projects/_budget_import_rows.html`): the rows with errors when any has one,
+    else every row, at most PREVIEW_ROWS_SHOWN of them."""
     with_errors = [row for row in result.rows if row.errors]
     shown = with_errors if with_errors else result.rows
-    context = {
-        "project": project,
-        "form": form,
+    return {
         "preview": result,
         "rows": shown[:PREVIEW_ROWS_SHOWN],
         "rows_hidden": max(0, len(shown) - PREVIEW_ROWS_SHOWN),
         "only_errors": bool(with_errors),
         "clean_rows": len(result.rows) - len(with_errors),
-        "token": token,
         "mode_label": bi.MODE_LABELS[result.mode],
     }
+
+
+def _render_preview(
+    request: HttpRequest, project: ps.Project, form: UploadForm, result: bi.Preview, token: str
+) -> HttpResponse:
+    context = {"project": project, "form": form, "token": token, **preview_context(result)}
     return render(request, "projects/budget_import_preview.html", context, status=200 if result.ok else 422)
 
 

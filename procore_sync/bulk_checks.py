@@ -113,7 +113,8 @@ def _clean_reference(line: Model, field: ForeignKey, existing: set[Any]) -> None
                 "value": value,
             },
         )
-    setattr(line, field.attname, value)
+    if value != raw:
+        setattr(line, field.attname, value)
 
 
 def _within_record(model: type[Model], constraint: Any, parent_field: str) -> bool:
