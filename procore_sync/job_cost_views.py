@@ -265,10 +265,12 @@ def project_job_costs(request: HttpRequest, pk: int) -> HttpResponseBase:
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     bars = cost_code_bars(summary)
+    narrowed = any(getattr(filters, name) is not None for name in ("cost_code", "cost_type", "sub_job"))
+    unfiltered = selectors.job_cost_summary(project) if narrowed else summary
     context = {
         "project": project,
         "form": form,
-        "choices": selectors.job_cost_choices(project),
+        "choices": selectors.job_cost_choices(unfiltered.rows),
         "summary": summary,
         "figures": [figure for figure in FIGURES if summary.has_budget or not figure.budget_only],
         "bars": bars,

@@ -749,8 +749,20 @@ class JobCostTransaction(models.Model):
         ordering = ["-txn_date", "id"]
         constraints = [models.UniqueConstraint(fields=["qb_txn_id", "qb_txn_line_id"], name="job_cost_unique_txn_line")]
         indexes = [
-            # The summary: per project, cost code and cost type.
-            models.Index(fields=["project", "cost_code", "cost_type"], name="job_cost_summary"),
+            # The job costs report sums a project's placed lines per cost code, cost type and sub job, and
+            # counts them: an index holding every column it reads answers from the index alone.
+            models.Index(
+                fields=[
+                    "project",
+                    "unplaced_reason",
+                    "cost_code",
+                    "cost_type",
+                    "sub_job",
+                    "from_synced_invoice",
+                    "amount",
+                ],
+                name="job_cost_summary_covering",
+            ),
             models.Index(fields=["project", "txn_date"], name="job_cost_by_date"),
         ]
 

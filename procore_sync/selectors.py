@@ -646,11 +646,12 @@ def payment_shares(
     parts: dict[int | None, list[tuple[tuple[Any, ...], Decimal]]] = {}
     for row in due:
         parts.setdefault(row["invoice_id"], []).append((tuple(row[f"k_{key}"] for key in _KEYS), _money(row["due"])))
+    narrowed = any(getattr(filters, name) is not None for name in ("cost_code", "cost_type", "sub_job"))
     return [
         (payment, key, share)
         for payment, invoice_id, amount in payments
         for key, share in allocate(_money(amount), parts.get(invoice_id, []))
-        if _matches(key, filters)
+        if not narrowed or _matches(key, filters)
     ]
 
 
@@ -845,33 +846,38 @@ def _name_rows(rows: list[JobCostRow]) -> None:
 
 
 @dataclass(frozen=True)
+class Choice:
+    pk: int
+    label: str
+
+
+@dataclass(frozen=True)
 class JobCostChoices:
-    """What a project's job costs may be filtered by: the cost codes, cost types and sub jobs of its rows and
-    budget lines, and whether some rows have none of each."""
+    """What a project's job costs may be filtered by: the cost codes, cost types and sub jobs its report has
+    rows of (of its budget, commitments, invoices or QuickBooks' lines)."""
 
-    cost_codes: list[ps.CostCode]
-    cost_types: list[ps.CostType]
-    sub_jobs: list[ps.SubJob]
+    cost_codes: list[Choice]
+    cost_types: list[Choice]
+    sub_jobs: list[Choice]
 
 
-def job_cost_choices(project: ps.Project) -> JobCostChoices:
-    """The filters a project's job costs page offers: three queries."""
-    rows = ps.JobCostTransaction.objects.filter(project=project, unplaced_reason="")
-    budget = ps.BudgetLineItem.objects.filter(budget__project=project)
+def job_cost_choices(rows: Iterable[JobCostRow]) -> JobCostChoices:
+    """The filters a report's rows offer (the rows of an unfiltered summary, named): no query."""
+    codes: dict[int, str] = {}
+    kinds: dict[int, str] = {}
+    sub_jobs: dict[int, str] = {}
+    for row in rows:
+        if row.cost_code_id is not None:
+            codes[row.cost_code_id] = f"{row.cost_code} {row.description}".strip()
+        if row.cost_type_id is not None:
+            kinds[row.cost_type_id] = row.cost_type
+        if row.sub_job_id is not None:
+            sub_jobs[row.sub_job_id] = row.sub_job
 
-    def used(column: str) -> Any:
-        from django.db.models import Q
+    def choices(found: dict[int, str]) -> list[Choice]:
+        return sorted((Choice(pk, label) for pk, label in found.items()), key=lambda choice: choice.label.lower())
 
-        return Q(pk__in=rows.order_by().values(column)) | Q(pk__in=budget.order_by().values(column))
-
-    return JobCostChoices(
-        cost_codes=list(ps.CostCode.objects.filter(used("cost_code_id")).order_by("code")),
-        cost_types=list(ps.CostType.objects.filter(used("cost_type_id"))),
-        sub_jobs=sorted(
-            ps.SubJob.objects.filter(used("sub_job_id")).select_related("parent__parent"),
-            key=lambda sub_job: sub_job.path.lower(),
-        ),
-    )
+    return JobCostChoices(choices(codes), choices(kinds), choices(sub_jobs))
 
 
 def unplaced_costs_count(project: ps.Project) -> int:
