@@ -11,6 +11,7 @@ same way, with the same messages.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -146,6 +147,8 @@ def _predicate(model: type[Model], condition: Q) -> Predicate | None:
         tests.append(test)
     if condition.connector not in (Q.AND, Q.OR):
         return None
+    if len(tests) == 1 and not condition.negated:
+        return tests[0]
     joined = all if condition.connector == Q.AND else any
     if condition.negated:
         return lambda line: not joined(test(line) for test in tests)
@@ -174,15 +177,17 @@ def _duplicates(
 ) -> list[tuple[int, str]]:
     """The lines that hold what an earlier line holds under `constraint`, with `validate`'s message."""
     columns = [model._meta.get_field(name).attname for name in constraint.fields]  # type: ignore[union-attr]
+    key_of = attrgetter(*columns) if len(columns) > 1 else lambda line: (getattr(line, columns[0]),)
     condition = None if constraint.condition is None else _predicate(model, constraint.condition)
+    fields = set(constraint.fields)
     seen: set[tuple[Any, ...]] = set()
     found: list[tuple[int, str]] = []
     for index, line in lines:
-        if failed.get(index, set()) & set(constraint.fields):
+        if failed.get(index) and failed[index] & fields:
             continue
         if condition is not None and not condition(line):
             continue
-        key = tuple(getattr(line, column) for column in columns)
+        key = key_of(line)
         # NULL equals nothing in SQL: such a line cannot break the constraint.
         if constraint.nulls_distinct is not False and None in key:
             continue
