@@ -63,3 +63,14 @@ class CostTypeForm(forms.ModelForm):
             "name": "The class QuickBooks keeps on transaction lines of this cost type.",
             "is_active": "An inactive cost type is not offered on new lines.",
         }
+
+
+class EmployeeForm(forms.ModelForm):
+    class Meta:
+        model = ps.Employee
+        fields = ["name", "default_payroll_item", "is_active"]
+        labels = {"is_active": "Active", "default_payroll_item": "Payroll item"}
+        help_texts = {
+            "name": "As QuickBooks holds the employee: time goes to QuickBooks payroll under this name.",
+            "is_active": "An inactive employee's time cannot be sent.",
+        }

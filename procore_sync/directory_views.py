@@ -109,6 +109,17 @@ KINDS: dict[str, ListKind] = {
             intro="Labor, Material, Subcontract...: each line of a budget, commitment or invoice has one; "
             "QuickBooks keeps it as the line's class.",
         ),
+        ListKind(
+            slug="employee",
+            path="employees",
+            plural="Employees",
+            form=df.EmployeeForm,
+            columns=("name", "default_payroll_item", "is_active"),
+            search=("name", "default_payroll_item"),
+            key="name",
+            in_quickbooks="QuickBooks employee",
+            intro="The people whose timesheet hours go to QuickBooks payroll, each linked to its QuickBooks employee.",
+        ),
     ]
 }
 

@@ -469,7 +469,7 @@ def page_of(record: Model) -> str:
         return reverse("projects:detail", args=[record.pk])
     if isinstance(record, ps.SubJob):
         return reverse("projects:detail", args=[record.project_id]) + "#sub-jobs"
-    if isinstance(record, ps.Company | ps.CostCode | ps.CostType):
+    if isinstance(record, ps.Company | ps.CostCode | ps.CostType | ps.Employee):
         return reverse(f"directory:{record_type_of(record).slug}-detail", args=[record.pk])
     if isinstance(record, ps.PrimeContract):
         return reverse("owner:prime-contract", args=[record.project_id])
@@ -477,6 +477,8 @@ def page_of(record: Model) -> str:
         return reverse("owner:prime-contract", args=[record.prime_contract.project_id]) + "#change-orders"
     if isinstance(record, ps.OwnerInvoice):
         return reverse("owner:prime-contract", args=[record.prime_contract.project_id]) + "#invoices"
+    if isinstance(record, ps.TimeEntry):
+        return f"{reverse('payroll:timesheet', args=[record.project_id])}?week={record.date.isoformat()}"
     return reverse("projects:list")
 
 

@@ -175,3 +175,19 @@ def test_the_timesheets_index_lists_the_projects_with_their_weeks_hours(client, 
 
     assert response.status_code == 200
     assert [p.pk for p in response.context["projects"]] == [project.pk]
+
+
+def test_employees_have_their_directory_pages(client, pm):
+    client.force_login(pm)
+
+    created = client.post(
+        "/directory/employees/new/", {"name": "Jon Smith", "default_payroll_item": "Hourly Rate", "is_active": "on"}
+    )
+    refused = client.post("/directory/employees/new/", {"name": "Smith: Jon", "is_active": "on"})
+
+    assert created.status_code == 302
+    employee = ps.Employee.objects.get(name="Jon Smith")
+    assert client.get(f"/directory/employees/{employee.pk}/").status_code == 200
+    assert "colon" in refused.content.decode()
+    listed = client.get("/directory/employees/")
+    assert "Jon Smith" in listed.content.decode()
