@@ -72,6 +72,7 @@ urlpatterns = [
         name="project-job-cost-detail",
     ),
     path("erp/unplaced-costs/", job_cost_api.UnplacedCostsView.as_view(), name="erp-unplaced-costs"),
+    path("erp/unplaced-costs/reasons/", job_cost_api.UnplacedReasonsView.as_view(), name="erp-unplaced-reasons"),
     path("qbxml/connections/<int:pk>/schedule/", qb_api.ConnectionScheduleView.as_view(), name="qb-schedule"),
     path("qbxml/connections/<int:pk>/refresh/", qb_api.ConnectionRefreshView.as_view(), name="qb-refresh-now"),
     *name_in_use_views.API_URLS,

@@ -403,6 +403,10 @@ class JobCostFilterForm(forms.Form):
     )
     project = forms.IntegerField(required=False, min_value=1)
     q = forms.CharField(required=False, max_length=100, strip=True)
+    reason = forms.ChoiceField(
+        required=False,
+        choices=[("", "Every reason"), *((kind, reason.title) for kind, reason in selectors.UNPLACED_REASONS.items())],
+    )
 
     def _id_or_none(self, name: str) -> int | None:
         value = str(self.cleaned_data.get(name) or "").strip()
@@ -443,4 +447,5 @@ class JobCostFilterForm(forms.Form):
             source=data.get("source") or "",
             project=data.get("project"),
             search=data.get("q") or "",
+            reason=data.get("reason") or "",
         )

@@ -52,6 +52,13 @@ FILTERS = [
 ]
 UNPLACED_FILTERS = [
     OpenApiParameter("project", int, description="Only the lines of this project (id)."),
+    OpenApiParameter(
+        "reason",
+        str,
+        enum=list(selectors.UNPLACED_REASONS),
+        description="Only the lines of this reason: a job linked to no project, a job not read yet, an item that "
+        "is no cost code, a cost code item on no job.",
+    ),
     OpenApiParameter("q", str, description="Part of the customer:job, item, account or memo."),
     *[parameter for parameter in FILTERS if parameter.name in ("vendor", "date_from", "date_to", "format")],
 ]
@@ -278,6 +285,29 @@ class ProjectJobCostDetailView(APIView):
         detail = selectors.job_cost_detail(project, column, _filters(request))
         data = {"column": column, "records": job_cost_views.detail_records(detail), "listed_total": detail.listed_total}
         return Response(JobCostDetailSerializer(data).data)
+
+
+class UnplacedGroupSerializer(serializers.Serializer):
+    reason = serializers.CharField(source="reason.kind", default="", help_text="Empty for a reason of no known kind.")
+    title = serializers.CharField(source="reason.title", default="Another reason")
+    fix = serializers.CharField(source="reason.fix", default="")
+    lines = serializers.IntegerField()
+    amount = _money_field()
+    first = serializers.DateField()
+    last = serializers.DateField()
+
+
+class UnplacedReasonsView(APIView):
+    """The unsyncable direct costs grouped by why they could not be placed, each with how to fix it; the lines
+    of one reason are `erp/unplaced-costs/?reason=`."""
+
+    @extend_schema(parameters=UNPLACED_FILTERS[:-1], responses=UnplacedGroupSerializer(many=True))
+    def get(self, request: Request) -> Any:
+        allowed = selectors.projects_allowed(request.user, Action.VIEW_UNSYNCABLE_COSTS_REPORT)
+        if allowed == []:
+            permissions.require(request.user, Action.VIEW_UNSYNCABLE_COSTS_REPORT)
+        groups = selectors.unplaced_groups(allowed, _filters(request))
+        return Response(UnplacedGroupSerializer(groups, many=True).data)
 
 
 class UnplacedCostsView(generics.ListAPIView):

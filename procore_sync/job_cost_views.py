@@ -7,7 +7,7 @@ Thin: reads through selectors, the one gate decides (a missing permission is a 4
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -499,9 +499,8 @@ def unplaced_costs(request: HttpRequest) -> HttpResponseBase:
     allowed = selectors.projects_allowed(request.user, Action.VIEW_UNSYNCABLE_COSTS_REPORT)
     if allowed == []:
         permissions.require(request.user, Action.VIEW_UNSYNCABLE_COSTS_REPORT)  # refused, saying what it needs
-    form = JobCostFilterForm(request.GET, auto_id="unplaced-%s")
-    form.is_valid()
-    rows = selectors.unplaced_costs(allowed, form.filters())
+    form, filters = _filters_of(request, "unplaced")
+    rows = selectors.unplaced_costs(allowed, filters)
     if request.GET.get("format") == "csv":
         return csv_response("unsyncable-direct-costs.csv", UNPLACED_HEADER, unplaced_rows(rows))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -509,7 +508,9 @@ def unplaced_costs(request: HttpRequest) -> HttpResponseBase:
     context = {
         "form": form,
         "page": page,
-        "rows": list(page.object_list),
+        "rows": [(row, selectors.unplaced_reason_of(row.unplaced_reason)) for row in page.object_list],
+        "groups": selectors.unplaced_groups(allowed, replace(filters, reason="")),
+        "reason_query": _query_without(request, "page", "format", "reason"),
         "projects": list(projects.order_by("number")),
         "filtered": any(request.GET.get(name) for name in form.fields),
         "csv_query": _query_without(request, "page", "format"),

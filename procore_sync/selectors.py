@@ -357,9 +357,11 @@ class JobCostFilters:
     date_to: datetime.date | None = None
     # "direct": the transactions entered in QuickBooks; "invoices": the bills of our own synced invoices.
     source: str = ""
-    # The unsyncable direct costs only: the project, and a part of the names QuickBooks gave.
+    # The unsyncable direct costs only: the project, a part of the names QuickBooks gave, why (a kind of
+    # UNPLACED_REASONS).
     project: int | None = None
     search: str = ""
+    reason: str = ""
 
 
 _CODED = {"cost_code": "cost_code_id", "cost_type": "cost_type_id", "sub_job": "sub_job_id"}
@@ -389,6 +391,8 @@ def _filtered_costs(rows: QuerySet[ps.JobCostTransaction], filters: JobCostFilte
         rows = rows.filter(from_synced_invoice=filters.source == "invoices")
     if filters.project is not None:
         rows = rows.filter(project_id=filters.project)
+    if filters.reason:
+        rows = rows.filter(unplaced_reason__startswith=UNPLACED_REASONS[filters.reason].prefix)
     if filters.search:
         rows = rows.filter(
             Q(customer_full_name__icontains=filters.search)
@@ -900,6 +904,93 @@ def projects_allowed(user: Person, action: str) -> list[int] | None:
     projects = list(visible_any_tool_projects(user))
     access_for(user).prefetch(projects)
     return [project.pk for project in projects if permissions.check(user, action, project=project)]
+
+
+@dataclass(frozen=True)
+class UnplacedReason:
+    """Why a line QuickBooks charged to a job could not be placed, told by how its reason starts (the job cost
+    import writes it), and what fixes it."""
+
+    kind: str
+    prefix: str
+    title: str
+    fix: str
+
+
+UNPLACED_REASONS = {
+    reason.kind: reason
+    for reason in (
+        UnplacedReason(
+            "unlinked_job",
+            "QuickBooks' customer:job ",
+            "A QuickBooks job linked to no project",
+            "Link the job to its project, or add it as a project, in Ready to Import. The lines are placed at "
+            "the next job cost sync.",
+        ),
+        UnplacedReason(
+            "unknown_job",
+            "Unknown customer:job ",
+            "A QuickBooks job not read yet",
+            "Refresh QuickBooks' customers and jobs, then link the job to its project in Ready to Import.",
+        ),
+        UnplacedReason(
+            "item_not_cost_code",
+            "QuickBooks' item ",
+            "An item that is no cost code",
+            "Refresh the cost codes from QuickBooks' items (or add the cost code the item stands for). If the "
+            "line is no job cost, give it a cost code item or no job in QuickBooks.",
+        ),
+        UnplacedReason(
+            "no_job",
+            "It names the cost code item ",
+            "A cost code item on no job",
+            "In QuickBooks, edit the transaction to name the customer:job the cost belongs to.",
+        ),
+    )
+}
+
+
+def unplaced_reason_of(text: str) -> UnplacedReason | None:
+    return next((reason for reason in UNPLACED_REASONS.values() if text.startswith(reason.prefix)), None)
+
+
+@dataclass(frozen=True)
+class UnplacedGroup:
+    """The unsyncable direct costs of one reason: how many, their total, their dates."""
+
+    reason: UnplacedReason | None  # None: a reason of no known kind
+    lines: int
+    amount: Decimal
+    first: datetime.date
+    last: datetime.date
+
+
+def unplaced_groups(allowed: list[int] | None, filters: JobCostFilters = JobCostFilters()) -> list[UnplacedGroup]:
+    """The unsyncable direct costs (`unplaced_costs`, with these filters) grouped by reason: one query."""
+    from django.db.models import Case, CharField, Count, Max, Min, Value, When
+
+    kind = Case(
+        *(
+            When(unplaced_reason__startswith=reason.prefix, then=Value(reason.kind))
+            for reason in UNPLACED_REASONS.values()
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    sums = (
+        unplaced_costs(allowed, filters)
+        .select_related(None)
+        .order_by()
+        .annotate(kind=kind)
+        .values("kind")
+        .annotate(lines=Count("id"), amount=Sum("amount"), first=Min("txn_date"), last=Max("txn_date"))
+    )
+    groups = [
+        UnplacedGroup(UNPLACED_REASONS.get(row["kind"]), row["lines"], _money(row["amount"]), row["first"], row["last"])
+        for row in sums
+    ]
+    order = list(UNPLACED_REASONS)
+    return sorted(groups, key=lambda group: order.index(group.reason.kind) if group.reason else len(order))
 
 
 def unplaced_costs(

@@ -99,4 +99,10 @@ def test_project_manager_reads_the_job_costs_beside_the_budget(page, pm):
     rows = page.locator("table tbody tr")
     assert rows.count() == 1
     assert "linked to no cost code" in rows.first.inner_text()
+    card = page.locator('[data-reason="item_not_cost_code"]').first
+    assert "Refresh the cost codes from QuickBooks" in card.inner_text()
+    assert rows.first.get_by_role("link", name="Find the cost code").is_visible()
+    card.get_by_role("link", name="Show these lines").click()
+    page.wait_for_url(re.compile(r"reason=item_not_cost_code"))
+    assert page.locator("table tbody tr").count() == 1
     screenshot(page, "pm-unsyncable-direct-costs")

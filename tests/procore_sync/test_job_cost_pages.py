@@ -387,3 +387,67 @@ def test_the_pages_and_the_api_cost_the_same_queries_for_many_lines(site, report
 
     after = (page_queries(client, page_url), page_queries(api, api_url), page_queries(client, unplaced_url))
     assert before == after
+
+
+# --- the unsyncable direct costs, by reason ---------------------------------------------------------------------
+
+
+def test_the_unsyncable_costs_are_grouped_by_reason_each_with_its_fix(site):
+    write(
+        line(
+            None,
+            "12.00",
+            code=site["codes"]["03-100"],
+            kind="Labor",
+            customer="",
+            reason="It names the cost code item 03:03-100 but no customer:job.",
+        ),
+        line(
+            None,
+            "8.00",
+            reason="Unknown customer:job New:Job: QuickBooks' customers have not been read since it was added.",
+            customer="New:Job",
+        ),
+    )
+
+    groups = selectors.unplaced_groups(None)
+
+    assert [(group.reason.kind if group.reason else "", group.lines, group.amount) for group in groups] == [
+        ("unlinked_job", 1, D("33.00")),
+        ("unknown_job", 1, D("8.00")),
+        ("item_not_cost_code", 1, D("55.00")),
+        ("no_job", 1, D("12.00")),
+    ]
+    only_items = selectors.unplaced_costs(None, selectors.JobCostFilters(reason="item_not_cost_code"))
+    assert [row.item_full_name for row in only_items] == ["Permits"]
+
+
+def test_the_unsyncable_costs_page_shows_each_reason_and_where_to_fix_it(site):
+    admin = grant(UserFactory(username="reports-admin"), Tool.REPORTS, Level.READ_ONLY)
+    grant(admin, Tool.BUDGET, Level.ADMIN)
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get(reverse("projects:unplaced-costs")).content.decode()
+    items = client.get(reverse("projects:unplaced-costs"), {"reason": "item_not_cost_code"}).content.decode()
+
+    assert 'data-reason="unlinked_job"' in page and "Link the job to its project" in page
+    assert f'href="{reverse("erp:import-projects")}?q=Other%3AJob"' in page
+    assert "Refresh the cost codes from QuickBooks" in page
+    assert items.count('<tr data-reason="item_not_cost_code">') == 1
+    assert '<tr data-reason="unlinked_job">' not in items
+
+
+def test_the_api_groups_the_unsyncable_costs_by_reason(site, reporter):
+    grant(reporter, Tool.REPORTS, Level.READ_ONLY)
+    grant(reporter, Tool.BUDGET, Level.ADMIN)
+
+    groups = api_for(reporter).get(f"{API}/erp/unplaced-costs/reasons/").json()
+    lines = api_for(reporter).get(f"{API}/erp/unplaced-costs/", {"reason": "unlinked_job"}).json()
+
+    assert [(group["reason"], group["lines"], group["amount"]) for group in groups] == [
+        ("unlinked_job", 1, "33.00"),
+        ("item_not_cost_code", 1, "55.00"),
+    ]
+    assert "Ready to Import" in groups[0]["fix"]
+    assert [row["customer_full_name"] for row in lines["results"]] == ["Other:Job"]

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from erp_integrations import services as erp
 from erp_integrations.models import ProjectAccountingSettings
 from procore_sync import models as ps
+from procore_sync import selectors as project_selectors
 from qbxml import imports
 from qbxml.lib import build
 from qbxml.lib.parse import iter_responses
@@ -298,6 +299,9 @@ def test_lines_that_cannot_be_placed_are_kept_with_why(world, client):
     }
     kept = ps.JobCostTransaction.objects.filter(qb_txn_id=ids["unplaced"])
     assert kept.count() == 3, "an expense line with neither a job nor a cost code is overhead: not kept"
+    # The report groups them by the reason's kind: each reason the import writes is one of them.
+    groups = {group.reason.kind: group.lines for group in project_selectors.unplaced_groups(None) if group.reason}
+    assert groups == {"unlinked_job": 1, "unknown_job": 1, "item_not_cost_code": 1, "no_job": 1}
 
 
 def test_a_project_that_does_not_bring_its_job_costs_back_keeps_none_nor_those_before_its_date(world, client):
