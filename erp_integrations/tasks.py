@@ -62,8 +62,8 @@ def notify_failed(item_id: int) -> bool:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_daily_digest() -> int:
-    """The accounting approvers' daily summary (scheduled by `erp_schedule_digest`). Returns how many
-    e-mails went out."""
+    """The accounting approvers' daily summary, which beat runs at DAILY_DIGEST_HOUR (the periodic task that
+    `qbxml.schedules.digest_in_step` keeps). Returns how many e-mails went out."""
     from erp_integrations import notifications
 
     return notifications.send_digest()
