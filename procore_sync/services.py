@@ -204,29 +204,36 @@ def _save_lines(record: Model, spec: LineSpec, lines: list[dict[str, Any]], *, i
     gone = [line for line_id, line in existing.items() if line_id not in keep]
     if in_bulk:
         errors.extend(bulk_checks.problems(spec.model, spec.parent_field, checked))
-        if errors:
-            raise ValidationError({"lines": errors})
-        # The lines left out go first: a line added in their place may hold what one of them held.
-        _delete_lines(gone, errors, in_bulk=True)
-        if errors:
-            raise ValidationError({"lines": errors})
-        changed = [line for _, line in checked if line.pk is not None and _columns(line, spec) != before[line.pk]]
-        added = [line for _, line in checked if line.pk is None]
-        columns = [field for field in spec.model._meta.concrete_fields if not field.primary_key and not field.generated]
-        try:
-            with transaction.atomic():
-                spec.model._default_manager.bulk_update(changed, list(spec.fields), batch_size=LINE_BATCH)
-                insert_rows(
-                    spec.model,
-                    [field.name for field in columns],
-                    [[field.pre_save(line, True) for field in columns] for line in added],
-                )
-        except IntegrityError as exc:
-            raise ValidationError({"lines": [f"These lines would duplicate one another: {exc}"]}) from exc
-        return
-    _delete_lines(gone, errors)
+        if not errors:
+            _write_lines_in_bulk(spec, [line for _, line in checked], gone, before, errors)
+    else:
+        _delete_lines(gone, errors)
     if errors:
         raise ValidationError({"lines": errors})
+
+
+def _write_lines_in_bulk(
+    spec: LineSpec, lines: list[Model], gone: list[Model], before: dict[int, tuple[Any, ...]], errors: list[str]
+) -> None:
+    """Write checked lines in a few statements: delete those left out, update the kept ones that change (from
+    `before`), insert the new ones. A line something holds is added to `errors`, and nothing is written."""
+    # The lines left out go first: a line added in their place may hold what one of them held.
+    _delete_lines(gone, errors, in_bulk=True)
+    if errors:
+        return
+    changed = [line for line in lines if line.pk is not None and _columns(line, spec) != before[line.pk]]
+    added = [line for line in lines if line.pk is None]
+    columns = [field for field in spec.model._meta.concrete_fields if not field.primary_key and not field.generated]
+    try:
+        with transaction.atomic():
+            spec.model._default_manager.bulk_update(changed, list(spec.fields), batch_size=LINE_BATCH)
+            insert_rows(
+                spec.model,
+                [field.name for field in columns],
+                [[field.pre_save(line, True) for field in columns] for line in added],
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"lines": [f"These lines would duplicate one another: {exc}"]}) from exc
 
 
 # Lines a statement updates in a bulk save (SQLite's limit on parameters splits it further).
