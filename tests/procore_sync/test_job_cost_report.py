@@ -36,6 +36,7 @@ from tests.factories import (
     cost_type,
     grant,
 )
+from tests.procore_sync.test_job_cost_pages import api_for
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -338,7 +339,7 @@ def test_the_report_costs_the_same_queries_for_few_and_many_records(job, django_
 
 
 @pytest.fixture
-def pm(job):  # type: ignore[no-untyped-def]
+def reporter(job):  # type: ignore[no-untyped-def]
     """Read Only on Reports and Admin on Budget on the project: may see its job costs, not the company's."""
     user = UserFactory(username="reporter")
     grant(user, Tool.REPORTS, Level.READ_ONLY, job["project"])
@@ -351,8 +352,8 @@ def client_for(user: Any) -> Client:
     return client
 
 
-def test_every_figure_of_the_page_opens_the_records_behind_it(job, pm):
-    client = client_for(pm)
+def test_every_figure_of_the_page_opens_the_records_behind_it(job, reporter):
+    client = client_for(reporter)
     page = client.get(reverse("projects:job-costs", args=[job["project"].pk]))
 
     html = page.content.decode()
@@ -372,8 +373,8 @@ def test_every_figure_of_the_page_opens_the_records_behind_it(job, pm):
     assert "5001" in paid and "666.67" in paid and "5000" not in paid
 
 
-def test_the_actual_cost_opens_quickbooks_lines_and_an_unknown_figure_is_not_found(job, pm):
-    client = client_for(pm)
+def test_the_actual_cost_opens_quickbooks_lines_and_an_unknown_figure_is_not_found(job, reporter):
+    client = client_for(reporter)
     detail = reverse("projects:job-cost-detail", args=[job["project"].pk])
 
     actual = client.get(f"{detail}?cost_code={job['concrete'].pk}&column=actual")
@@ -385,8 +386,8 @@ def test_the_actual_cost_opens_quickbooks_lines_and_an_unknown_figure_is_not_fou
     assert unknown.status_code == 404
 
 
-def test_the_summary_downloads_as_csv_and_pdf(job, pm):
-    client = client_for(pm)
+def test_the_summary_downloads_as_csv_and_pdf(job, reporter):
+    client = client_for(reporter)
     url = reverse("projects:job-costs", args=[job["project"].pk])
 
     response = client.get(url, {"format": "summary-csv"})
@@ -417,13 +418,13 @@ def test_the_pdf_holds_the_figures_and_says_its_filters(job):
     assert b"from 2026-03-01 to today" in document
 
 
-def test_the_company_view_is_for_those_who_may_see_every_project(job, pm):
+def test_the_company_view_is_for_those_who_may_see_every_project(job, reporter):
     admin = grant(UserFactory(username="erp-admin"), Tool.ERP_INTEGRATIONS, Level.ADMIN)
     viewer = grant(UserFactory(username="viewer"), Tool.BUDGET, Level.READ_ONLY)
     url = reverse("projects:company-job-costs")
 
     everything = client_for(admin).get(url).content.decode()
-    own = client_for(pm).get(url).content.decode()
+    own = client_for(reporter).get(url).content.decode()
     refused = client_for(viewer).get(url)
     download = client_for(admin).get(url, {"format": "csv"})
 
@@ -449,16 +450,8 @@ def test_a_project_report_needs_its_permission(job):
 # --- the API ------------------------------------------------------------------------------------------------------
 
 
-def api_for(user: Any) -> Any:
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def test_the_api_gives_every_figure_the_page_shows(job, pm):
-    response = api_for(pm).get(f"/api/v1/projects/{job['project'].pk}/job-costs/summary/")
+def test_the_api_gives_every_figure_the_page_shows(job, reporter):
+    response = api_for(reporter).get(f"/api/v1/projects/{job['project'].pk}/job-costs/summary/")
 
     total = response.json()["total"]
     assert response.status_code == 200
@@ -471,11 +464,11 @@ def test_the_api_gives_every_figure_the_page_shows(job, pm):
     assert (total["approved_changes"], total["percent_used"]) == ("0.00", 12)
 
 
-def test_the_api_lists_the_records_behind_a_figure(job, pm):
+def test_the_api_lists_the_records_behind_a_figure(job, reporter):
     url = f"/api/v1/projects/{job['project'].pk}/job-costs/summary/detail/"
 
-    paid = api_for(pm).get(url, {"column": "paid", "cost_code": job["concrete"].pk}).json()
-    wrong = api_for(pm).get(url, {"column": "profit"})
+    paid = api_for(reporter).get(url, {"column": "paid", "cost_code": job["concrete"].pk}).json()
+    wrong = api_for(reporter).get(url, {"column": "profit"})
 
     assert [(record["reference"], record["amount"]) for record in paid["records"]] == [
         ("5002", "1133.33"),
@@ -485,11 +478,11 @@ def test_the_api_lists_the_records_behind_a_figure(job, pm):
     assert wrong.status_code == 400 and "column" in wrong.json()["errors"]
 
 
-def test_the_company_api_totals_each_project_like_its_summary(job, pm):
+def test_the_company_api_totals_each_project_like_its_summary(job, reporter):
     admin = grant(UserFactory(username="erp-admin"), Tool.ERP_INTEGRATIONS, Level.ADMIN)
 
     everything = api_for(admin).get("/api/v1/job-costs/").json()
-    own = api_for(pm).get("/api/v1/job-costs/").json()
+    own = api_for(reporter).get("/api/v1/job-costs/").json()
     refused = api_for(grant(UserFactory(username="viewer"), Tool.BUDGET, Level.READ_ONLY)).get("/api/v1/job-costs/")
 
     assert [line["project_number"] for line in everything["projects"]] == ["1042", "2001"]
