@@ -1205,6 +1205,19 @@ class JobCostDetail:
     payments: list[PaymentShare]
 
     @property
+    def commitments(self) -> list[ps.Commitment]:
+        """The commitments of the lines listed, once each (their accounting state tells their QuickBooks id)."""
+        found = {line.commitment_id: line.commitment for line in self.commitment_lines}
+        found.update(
+            {line.change_order.commitment_id: line.change_order.commitment for line in self.change_order_lines}
+        )
+        return list(found.values())
+
+    @property
+    def invoices(self) -> list[ps.SubcontractorInvoice]:
+        return list({line.invoice_id: line.invoice for line in self.invoice_lines}.values())
+
+    @property
     def listed_total(self) -> Decimal:
         """What the records listed add up to: the figure itself, unless the list was cut at DETAIL_LIMIT."""
         if self.column == "original_budget":

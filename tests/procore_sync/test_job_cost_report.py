@@ -490,3 +490,27 @@ def test_the_company_api_totals_each_project_like_its_summary(job, reporter):
     assert everything["total"]["actual_cost"] == "6293.00"
     assert [line["project_number"] for line in own["projects"]] == ["1042"]
     assert refused.status_code == 403
+
+
+def test_a_figures_records_show_their_quickbooks_ids_once_synced(job, reporter):
+    from django.contrib.contenttypes.models import ContentType
+
+    from erp_integrations.models import ErpItem, ErpState
+
+    for record, txn_id in ((job["subcontract"], "PO-TXN-77"), (job["march"], "BILL-TXN-88")):
+        ErpItem.objects.create(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            object_type=record._meta.model_name,
+            label=str(record),
+            state=ErpState.SYNCED,
+            qb_ref=txn_id,
+        )
+    detail = reverse("projects:job-cost-detail", args=[job["project"].pk])
+    client = client_for(reporter)
+
+    committed = client.get(detail, {"column": "committed", "cost_code": job["concrete"].pk}).content.decode()
+    billed = client.get(detail, {"column": "billed", "cost_code": job["concrete"].pk}).content.decode()
+
+    assert committed.count("PO-TXN-77") == 3, "the commitment's line and both change order lines"
+    assert "BILL-TXN-88" in billed and "INV-1" in billed
