@@ -125,7 +125,7 @@ def export_payroll_iif(actor: User) -> PayrollFile:
         if connection is not None:
             items = routed_to(connection, items)
         # Locked until the file is kept: a second export at the same time waits, then finds them synced.
-        item_ids = list(items.select_for_update().order_by("pk").values_list("pk", flat=True))
+        item_ids = list(items.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
         views = item_views(item_ids)
         dependencies = {
             pk: (object_type, state, label)
