@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -112,7 +113,8 @@ def test_an_estimate_is_imported_as_the_budget_tied_to_it_and_its_export_changes
 
     budget, found = bei.import_estimate(standard, project, offered(project))
 
-    lines = budget.lines.order_by("cost_code__code", "sub_job_id").values_list(
+    # The job's own line before its sub job's, on every database (PostgreSQL sorts NULL last).
+    lines = budget.lines.order_by("cost_code__code", F("sub_job_id").asc(nulls_first=True)).values_list(
         "cost_code__code", "cost_type__name", "sub_job__name", "original_amount"
     )
     assert list(lines) == [
