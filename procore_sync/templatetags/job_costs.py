@@ -22,16 +22,37 @@ def _key(value: int | None) -> str:
     return "none" if value is None else str(value)
 
 
-def drill_query(row: Any, query: str, scope: str) -> QueryDict:
-    """The report's filters (`query`) narrowed to the row: `scope` "row" to its cost code, cost type and sub
-    job; "code" to its cost code (a cost code's subtotal); "total" not at all."""
-    narrowed = QueryDict(query, mutable=True)
+def drill_query(row: Any, bases: dict[str, str], scope: str) -> str:
+    """The report's filters narrowed to the row, encoded: `scope` "row" to its cost code, cost type and sub
+    job; "code" to its cost code (a cost code's subtotal, within the report's cost type and sub job); "total"
+    the report's own. `bases`: the report's other filters per scope (`_bases`). The keys added are ids or
+    "none": nothing to quote."""
+    keys = []
     if scope in ("row", "code"):
-        narrowed["cost_code"] = _key(row.cost_code_id)
+        keys.append(f"cost_code={_key(row.cost_code_id)}")
     if scope == "row":
-        narrowed["cost_type"] = _key(row.cost_type_id)
-        narrowed["sub_job"] = _key(row.sub_job_id)
-    return narrowed
+        keys += [f"cost_type={_key(row.cost_type_id)}", f"sub_job={_key(row.sub_job_id)}"]
+    return "&".join(part for part in (bases[scope], *keys) if part)
+
+
+# What each scope sets of the report's own filters.
+SCOPE_KEYS = {"row": ("cost_code", "cost_type", "sub_job"), "code": ("cost_code",), "total": ()}
+
+
+def _bases(context: template.Context) -> dict[str, str]:
+    """The report's query without the filters each scope sets, encoded once a page (a row's cells ask for it
+    hundreds of times)."""
+    cache = context.render_context
+    if "job_costs_bases" not in cache:
+        query = context.get("csv_query") or ""
+        bases = {}
+        for scope, names in SCOPE_KEYS.items():
+            others = QueryDict(query, mutable=True)
+            for name in names:
+                others.pop(name, None)
+            bases[scope] = others.urlencode()
+        cache["job_costs_bases"] = bases
+    return cache["job_costs_bases"]
 
 
 def drill_href(drill: str, escaped_query: str) -> str:
@@ -53,7 +74,7 @@ def figure_cells(context: template.Context, row: Any, scope: str = "row") -> Saf
     `figures`), linked to what it is made of when it is a sum of records; then the percent spent when the
     project has a budget. The names are escaped, the row's query encoded and escaped once; the figures are
     digits and the attribute names ours."""
-    query = escape(drill_query(row, context.get("csv_query") or "", scope).urlencode())
+    query = escape(drill_query(row, _bases(context), scope))
     cells = []
     if scope == "row":
         cells += [f"<td>{escape(row.cost_type or '—')}</td>", f"<td>{escape(row.sub_job or '—')}</td>"]

@@ -514,3 +514,15 @@ def test_a_figures_records_show_their_quickbooks_ids_once_synced(job, reporter):
 
     assert committed.count("PO-TXN-77") == 3, "the commitment's line and both change order lines"
     assert "BILL-TXN-88" in billed and "INV-1" in billed
+
+
+def test_a_cost_codes_subtotal_opens_its_records_within_the_reports_filters(job, reporter):
+    kind, concrete = cost_type("Subcontract").pk, job["concrete"].pk
+    url = reverse("projects:job-costs", args=[job["project"].pk])
+
+    html = client_for(reporter).get(url, {"cost_type": kind, "date_from": "2026-03-01"}).content.decode()
+
+    subtotal = f'href="detail/?cost_type={kind}&amp;date_from=2026-03-01&amp;cost_code={concrete}&amp;column=committed"'
+    row = f"detail/?date_from=2026-03-01&amp;cost_code={concrete}&amp;cost_type={kind}&amp;sub_job=none&amp;column="
+    total = f'href="detail/?cost_type={kind}&amp;date_from=2026-03-01&amp;column=paid"'
+    assert subtotal in html and row in html and total in html
