@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from access import permissions
@@ -221,6 +222,18 @@ def cost_code_bars(summary: selectors.JobCostSummary) -> list[Bar]:
     )
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many objects its list holds, for a list whose count another query already read."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def project_or_404(user: Any, pk: int) -> ps.Project:
     try:
         return selectors.records_for(user, ps.Project).get(pk=pk)
@@ -263,7 +276,8 @@ def project_job_costs(request: HttpRequest, pk: int) -> HttpResponseBase:
             f"job-costs-{project.number}.pdf",
             job_cost_pdf.job_costs_pdf(project, summary, FIGURES, _filter_words(summary, filters)),
         )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The summary counted the same lines under the same filters: the list need not count them again.
+    page = CountedPaginator(rows, PAGE_SIZE, count=summary.total.lines).get_page(request.GET.get("page"))
     bars = cost_code_bars(summary)
     narrowed = any(getattr(filters, name) is not None for name in ("cost_code", "cost_type", "sub_job"))
     unfiltered = selectors.job_cost_summary(project) if narrowed else summary
