@@ -63,3 +63,25 @@ def erp_admin(db):  # type: ignore[no-untyped-def]
     user = UserFactory(username="erp_admin")
     grant(user, Tool.ERP_INTEGRATIONS, Level.ADMIN, push=True)
     return user
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "page", "transactional_db"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def default_cost_types(request: pytest.FixtureRequest) -> None:
+    """The cost types a data migration adds: another transactional test's flush may have removed them, so a
+    transactional test (a browser test, a test of concurrent sessions) adds them back first."""
+    if not _is_transactional(request):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("procore_sync.migrations.0002_default_cost_types")
+    request.getfixturevalue("transactional_db")
+    migration.add_cost_types(apps, None)

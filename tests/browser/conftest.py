@@ -75,17 +75,3 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@pytest.fixture(autouse=True)
-def default_cost_types(request: pytest.FixtureRequest) -> None:
-    """The cost types a data migration adds: a transactional test's flush may have removed them."""
-    if "live_server" not in request.fixturenames and "page" not in request.fixturenames:
-        return
-    import importlib
-
-    from django.apps import apps
-
-    migration = importlib.import_module("procore_sync.migrations.0002_default_cost_types")
-    request.getfixturevalue("transactional_db")
-    migration.add_cost_types(apps, None)
